@@ -1,0 +1,41 @@
+"""The `schedulebot` console script: one subcommand per process or tool, each in its own package."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# subcommand -> ("module:function", one-line help). Each function takes the remaining argv.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "migrate": ("storage.migrate:cli", "bring the database to the newest schema (the Procfile's release step)"),
+    "parse": ("scheduling.cli:cli", "parse a schedule phrase and print its next runs"),
+}
+
+
+def usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [f"  {name.ljust(width)}  {summary}" for name, (_, summary) in COMMANDS.items()]
+    return (
+        "usage: schedulebot COMMAND [ARGS...]\n\ncommands:\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + ("Run `schedulebot COMMAND --help` for a command's options.")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(usage())
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f"schedulebot: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module_name, function_name = COMMANDS[name][0].split(":")
+    function = getattr(importlib.import_module(module_name), function_name)
+    return int(function(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

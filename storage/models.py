@@ -1,0 +1,141 @@
+"""SQLAlchemy 2.0 models: triggers, runs, the audit trail and cached user time zones.
+
+Slack installations and OAuth state live in slack_sdk's own SQLAlchemy stores on the same
+engine (see `storage.slack_stores`); their tables are created by the same migrations.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class TriggerState(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class RunState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class MisfirePolicy(enum.StrEnum):
+    ONCE = "once"
+    ALL = "all"
+    SKIP = "skip"
+
+
+class Trigger(Base):
+    __tablename__ = "triggers"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number", name="uq_triggers_team_number"),
+        # Serves the tick: active triggers due at or before T, oldest first, without a scan.
+        Index(
+            "ix_triggers_due",
+            "next_run_at",
+            postgresql_where=text("state = 'active'"),
+            sqlite_where=text("state = 'active'"),
+        ),
+        Index("ix_triggers_team_channel", "team_id", "channel_id"),
+        Index("ix_triggers_team_creator", "team_id", "creator_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    creator_id: Mapped[str] = mapped_column(String(32))
+    action_kind: Mapped[str] = mapped_column(String(64), default="message")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    schedule: Mapped[str] = mapped_column(Text)
+    schedule_text: Mapped[str] = mapped_column(Text, default="")
+    zone: Mapped[str] = mapped_column(String(64))
+    next_run_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default=TriggerState.ACTIVE.value)
+    misfire_policy: Mapped[str] = mapped_column(String(8), default=MisfirePolicy.ONCE.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    runs: Mapped[list[Run]] = relationship(back_populates="trigger", passive_deletes=True)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        # The claim: one Run per (trigger, due instant), whatever number of beats or retries.
+        UniqueConstraint("trigger_id", "due_at", name="uq_runs_trigger_due"),
+        # Serves recovery: runs claimed but not finished, oldest first.
+        Index(
+            "ix_runs_unfinished",
+            "enqueued_at",
+            postgresql_where=text("state IN ('queued', 'running')"),
+            sqlite_where=text("state IN ('queued', 'running')"),
+        ),
+        Index("ix_runs_trigger_due", "trigger_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trigger_id: Mapped[int] = mapped_column(ForeignKey("triggers.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16), default="scheduled")
+    state: Mapped[str] = mapped_column(String(16), default=RunState.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    enqueued_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    posted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    slack_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    missed_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    trigger: Mapped[Trigger] = relationship(back_populates="runs")
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_team_target", "team_id", "target_kind", "target_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    target_kind: Mapped[str] = mapped_column(String(16), default="trigger")
+    target_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    command: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserZone(Base):
+    """A user's Slack time zone, cached; `overridden` marks one set with `/schedule tz`."""
+
+    __tablename__ = "user_zones"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    overridden: Mapped[bool] = mapped_column(default=False)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)

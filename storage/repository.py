@@ -1,0 +1,169 @@
+"""Repository functions for workspace data.
+
+Every function that reads or changes a workspace's rows takes `team_id` as a required keyword
+and filters by it, so no call can return or touch another workspace's rows, whatever ID it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.errors import NotFound
+from storage.models import AuditEntry, Run, Trigger, TriggerState, UserZone, utcnow
+
+# Attempts at taking the next per-workspace trigger number when two saves race for it.
+DEFAULT_NUMBER_ATTEMPTS = 5
+LIVE_STATES = (TriggerState.ACTIVE.value, TriggerState.PAUSED.value)
+
+
+def create_trigger(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    creator_id: str,
+    schedule: str,
+    zone: str,
+    next_run_at: datetime | None,
+    schedule_text: str = "",
+    action_kind: str = "message",
+    payload: dict[str, Any] | None = None,
+    misfire_policy: str = "once",
+) -> Trigger:
+    """Insert a trigger with the next free short number in its workspace."""
+    for _ in range(DEFAULT_NUMBER_ATTEMPTS):
+        trigger = Trigger(
+            team_id=team_id,
+            number=_next_number(session, team_id=team_id),
+            channel_id=channel_id,
+            creator_id=creator_id,
+            schedule=schedule,
+            schedule_text=schedule_text,
+            zone=zone,
+            next_run_at=next_run_at,
+            action_kind=action_kind,
+            payload=payload or {},
+            misfire_policy=misfire_policy,
+        )
+        try:
+            with session.begin_nested():
+                session.add(trigger)
+            return trigger
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"could not take a trigger number in workspace {team_id} after {DEFAULT_NUMBER_ATTEMPTS} tries")
+
+
+def _next_number(session: Session, *, team_id: str) -> int:
+    highest = session.scalar(select(func.max(Trigger.number)).where(Trigger.team_id == team_id))
+    return (highest or 0) + 1
+
+
+def get_trigger(session: Session, *, team_id: str, number: int) -> Trigger:
+    trigger = session.scalar(select(Trigger).where(Trigger.team_id == team_id, Trigger.number == number))
+    if trigger is None:
+        raise NotFound(f"There is no schedule #{number} in this workspace. Try `/schedule list` to see them.")
+    return trigger
+
+
+def list_triggers(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str | None = None,
+    creator_id: str | None = None,
+    states: Iterable[str] = LIVE_STATES,
+) -> Sequence[Trigger]:
+    query = select(Trigger).where(Trigger.team_id == team_id, Trigger.state.in_(list(states)))
+    if channel_id is not None:
+        query = query.where(Trigger.channel_id == channel_id)
+    if creator_id is not None:
+        query = query.where(Trigger.creator_id == creator_id)
+    return session.scalars(query.order_by(Trigger.number)).all()
+
+
+def set_trigger_state(session: Session, *, team_id: str, number: int, state: str) -> Trigger:
+    trigger = get_trigger(session, team_id=team_id, number=number)
+    trigger.state = TriggerState(state).value
+    trigger.updated_at = utcnow()
+    return trigger
+
+
+def update_trigger(session: Session, *, team_id: str, number: int, **fields: Any) -> Trigger:
+    """Change the named columns of one trigger (schedule, zone, next_run_at, payload, ...)."""
+    trigger = get_trigger(session, team_id=team_id, number=number)
+    for name, value in fields.items():
+        if name in {"id", "team_id", "number"} or not hasattr(Trigger, name):
+            raise ValueError(f"cannot update trigger column {name!r}")
+        setattr(trigger, name, value)
+    trigger.updated_at = utcnow()
+    return trigger
+
+
+def list_runs(session: Session, *, team_id: str, number: int, limit: int = 10) -> Sequence[Run]:
+    trigger = get_trigger(session, team_id=team_id, number=number)
+    query = select(Run).where(Run.team_id == team_id, Run.trigger_id == trigger.id)
+    return session.scalars(query.order_by(Run.due_at.desc()).limit(limit)).all()
+
+
+def record_audit(
+    session: Session,
+    *,
+    team_id: str,
+    actor_id: str,
+    action: str,
+    target_id: int | None,
+    target_kind: str = "trigger",
+    command: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        team_id=team_id,
+        actor_id=actor_id,
+        action=action,
+        target_kind=target_kind,
+        target_id=target_id,
+        command=command,
+        detail=detail or {},
+    )
+    session.add(entry)
+    return entry
+
+
+def list_audit(
+    session: Session, *, team_id: str, target_id: int, target_kind: str = "trigger", limit: int = 20
+) -> Sequence[AuditEntry]:
+    query = select(AuditEntry).where(
+        AuditEntry.team_id == team_id, AuditEntry.target_kind == target_kind, AuditEntry.target_id == target_id
+    )
+    return session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)).all()
+
+
+def get_user_zone(session: Session, *, team_id: str, user_id: str) -> UserZone | None:
+    return session.get(UserZone, (team_id, user_id))
+
+
+def set_user_zone(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    zone: str,
+    overridden: bool = False,
+    is_admin: bool | None = None,
+    now: datetime | None = None,
+) -> UserZone:
+    row = session.get(UserZone, (team_id, user_id))
+    if row is None:
+        row = UserZone(team_id=team_id, user_id=user_id, zone=zone)
+        session.add(row)
+    row.zone, row.overridden, row.fetched_at = zone, overridden, now or utcnow()
+    if is_admin is not None:
+        row.is_admin = is_admin
+    return row

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import Engine
+
+from storage.db import make_engine
+from storage.migrate import SchemaOutOfDate, current_revision, ensure_current, head_revision, upgrade
+from storage.models import Base, Trigger
+from tests.conftest import REPO_ROOT
+
+
+def test_upgrade_reaches_head_and_matches_the_models(engine: Engine) -> None:
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_name": _ours})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []
+
+
+def _ours(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """Leave slack_sdk's tables, which its own definitions create, out of the model comparison."""
+    table = name if type_ == "table" else parent_names.get("table_name")
+    return not (table or "").startswith("slack_")
+
+
+def test_migrations_create_slack_sdk_tables(engine: Engine) -> None:
+    tables = set(inspect(engine).get_table_names())
+    assert {"slack_installations", "slack_bots", "slack_oauth_states"} <= tables
+
+
+def test_upgrade_twice_is_harmless(engine: Engine) -> None:
+    upgrade(engine)
+    ensure_current(engine)
+
+
+def test_empty_database_is_refused_with_advice(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with pytest.raises(SchemaOutOfDate, match="schedulebot migrate"):
+        ensure_current(engine)
+    engine.dispose()
+
+
+def _due_query_plan(engine: Engine) -> str:
+    due = (
+        select(Trigger.id)
+        .where(Trigger.state == "active", Trigger.next_run_at <= datetime.now(UTC))
+        .order_by(Trigger.next_run_at)
+        .limit(100)
+    )
+    compiled = str(due.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SET enable_seqscan = off"))
+            rows = conn.execute(text("EXPLAIN " + compiled)).all()
+        else:
+            rows = conn.execute(text("EXPLAIN QUERY PLAN " + compiled)).all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def test_due_triggers_are_served_by_the_partial_index(engine: Engine) -> None:
+    plan = _due_query_plan(engine)
+    assert "ix_triggers_due" in plan, plan
+    assert "SCAN triggers\n" not in plan + "\n"
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "schedulebot_cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        timeout=60,
+    )
+
+
+def test_migrate_command_brings_an_empty_database_to_head(database_url: str) -> None:
+    result = _cli("migrate", env={"DATABASE_URL": database_url})
+    assert result.returncode == 0, result.stderr
+    assert head_revision() in result.stdout
+    engine = make_engine(database_url)
+    ensure_current(engine)
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url at all", "DATABASE_URL: not a database URL"),
+        ("postgresql://postgres:sekrit@127.0.0.1:1/nope", "DATABASE_URL: cannot reach the database"),
+    ],
+)
+def test_migrate_command_names_a_bad_database_url_in_one_line(url: str, expected: str) -> None:
+    result = _cli("migrate", env={"DATABASE_URL": url})
+    assert result.returncode == 2
+    assert result.stderr.startswith("schedulebot migrate: " + expected), result.stderr
+    assert "Traceback" not in result.stderr
+    assert "sekrit" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_utc_datetimes_come_back_aware_on_every_backend(engine: Engine) -> None:
+    from storage.db import session_factory, transaction
+    from storage.repository import create_trigger, get_trigger
+
+    instant = datetime(2026, 3, 8, 7, 30, tzinfo=UTC) + timedelta(microseconds=0)
+    with transaction(session_factory(engine)) as session:
+        create_trigger(
+            session, team_id="T1", channel_id="C1", creator_id="U1", schedule="{}", zone="UTC", next_run_at=instant
+        )
+    with transaction(session_factory(engine)) as session:
+        assert get_trigger(session, team_id="T1", number=1).next_run_at == instant
