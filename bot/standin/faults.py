@@ -1,0 +1,140 @@
+"""Deterministic fault injection: which calls get a 429, a 500 or never get an answer in time."""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Longer than slack_sdk's default 30 s client timeout, so a default client gives up first.
+DEFAULT_TIMEOUT_SECONDS = 31.0
+# Slack's own hint for a rate-limited call is usually a few seconds; tests want it short.
+DEFAULT_RETRY_AFTER = 1
+# The methods a fault applies to unless told otherwise: the one the firing pipeline posts with.
+DEFAULT_FAULT_METHODS = ("chat.postMessage",)
+# Matches every method in `FaultPlan.methods`.
+ALL_METHODS = "*"
+
+KINDS = ("429", "500", "timeout", "ok")
+CHANNEL_RATE = "channel_rate"
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """What to inject. Rates are shares of matching calls; `script` applies first, in order."""
+
+    rate_429: float = 0.0
+    retry_after: int = DEFAULT_RETRY_AFTER
+    rate_500: float = 0.0
+    rate_timeout: float = 0.0
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    deliver_on_timeout: bool = True
+    methods: tuple[str, ...] = DEFAULT_FAULT_METHODS
+    seed: int | None = 0
+    script: tuple[str, ...] = ()
+    # Emulates Slack's ~1 message/s/channel: a post sooner than this after the last one gets a 429.
+    channel_min_interval: float = 0.0
+
+    def __post_init__(self) -> None:
+        rates = (self.rate_429, self.rate_500, self.rate_timeout)
+        if any(r < 0 for r in rates) or sum(rates) > 1:
+            raise ValueError(f"fault rates must be >= 0 and sum to at most 1, got {rates}")
+        unknown = [k for k in self.script if k not in KINDS]
+        if unknown:
+            raise ValueError(f"unknown scripted fault(s) {unknown}; use {KINDS}")
+        if self.retry_after < 0 or self.timeout_seconds < 0 or self.channel_min_interval < 0:
+            raise ValueError("retry_after, timeout_seconds and channel_min_interval must be >= 0")
+
+    def applies_to(self, method: str) -> bool:
+        return ALL_METHODS in self.methods or method in self.methods
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FaultPlan:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"unknown fault option(s): {unknown}")
+        for key in ("methods", "script"):
+            if key in known:
+                value = known[key]
+                known[key] = (value,) if isinstance(value, str) else tuple(value)
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """The fault chosen for one call."""
+
+    kind: str
+    retry_after: int = DEFAULT_RETRY_AFTER
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    deliver: bool = False
+
+    @property
+    def status(self) -> int:
+        return {"429": 429, CHANNEL_RATE: 429, "500": 500}.get(self.kind, 200)
+
+
+@dataclass
+class FaultInjector:
+    """Chooses faults call by call from a seeded generator, so a run is reproducible."""
+
+    _plan: FaultPlan = field(default_factory=FaultPlan)
+    _rng: random.Random = field(default_factory=lambda: random.Random(0))
+    _script: deque[str] = field(default_factory=deque)
+    _last_post: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def plan(self) -> FaultPlan:
+        return self._plan
+
+    def configure(self, plan: FaultPlan) -> None:
+        with self._lock:
+            self._plan = plan
+            self._rng = random.Random(plan.seed)
+            self._script = deque(plan.script)
+            self._last_post.clear()
+
+    def decide(self, method: str, channel: str | None = None) -> Fault | None:
+        with self._lock:
+            plan = self._plan
+            if not plan.applies_to(method):
+                return None
+            fault = self._scripted(plan) if self._script else self._drawn(plan)
+            if fault is None and channel and plan.channel_min_interval > 0:
+                fault = self._channel_rate(plan, channel)
+            return fault
+
+    def _scripted(self, plan: FaultPlan) -> Fault | None:
+        return self._make(plan, self._script.popleft())
+
+    def _drawn(self, plan: FaultPlan) -> Fault | None:
+        draw = self._rng.random()
+        for kind, rate in (("429", plan.rate_429), ("500", plan.rate_500), ("timeout", plan.rate_timeout)):
+            if draw < rate:
+                return self._make(plan, kind)
+            draw -= rate
+        return None
+
+    def _channel_rate(self, plan: FaultPlan, channel: str) -> Fault | None:
+        now = time.monotonic()
+        last = self._last_post.get(channel)
+        if last is not None and now - last < plan.channel_min_interval:
+            wait = math.ceil(plan.channel_min_interval - (now - last))
+            return Fault(CHANNEL_RATE, retry_after=max(1, wait))
+        self._last_post[channel] = now
+        return None
+
+    @staticmethod
+    def _make(plan: FaultPlan, kind: str) -> Fault | None:
+        if kind == "ok":
+            return None
+        return Fault(kind, plan.retry_after, plan.timeout_seconds, deliver=plan.deliver_on_timeout)
