@@ -109,9 +109,12 @@ class StandInControl:
         return [Call.from_dict(c) for c in self._get("posts", channel=channel)]
 
     def wait_for_posts(self, n: int, timeout: float, channel: str | None = None) -> list[Call]:
+        query: dict[str, str | int | float] = {"posts": n, "timeout": timeout}
+        if channel:
+            query["channel"] = channel
         response = self._session.get(
             f"{self.base_url}/_standin/wait",
-            params={"posts": n, "timeout": timeout, **({"channel": channel} if channel else {})},
+            params=query,
             timeout=timeout + self.timeout,
         )
         if response.status_code == 408:

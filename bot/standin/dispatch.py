@@ -56,7 +56,7 @@ class Dispatcher:
                 return self._refuse(method, params, token, channel, "invalid_auth" if token else "not_authed")
         fault = self.faults.decide(method, channel)
         if fault is not None and not (fault.kind == "timeout" and fault.deliver):
-            return self._injected(fault, Call(method, params, token, team and team.id, channel=channel))
+            return self._injected(fault, Call(method, params, token, team.id if team else None, channel=channel))
         try:
             result = handler(self.workspace, ApiRequest(method, params, token, team, basic_auth))
         except ApiError as exc:
@@ -93,7 +93,9 @@ class Dispatcher:
         error: str,
         team: Team | None = None,
     ) -> Reply:
-        call = Call(method, params, token, team and team.id, ok=False, error=error, channel=channel, delivered=False)
+        call = Call(
+            method, params, token, team.id if team else None, ok=False, error=error, channel=channel, delivered=False
+        )
         self.log.append(call)
         return Reply(200, {"ok": False, "error": error})
 

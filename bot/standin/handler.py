@@ -81,6 +81,7 @@ class StandInRequestHandler(BaseHTTPRequestHandler):
         return self.headers.get("Content-Type") or ""
 
     def _credentials(self, params: dict[str, Any]) -> tuple[str | None, tuple[str, str] | None]:
+        form_token = params.pop("token", None)
         header = self.headers.get("Authorization") or ""
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer" and value:
@@ -91,8 +92,7 @@ class StandInRequestHandler(BaseHTTPRequestHandler):
             except (binascii.Error, UnicodeDecodeError):
                 return None, None
             return None, (client_id, secret)
-        token = params.pop("token", None)
-        return (token if isinstance(token, str) else None), None
+        return (form_token if isinstance(form_token, str) else None), None
 
     def _write(self, reply: Reply) -> None:
         if isinstance(reply.body, str):

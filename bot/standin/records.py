@@ -112,7 +112,8 @@ class CallLog:
     def wait_for(self, predicate: CallPredicate, timeout: float, *, what: str = "condition") -> list[Call]:
         """Block until `predicate(all calls)` holds; return the calls, or raise TimeoutError."""
         with self._changed:
-            if self._changed.wait_for(lambda: predicate(list(self._calls)), timeout=timeout):
+            # The predicate runs under the lock and sees the live list: no copy per wake-up.
+            if self._changed.wait_for(lambda: predicate(self._calls), timeout=timeout):
                 return list(self._calls)
             seen = _summary(self._calls)
         raise TimeoutError(f"stand-in Slack: {what} not met within {timeout}s; calls so far: {seen}")

@@ -176,7 +176,7 @@ class Workspace:
     def history(self, channel: str) -> list[dict[str, Any]]:
         """Top-level messages of a channel, newest first."""
         with self.lock:
-            kept = [m for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
+            kept = [dict(m) for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
         return sorted(kept, key=lambda m: _ts_key(m["ts"]), reverse=True)
 
     def clear(self) -> None:
