@@ -1,0 +1,24 @@
+"""Natural-language schedules: parse what people type, compute next runs, describe them.
+
+Pure: imports only the standard library, dateparser and dateutil.
+"""
+
+from scheduling.describe import describe
+from scheduling.durations import parse_duration
+from scheduling.errors import ParseError
+from scheduling.parser import parse
+from scheduling.recurrence import next_runs
+from scheduling.schedule import Schedule
+from scheduling.split import split_what_when
+from scheduling.zones import is_valid_zone
+
+__all__ = [
+    "ParseError",
+    "Schedule",
+    "describe",
+    "is_valid_zone",
+    "next_runs",
+    "parse",
+    "parse_duration",
+    "split_what_when",
+]

@@ -1,0 +1,288 @@
+"""Calendar-day phrases: 'tomorrow', 'next tuesday', 'march 20', '7/13', '2026-04-01', '3rd thu in apr'."""
+
+from dataclasses import dataclass
+
+from scheduling.clock import Clock
+from scheduling.errors import fail
+from scheduling.lexicon import MONTH_NAMES, MONTHS, PLURAL_WEEKDAYS, WEEKDAYS
+from scheduling.tokens import Reader, as_int
+
+DAY_WORDS = {
+    "today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tmw": 1,
+    "yesterday": -1, "overmorrow": 2,
+}  # fmt: skip
+WORKDAYS = (0, 1, 2, 3, 4)
+WEEKEND = (5, 6)
+WEEKDAY_ANY = -1  # 'the last weekday of the month': any of Mon-Fri, picked by position
+
+
+@dataclass(frozen=True)
+class DayWord:
+    word: str  # today, tonight, tomorrow, yesterday, overmorrow
+
+    @property
+    def offset(self) -> int:
+        return DAY_WORDS[self.word]
+
+
+@dataclass(frozen=True)
+class WeekdayRef:
+    weekday: int
+    mode: str = ""  # "", "this" or "next"
+
+
+@dataclass(frozen=True)
+class MonthDay:
+    month: int
+    day: int
+    year: int | None = None
+    clock: Clock | None = None  # from ISO forms like 2026-04-01T14:00
+
+
+@dataclass(frozen=True)
+class NthWeekday:
+    nths: tuple[int, ...]  # 1..5, or -1 for last
+    weekday: int  # 0=Monday, or WEEKDAY_ANY
+    month: int | None = None
+
+
+@dataclass(frozen=True)
+class MonthDays:
+    days: tuple[int, ...]  # 1..31, or -1 for the last day
+
+
+DateRef = DayWord | WeekdayRef | MonthDay | NthWeekday | MonthDays
+
+
+def read_date(r: Reader) -> DateRef | None:
+    """Any one calendar-day phrase at the cursor, or None (cursor unmoved)."""
+    start = r.pos
+    for reader in (_day_word, _numeric, _month_first, _number_month, _ordinal_first, _weekday_ref):
+        found = reader(r)
+        if found is not None:
+            return found
+        r.pos = start
+    return None
+
+
+def read_weekday_list(r: Reader) -> tuple[list[int], bool] | None:
+    """'monday', 'mon, wed and fri', 'monday-friday', 'mondays and thursdays'. Returns (days, plural)."""
+    start = r.pos
+    first = _one_weekday(r)
+    if first is None:
+        return None
+    days, plural = list(first[0]), first[1]
+    while True:
+        mark = r.pos
+        sep = r.accept("and", ",", "or", "-", "to", "through", "thru", "till", "until")
+        following = _one_weekday(r) if sep else None
+        if following is None:
+            r.pos = mark
+            break
+        if sep in ("-", "to", "through", "thru", "till", "until"):
+            days.extend(_day_range(days[-1], following[0][0]))
+        else:
+            days.extend(following[0])
+        plural = plural or following[1]
+    if not days:
+        r.pos = start
+        return None
+    return sorted(set(days)), plural
+
+
+def _one_weekday(r: Reader) -> tuple[tuple[int, ...], bool] | None:
+    token = r.peek() or ""
+    if token in WEEKDAYS:
+        r.pos += 1
+        return (WEEKDAYS[token],), False
+    if token in PLURAL_WEEKDAYS:
+        r.pos += 1
+        return (PLURAL_WEEKDAYS[token],), True
+    groups = {"weekdays": WORKDAYS, "weekends": WEEKEND, "weekday": WORKDAYS, "weekend": WEEKEND}
+    if token in groups:
+        r.pos += 1
+        return groups[token], token.endswith("s")
+    return None
+
+
+def _day_range(first: int, last: int) -> list[int]:
+    return [(first + i) % 7 for i in range((last - first) % 7 + 1)]
+
+
+def _day_word(r: Reader) -> DateRef | None:
+    if r.accept_seq("the", "day", "after", "tomorrow") or r.accept_seq("day", "after", "tomorrow"):
+        return DayWord("overmorrow")
+    word = r.accept(*DAY_WORDS)
+    if word is None:
+        return None
+    return DayWord("tomorrow" if word in ("tmrw", "tmr", "tmw") else word)
+
+
+def _weekday_ref(r: Reader) -> DateRef | None:
+    mode = r.accept("this", "next", "coming") or ""
+    r.accept("coming")
+    token = r.peek() or ""
+    if token not in WEEKDAYS:
+        if mode in ("next", "this") and token in ("week", "month", "year", "weekend"):
+            raise fail(f"'{mode} {token}' does not name a day", "next monday at 9am")
+        return None
+    r.pos += 1
+    return WeekdayRef(WEEKDAYS[token], "this" if mode == "coming" else mode)
+
+
+def _year(r: Reader) -> int | None:
+    mark = r.pos
+    r.accept(",")
+    token = r.peek()
+    value = as_int(token)
+    if token is not None and value is not None and len(token) == 4:
+        r.pos += 1
+        return value
+    r.pos = mark
+    return None
+
+
+def _day_number(r: Reader) -> int | None:
+    token = r.peek()
+    value = as_int(token)
+    if value is not None and token is not None and len(token) <= 2:
+        r.pos += 1
+        return value
+    return r.ordinal()
+
+
+def _month_first(r: Reader) -> DateRef | None:
+    month = MONTHS.get(r.peek() or "")
+    if month is None:
+        return None
+    r.pos += 1
+    r.accept("the")
+    day = _day_number(r)
+    if day is None:
+        return None
+    return checked(month, day, _year(r))
+
+
+def _number_month(r: Reader) -> DateRef | None:
+    day = _day_number(r)
+    if day is None:
+        return None
+    r.accept("of")
+    month = MONTHS.get(r.peek() or "")
+    if month is None:
+        return None
+    r.pos += 1
+    return checked(month, day, _year(r))
+
+
+def _ordinal_first(r: Reader) -> DateRef | None:
+    # A bare word ordinal ('second') is a day of the month only after 'the': 'wait a second' is not a date.
+    plain = (r.pos > 0 and r.tokens[r.pos - 1] == "the") or (r.peek() or "x")[0].isdigit()
+    nths = _ordinal_list(r)
+    if nths is None:
+        return None
+    token = r.peek() or ""
+    weekday = WEEKDAYS.get(token, PLURAL_WEEKDAYS.get(token))
+    if token in ("weekday", "weekdays"):
+        weekday = WEEKDAY_ANY
+    if weekday is not None:
+        r.pos += 1
+        if any(n not in (-1, 1, 2, 3, 4, 5) for n in nths):
+            raise fail("a month has at most five of each weekday", "the first and third friday of each month")
+        return NthWeekday(tuple(nths), weekday, _in_month(r))
+    if r.accept("day"):
+        return MonthDays(tuple(nths))
+    if not plain or any(n == -1 for n in nths) or token in MONTHS:
+        return None
+    return MonthDays(tuple(_checked_monthday(n) for n in nths))
+
+
+def _ordinal_list(r: Reader) -> list[int] | None:
+    first = _one_ordinal(r)
+    if first is None:
+        return None
+    nths = [first]
+    while True:
+        mark = r.pos
+        if not r.accept("and", ","):
+            break
+        following = _one_ordinal(r)
+        if following is None:
+            r.pos = mark
+            break
+        nths.append(following)
+    return nths
+
+
+def _one_ordinal(r: Reader) -> int | None:
+    if r.accept("last", "final"):
+        return -1
+    return r.ordinal()
+
+
+def _in_month(r: Reader) -> int | None:
+    mark = r.pos
+    if r.accept("of", "in"):
+        month = MONTHS.get(r.peek() or "")
+        if month is not None:
+            r.pos += 1
+            return month
+    r.pos = mark
+    return None
+
+
+def _checked_monthday(day: int) -> int:
+    if not 1 <= day <= 31:
+        raise fail(f"no month has a day {day}", "on the 15th of every month")
+    return day
+
+
+def _numeric(r: Reader) -> DateRef | None:
+    token = r.peek() or ""
+    if "/" in token:
+        r.pos += 1
+        parts = [int(p) for p in token.split("/")]
+        if parts[0] > 12:
+            raise fail(f"'{token}' is not a date: dates are month/day, and there is no month {parts[0]}", "on 7/13")
+        year = parts[2] if len(parts) == 3 else None
+        if year is not None and year < 100:
+            year += 2000
+        return checked(parts[0], parts[1], year)
+    if len(token) >= 8 and token[:4].isdigit() and token[4] == "-":
+        r.pos += 1
+        return _iso(token)
+    return None
+
+
+def _iso(token: str) -> MonthDay:
+    date_part, _, time_part = token.partition("t")
+    year, month, day = (int(p) for p in date_part.split("-"))
+    clock = None
+    if time_part:
+        hour, minute = (int(p) for p in time_part.split(":")[:2])
+        if hour > 23 or minute > 59:
+            raise fail(f"'{time_part}' is not a time of day: hours run 0-23 and minutes 0-59", "2026-04-01 14:00")
+        clock = Clock(hour, minute)
+    found = checked(month, day, year)
+    return MonthDay(found.month, found.day, found.year, clock)
+
+
+_MONTH_LENGTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def checked(month: int, day: int, year: int | None) -> MonthDay:
+    """A month/day(/year) that exists, or a ParseError naming why not (rule 13)."""
+    if not 1 <= month <= 12:
+        raise fail(f"there is no month {month}: dates are month/day", "on 7/13")
+    name = MONTH_NAMES[month - 1]
+    if not 1 <= day <= _MONTH_LENGTH[month - 1]:
+        raise fail(f"{name} has no day {day}", f"{name.lower()} {_MONTH_LENGTH[month - 1]}")
+    if year is not None and not 1970 <= year <= 2200:
+        raise fail(f"{year} is not a year I can schedule in", f"{name.lower()} {day}, 2027")
+    if year is not None and month == 2 and day == 29 and not _leap(year):
+        raise fail(f"February {year} has no day 29", f"february 28, {year}")
+    return MonthDay(month, day, year)
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

@@ -1,0 +1,78 @@
+"""Which calendar days a day phrase can mean, in order from today (rules 5 and 6)."""
+
+import calendar
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from scheduling.dates import WEEKDAY_ANY, DateRef, DayWord, MonthDay, MonthDays, NthWeekday, WeekdayRef
+from scheduling.errors import fail
+
+_MONTHS_AHEAD = 15
+_YEARS_AHEAD = 9  # enough to reach the next February 29
+
+
+def candidate_days(ref: DateRef | None, today: date) -> Iterator[date]:
+    """Days `ref` may name, from today on, earliest first. A fixed day yields once, even if past."""
+    if ref is None:
+        yield from (today, today + timedelta(days=1))
+    elif isinstance(ref, DayWord):
+        if ref.offset < 0:
+            raise fail(f"'{ref.word}' is in the past", "tomorrow at 9am")
+        yield today + timedelta(days=ref.offset)
+    elif isinstance(ref, WeekdayRef):
+        first = today + timedelta(days=1 if ref.mode == "next" else 0)
+        ahead = (ref.weekday - first.weekday()) % 7
+        yield from (first + timedelta(days=ahead + 7 * k) for k in range(3))
+    elif isinstance(ref, MonthDay):
+        yield from _month_day(ref, today)
+    elif isinstance(ref, NthWeekday):
+        yield from (day for day in _nth_weekdays(ref, today) if day >= today)
+    else:
+        yield from (day for day in _month_days(ref, today) if day >= today)
+
+
+def _month_day(ref: MonthDay, today: date) -> Iterator[date]:
+    if ref.year is not None:
+        yield date(ref.year, ref.month, ref.day)
+        return
+    for year in range(today.year, today.year + _YEARS_AHEAD):
+        if ref.day <= calendar.monthrange(year, ref.month)[1]:
+            day = date(year, ref.month, ref.day)
+            if day >= today:
+                yield day
+
+
+def _months(today: date) -> Iterator[tuple[int, int]]:
+    for k in range(_MONTHS_AHEAD):
+        index = today.month - 1 + k
+        yield today.year + index // 12, index % 12 + 1
+
+
+def _nth_weekdays(ref: NthWeekday, today: date) -> Iterator[date]:
+    if ref.month is None:
+        months = list(_months(today))
+    else:
+        months = [(year, ref.month) for year in range(today.year, today.year + 3)]
+    for year, month in months:
+        found = [nth_weekday(year, month, n, ref.weekday) for n in ref.nths]
+        yield from sorted(day for day in found if day is not None)
+
+
+def nth_weekday(year: int, month: int, n: int, weekday: int) -> date | None:
+    """The nth (or last, n=-1) `weekday` of a month; WEEKDAY_ANY counts Monday-Friday days."""
+    length = calendar.monthrange(year, month)[1]
+    days = [date(year, month, d) for d in range(1, length + 1)]
+    if weekday == WEEKDAY_ANY:
+        matching = [d for d in days if d.weekday() < 5]
+    else:
+        matching = [d for d in days if d.weekday() == weekday]
+    if n == -1:
+        return matching[-1]
+    return matching[n - 1] if n <= len(matching) else None
+
+
+def _month_days(ref: MonthDays, today: date) -> Iterator[date]:
+    for year, month in _months(today):
+        length = calendar.monthrange(year, month)[1]
+        found = {length if d == -1 else d for d in ref.days}
+        yield from (date(year, month, d) for d in sorted(found) if d <= length)

@@ -1,0 +1,31 @@
+"""describe(): a Schedule in words, e.g. 'every weekday at 9:30 AM (America/New_York)'."""
+
+from datetime import datetime
+
+from scheduling.recurrence import first_run
+from scheduling.schedule import Schedule
+from scheduling.words import describe_elapsed, describe_once, describe_rules, describe_tail
+
+
+def describe(schedule: Schedule, *, now: datetime | None = None) -> str:
+    """`now`, if given, hides a calendar series' start when it is simply its next run."""
+    if schedule.kind == "once" and schedule.at is not None:
+        body = describe_once(schedule)
+    elif schedule.every is not None:
+        body = describe_elapsed(schedule)
+    elif schedule.cron:
+        body = f"on cron schedule '{schedule.cron}'"
+    else:
+        body = describe_rules(schedule.rules)
+    return f"{body}{describe_tail(schedule, show_start=_show_start(schedule, now))} ({schedule.zone})"
+
+
+def _show_start(schedule: Schedule, now: datetime | None) -> bool:
+    if schedule.start is None or schedule.cron:
+        return False
+    if any("INTERVAL=1;" not in rule for rule in schedule.rules) or schedule.count is not None:
+        return True
+    if now is None:
+        return schedule.until is not None
+    first = first_run(schedule, now)
+    return first is not None and first.replace(tzinfo=None) > schedule.start

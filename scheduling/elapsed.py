@@ -1,0 +1,53 @@
+"""'every 15 minutes', 'hourly': elapsed-time series (rule 9), and windows like 'from 9am to 5pm'."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduling.anchors import resolve_end, resolve_start, span_end
+from scheduling.clock import Clock
+from scheduling.errors import fail
+from scheduling.phrase import Anchor, Phrase
+from scheduling.recurrence import first_run
+from scheduling.schedule import Schedule
+from scheduling.zones import local_wall
+
+_SECONDS = {"minute": 60, "hour": 3600}
+WINDOW_EXAMPLE = "every 30 minutes from 9am to 5pm on weekdays"
+
+
+def build_elapsed(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Schedule:
+    assert p.unit is not None
+    if p.weekdays or p.date is not None or p.monthly or p.period:
+        raise fail("say which hours it should repeat in", WINDOW_EXAMPLE)
+    step = p.interval * _SECONDS[p.unit]
+    if p.start is None and p.times:
+        if len(p.times) > 1:
+            raise fail("an interval starts at one time", "every 2 hours starting at 9am")
+        p.start = Anchor(times=p.times)
+    named = p.start is not None and (p.start.date or p.start.span or p.start.times)
+    start, _ = resolve_start(p.start, now, zone, p.end)
+    anchor = start if named else now + timedelta(seconds=step)
+    until = resolve_end(p.end, now, zone) if p.end is not None else None
+    if p.span is not None:
+        spanned = span_end(p.span, local_wall(start, zone))
+        until = spanned if until is None else min(until, spanned)
+    schedule = Schedule(
+        kind="recurring", zone=zone_name, every=step, anchor=anchor.astimezone(UTC), until=until, count=p.count
+    )
+    if first_run(schedule, now) is None:
+        raise fail("that series has no future occurrence", "every 15 minutes until 5pm")
+    return schedule
+
+
+def window_clocks(p: Phrase) -> list[Clock]:
+    """The times of day 'every 30 minutes from 9am to 5pm' names, both ends included."""
+    assert p.window is not None
+    if p.unit not in _SECONDS:
+        raise fail("a daily window needs a step in minutes or hours", WINDOW_EXAMPLE)
+    first = p.window[0].as_am()
+    last = next((c for c in p.window[1].readings() if (c.hour, c.minute) > (first.hour, first.minute)), None)
+    if last is None:
+        raise fail("a window's end must come after its start on the same day", WINDOW_EXAMPLE)
+    step = p.interval * _SECONDS[p.unit] // 60
+    minutes = range(first.hour * 60 + first.minute, last.hour * 60 + last.minute + 1, step)
+    return [Clock(m // 60, m % 60) for m in minutes]

@@ -1,0 +1,14 @@
+"""The one exception a user can cause by typing a schedule."""
+
+
+class ParseError(ValueError):
+    """A schedule phrase we cannot turn into exactly what the user meant.
+
+    ``str(err)`` is written for the person who typed the phrase: it names the problem and
+    shows an example that works.
+    """
+
+
+def fail(problem: str, example: str) -> ParseError:
+    """Build a ParseError whose message names the problem and shows a working example."""
+    return ParseError(f"{problem}. Try: {example}")

@@ -1,0 +1,100 @@
+"""Read a whole phrase into a Phrase: every token must be understood, or it is a ParseError."""
+
+from collections.abc import Callable
+
+from scheduling.clock import read_times
+from scheduling.dates import DayWord, read_date
+from scheduling.errors import fail
+from scheduling.lexicon import PERIODS
+from scheduling.modifiers import read_modifier
+from scheduling.phrase import Phrase
+from scheduling.repeats import read_repeat
+from scheduling.spans import read_span
+from scheduling.tokens import Reader
+
+EXAMPLE = "tomorrow at 9am, or every weekday at 9:30am"
+_FILLERS = frozenset({"on", "the", ",", "and", "-", "of", "then"})
+
+Step = Callable[[Reader, Phrase], bool]
+
+
+def read_phrase(tokens: list[str]) -> Phrase:
+    if not tokens:
+        raise fail("no schedule found", EXAMPLE)
+    r = Reader(tokens)
+    phrase = Phrase()
+    while not r.done():
+        if not any(step(r, phrase) for step in _STEPS):
+            raise _unknown(r)
+    return phrase
+
+
+def _unknown(r: Reader) -> Exception:
+    token = r.peek() or ""
+    if token == "at":
+        return fail("'at' needs a time after it", "at 5pm")
+    shown = token if len(token) <= 30 else token[:30] + "…"
+    return fail(f"I don't understand '{shown}' in a schedule", EXAMPLE)
+
+
+def _relative(r: Reader, p: Phrase) -> bool:
+    start = r.pos
+    leading_in = r.accept("in", "within") is not None
+    span = read_span(r)
+    if span is None:
+        r.pos = start
+        return False
+    if not leading_in:
+        if r.accept("ago") or r.accept_seq("before", "now"):
+            raise fail("that is in the past", "in 2 hours")
+        if not (r.accept_seq("from", "now") or r.accept_seq("from", "today") or r.accept("later", "hence")):
+            r.pos = start
+            return False
+    if p.relative is not None:
+        raise fail("that names two delays", "in 1 hour 30 minutes")
+    p.relative = span
+    return True
+
+
+def _times(r: Reader, p: Phrase) -> bool:
+    times = read_times(r)
+    if times is None:
+        return False
+    p.times.extend(times)
+    return True
+
+
+def _date(r: Reader, p: Phrase) -> bool:
+    date = read_date(r)
+    if date is None:
+        return False
+    if isinstance(date, DayWord) and date.word == "tonight":
+        p.set_period("tonight")
+    p.set_date(date)
+    return True
+
+
+def _period(r: Reader, p: Phrase) -> bool:
+    start = r.pos
+    this = r.accept("this") is not None
+    if not this:
+        r.accept_seq("in", "the") or r.accept("at")
+    word = r.peek()
+    if word not in PERIODS or word == "tonight" or (r.tokens[start] == "at" and word != "night"):
+        r.pos = start
+        return False
+    r.pos += 1
+    p.set_period(word)
+    if this:
+        p.set_date(DayWord("today"))
+    return True
+
+
+def _filler(r: Reader, p: Phrase) -> bool:
+    if r.peek() in _FILLERS:
+        r.pos += 1
+        return True
+    return False
+
+
+_STEPS: tuple[Step, ...] = (read_modifier, read_repeat, _relative, _times, _date, _period, _filler)

@@ -1,0 +1,147 @@
+"""Series bounds: 'starting 1 Nov', 'from jan 1 to march 25th', 'until friday', 'for 5 times', 'for 2 months'."""
+
+from scheduling.clock import read_times
+from scheduling.dates import read_date, read_weekday_list
+from scheduling.errors import fail
+from scheduling.phrase import Anchor, Phrase
+from scheduling.spans import read_span
+from scheduling.tokens import Reader
+
+_START = ("starting", "beginning", "starts", "begins", "start", "begin", "effective", "commencing", "from")
+_END = ("until", "till", "til", "through", "thru", "ending", "ends", "to")
+_RANGE = ("to", "until", "till", "til", "through", "thru", "-", "and")
+MAX_COUNT = 1000
+
+
+def read_modifier(r: Reader, p: Phrase) -> bool:
+    """A start, end or length of a series at the cursor; updates `p`."""
+    if r.peek() in _START or r.peek() == "between":
+        return _start(r, p)
+    if r.peek() in _END and r.peek() != "to":
+        return _end(r, p)
+    if r.peek() == "for":
+        return _for(r, p)
+    return _bare_count(r, p)
+
+
+def _start(r: Reader, p: Phrase) -> bool:
+    word = r.next()
+    if word != "between" and (r.accept_seq("further", "notice") or r.accept("now", "today") == "now"):
+        p.start = p.start or Anchor()
+        return True
+    r.accept("from", "on")
+    if _window(r, p) or _day_range(r, p):
+        return True
+    anchor = read_anchor(r)
+    if anchor is None:
+        raise fail(f"'{word}' needs a date after it", "every monday starting march 9")
+    _set("start", p, anchor)
+    if r.accept(*_RANGE):
+        _set("end", p, _required_anchor(r, "to"))
+    return True
+
+
+def _end(r: Reader, p: Phrase) -> bool:
+    word = r.next()
+    if r.accept_seq("further", "notice"):
+        return True
+    r.accept("on", "the")
+    _set("end", p, _required_anchor(r, word))
+    return True
+
+
+def _window(r: Reader, p: Phrase) -> bool:
+    start = r.pos
+    first = read_times(r)
+    if first is None or len(first) != 1 or not r.accept(*_RANGE):
+        r.pos = start
+        return False
+    last = read_times(r)
+    if last is None or len(last) != 1:
+        raise fail("a daily window needs two times", "every 30 minutes from 9am to 5pm")
+    p.window = (first[0], last[0])
+    return True
+
+
+def _day_range(r: Reader, p: Phrase) -> bool:
+    start = r.pos
+    days = read_weekday_list(r)
+    if days is None or len(days[0]) < 2:
+        r.pos = start
+        return False
+    p.recurring = True
+    p.weekdays.extend(days[0])
+    return True
+
+
+def read_anchor(r: Reader) -> Anchor | None:
+    start = r.pos
+    anchor = Anchor()
+    anchor.times = read_times(r) or []
+    r.accept("on", ",")
+    anchor.date = read_date(r)
+    if anchor.date is None and r.accept("in"):
+        anchor.span = read_span(r)
+        if anchor.span is None:
+            r.pos -= 1
+    if not anchor.times:
+        r.accept(",")
+        anchor.times = read_times(r) or []
+    if anchor.date is None and anchor.span is None and not anchor.times:
+        r.pos = start
+        return None
+    if len(anchor.times) > 1:
+        raise fail("a start or end takes one time", "until friday at 5pm")
+    return anchor
+
+
+def _required_anchor(r: Reader, word: str) -> Anchor:
+    anchor = read_anchor(r)
+    if anchor is None:
+        raise fail(f"'{word}' needs a date after it", "every day at 9am until march 31")
+    return anchor
+
+
+def _set(which: str, p: Phrase, anchor: Anchor) -> None:
+    if getattr(p, which) is not None:
+        raise fail(f"that names two {which} dates", "every monday from jan 5 to march 30")
+    setattr(p, which, anchor)
+
+
+def _for(r: Reader, p: Phrase) -> bool:
+    start = r.pos
+    r.next()
+    r.accept_seq("the", "next")
+    if _count(r, p):
+        return True
+    span = read_span(r)
+    if span is None:
+        r.pos = start
+        return False
+    if p.span is not None:
+        raise fail("that names two lengths", "every day at 9am for 2 weeks")
+    p.span = span
+    p.recurring = True
+    return True
+
+
+def _bare_count(r: Reader, p: Phrase) -> bool:
+    return _count(r, p)
+
+
+def _count(r: Reader, p: Phrase) -> bool:
+    start = r.pos
+    number = r.number() if r.peek() not in ("a", "an") else None
+    if number is None or not r.accept("times", "occurrences", "runs", "reminders", "x"):
+        r.pos = start
+        return False
+    if r.peek() in ("a", "per", "each", "every"):
+        r.pos = start
+        return False
+    if not 1 <= number <= MAX_COUNT:
+        raise fail(f"a series runs between 1 and {MAX_COUNT} times", "every monday for 10 times")
+    if p.count is not None:
+        raise fail("that names two counts", "every monday for 10 times")
+    p.count = number
+    p.recurring = True
+    return True

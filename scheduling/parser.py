@@ -1,0 +1,64 @@
+"""parse(): typed words → Schedule, or a ParseError that says what was wrong."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from scheduling.cron import cron_rules, looks_like_cron
+from scheduling.errors import ParseError, fail
+from scheduling.grammar import read_phrase
+from scheduling.once import build_once
+from scheduling.phrase import Phrase
+from scheduling.recurrence import first_wall
+from scheduling.schedule import Schedule
+from scheduling.series import build_series
+from scheduling.tokens import MAX_INPUT_CHARS, tokenize
+from scheduling.zones import get_zone, local_wall
+
+EXAMPLE = "tomorrow at 9am, or every weekday at 9:30am"
+
+
+def parse(text: str, *, now: datetime, tz: str) -> Schedule:
+    """The schedule `text` names, said at `now` (aware) by someone in zone `tz`."""
+    if not isinstance(text, str):
+        raise ParseError(f"a schedule must be text. Try: {EXAMPLE}")
+    if len(text) > MAX_INPUT_CHARS:
+        raise fail(f"that is {len(text)} characters; a schedule has at most {MAX_INPUT_CHARS}", EXAMPLE)
+    zone = get_zone(tz)
+    local_now = _local_now(now, zone)
+    try:
+        return _parse(text, local_now, zone, tz)
+    except (RecursionError, OverflowError) as exc:
+        raise fail("I could not make sense of that schedule", EXAMPLE) from exc
+
+
+def _local_now(now: datetime, zone: ZoneInfo) -> datetime:
+    if not isinstance(now, datetime):
+        raise ParseError("'now' must be a datetime")
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ParseError("'now' must be an aware datetime")
+    return now.astimezone(zone).replace(microsecond=0)
+
+
+def _parse(text: str, now: datetime, zone: ZoneInfo, tz: str) -> Schedule:
+    if not text.strip():
+        raise fail("no schedule found: the text is empty", EXAMPLE)
+    if looks_like_cron(text):
+        return _cron(text, now, zone, tz)
+    phrase = read_phrase(tokenize(text))
+    if _is_recurring(phrase):
+        return build_series(phrase, now, zone, tz)
+    return build_once(phrase, now, zone, tz)
+
+
+def _is_recurring(p: Phrase) -> bool:
+    multiple = len(p.times) > 1 and (p.date is None or p.start is not None or p.end is not None)
+    return p.recurring or multiple or p.window is not None or (p.relative is None and bool(p.weekdays))
+
+
+def _cron(text: str, now: datetime, zone: ZoneInfo, tz: str) -> Schedule:
+    expression, rules = cron_rules(text)
+    probe = Schedule(kind="recurring", zone=tz, rules=tuple(rules), start=local_wall(now, zone))
+    start = first_wall(probe, now)
+    if start is None:
+        raise fail(f"the cron expression '{expression}' never runs", "0 10 * * 1-5")
+    return Schedule(kind="recurring", zone=tz, rules=tuple(rules), start=start, cron=expression)

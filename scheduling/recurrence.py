@@ -1,0 +1,141 @@
+"""Next-run math: occurrences strictly after an instant, right across DST (rules 9 and 10)."""
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+
+from scheduling.schedule import Schedule
+from scheduling.zones import get_zone, local_wall, resolve_local
+
+# Gap-shifted wall times can land up to a day later (Samoa skipped 2011-12-30), so start the
+# calendar walk this far before `after` and filter by instant.
+_LOOKBACK = timedelta(days=2)
+
+
+def next_runs(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
+    """The first `count` occurrences strictly after `after`, as aware datetimes in the schedule's zone."""
+    if count <= 0:
+        return []
+    zone = get_zone(schedule.zone)
+    if schedule.at is not None:
+        return [schedule.at.astimezone(zone)] if schedule.at > after else []
+    if schedule.every is not None and schedule.anchor is not None:
+        return _elapsed_runs(schedule, zone, after, count)
+    return list(_take(calendar_runs(schedule, zone, after), count))
+
+
+def _take(runs: Iterator[datetime], count: int) -> Iterator[datetime]:
+    for index, run in enumerate(runs):
+        if index >= count:
+            return
+        yield run
+
+
+def _elapsed_runs(schedule: Schedule, zone: ZoneInfo, after: datetime, count: int) -> list[datetime]:
+    assert schedule.every is not None and schedule.anchor is not None
+    step = timedelta(seconds=schedule.every)
+    first = 0 if after < schedule.anchor else (after - schedule.anchor) // step + 1
+    until = resolve_local(schedule.until, zone) if schedule.until is not None else None
+    runs: list[datetime] = []
+    for index in range(first, first + count):
+        if schedule.count is not None and index >= schedule.count:
+            break
+        try:
+            run = (schedule.anchor + index * step).astimezone(zone)
+        except OverflowError:
+            break
+        if until is not None and run > until:
+            break
+        runs.append(run)
+    return runs
+
+
+def calendar_runs(schedule: Schedule, zone: ZoneInfo, after: datetime) -> Iterator[datetime]:
+    """Occurrences of a calendar series strictly after `after`, increasing, without duplicates."""
+    return (run for _, run in calendar_pairs(schedule, zone, after))
+
+
+def calendar_pairs(schedule: Schedule, zone: ZoneInfo, after: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """(rule wall-clock time, instant) for each occurrence strictly after `after`."""
+    assert schedule.start is not None
+    floor = local_wall(after, zone) - _LOOKBACK
+    begin = schedule.start if schedule.count is not None else None
+    last: datetime | None = None
+    for index, wall in enumerate(_walls(schedule.rules, schedule.start, begin or floor)):
+        if schedule.count is not None and index >= schedule.count:
+            return
+        if schedule.until is not None and wall > schedule.until:
+            return
+        try:
+            run = resolve_local(wall, zone)
+        except OverflowError:
+            return
+        if run > after and (last is None or run > last):
+            last = run
+            yield wall, run
+
+
+def _walls(rules: tuple[str, ...], start: datetime, floor: datetime) -> Iterator[datetime]:
+    """Naive wall-clock occurrences from `floor` on (all of them from `start` if floor <= start)."""
+    if len(rules) == 1:
+        rule = _moved(rules[0], start, floor)
+        yield from rule.xafter(max(floor, start), inc=True)
+        return
+    from dateutil.rrule import rruleset
+
+    union = rruleset(cache=False)
+    for text in rules:
+        union.rrule(_moved(text, start, floor))
+    yield from union.xafter(max(floor, start), inc=True)
+
+
+@lru_cache(maxsize=2048)
+def _parsed(text: str, start: datetime) -> rrule:
+    parsed = rrulestr(text, dtstart=start, cache=False)
+    assert isinstance(parsed, rrule)
+    return parsed
+
+
+def _moved(text: str, start: datetime, floor: datetime) -> rrule:
+    """The same series re-anchored a whole number of intervals later, near `floor`.
+
+    dateutil walks from DTSTART, so catching up years later would otherwise cost every period in between.
+    """
+    rule = _parsed(text, start)
+    if floor <= start:
+        return rule
+    fields = dict(part.split("=", 1) for part in text.split(";"))
+    interval = int(fields.get("INTERVAL", "1"))
+    freq = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEARLY}[fields["FREQ"]]
+    if freq == DAILY:
+        steps = (floor.date() - start.date()).days // interval
+        return rule.replace(dtstart=start + timedelta(days=steps * interval)) if steps > 0 else rule
+    if freq == WEEKLY:
+        steps = (floor.date() - start.date()).days // (7 * interval)
+        return rule.replace(dtstart=start + timedelta(weeks=steps * interval)) if steps > 0 else rule
+    months = (floor.year - start.year) * 12 + floor.month - start.month - 1
+    if freq == MONTHLY:
+        steps = months // interval
+        first = start.replace(day=1) + relativedelta(months=steps * interval)
+        return rule.replace(dtstart=first) if steps > 0 else rule
+    if freq == YEARLY:
+        steps = (floor.year - start.year - 1) // interval
+        first = start.replace(month=1, day=1) + relativedelta(years=steps * interval)
+        return rule.replace(dtstart=first) if steps > 0 else rule
+    return rule
+
+
+def first_wall(schedule: Schedule, after: datetime) -> datetime | None:
+    """The rule's wall-clock time of the first occurrence strictly after `after` (a DTSTART)."""
+    for wall, _ in calendar_pairs(schedule, get_zone(schedule.zone), after):
+        return wall
+    return None
+
+
+def first_run(schedule: Schedule, after: datetime) -> datetime | None:
+    runs = next_runs(schedule, after, 1)
+    return runs[0] if runs else None

@@ -1,0 +1,167 @@
+"""Recurring calendar schedules: RRULEs read as wall-clock time in the zone (rules 7-11)."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduling.anchors import resolve_end, resolve_start, span_end
+from scheduling.clock import Clock
+from scheduling.dates import WEEKDAY_ANY, DayWord, MonthDay, MonthDays, NthWeekday, WeekdayRef
+from scheduling.elapsed import build_elapsed, window_clocks
+from scheduling.errors import fail
+from scheduling.lexicon import PERIODS, WEEKDAY_CODES
+from scheduling.once import DEFAULT_HOUR, apply_period
+from scheduling.phrase import Anchor, Phrase
+from scheduling.recurrence import first_run, first_wall
+from scheduling.schedule import Schedule
+from scheduling.zones import local_wall
+
+EXAMPLE = "every weekday at 9:30am"
+_FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
+
+
+def build_series(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Schedule:
+    if p.relative is not None:
+        raise fail("'in …' names a single time, not a repeat", "every 2 hours starting in 30 minutes")
+    _date_as_start(p)
+    if p.unit in ("minute", "hour") and p.window is None:
+        return build_elapsed(p, now, zone, zone_name)
+    start, inclusive = resolve_start(p.start, now, zone, p.end)
+    parts = _date_parts(p, local_wall(start, zone).date())
+    floor = start - timedelta(microseconds=1) if inclusive else start
+    schedule = _choose(parts, _clocks(p), floor, zone, zone_name)
+    return _bounded(schedule, p, now, zone)
+
+
+def _date_as_start(p: Phrase) -> None:
+    """A date inside a daily, weekly or monthly repeat ('7/12 every month') is where it starts."""
+    if isinstance(p.date, DayWord) or (isinstance(p.date, MonthDay) and p.unit != "year"):
+        if p.start is not None:
+            raise fail("that names two start dates", "every month on the 12th starting july 12")
+        p.start = Anchor(date=p.date)
+        if isinstance(p.date, DayWord):
+            p.date = None
+
+
+def _date_parts(p: Phrase, today: date) -> list[str]:
+    unit, date_ref = p.unit, p.date
+    weekdays = sorted(set(p.weekdays) | _weekday_of(date_ref))
+    if unit == "year" or (isinstance(date_ref, NthWeekday) and date_ref.month is not None):
+        return _yearly(p, today)
+    if unit == "month" or p.monthly or isinstance(date_ref, NthWeekday | MonthDays):
+        if weekdays:
+            raise fail("a monthly repeat takes a day of the month", "every month on the first monday")
+        return _monthly(p, today)
+    if unit == "week" or weekdays:
+        days = weekdays or [today.weekday()]
+        byday = ",".join(WEEKDAY_CODES[d] for d in days)
+        return [f"FREQ=WEEKLY;INTERVAL={p.interval};BYDAY={byday}"]
+    return [f"FREQ=DAILY;INTERVAL={p.interval}"]
+
+
+def _weekday_of(date_ref: object) -> set[int]:
+    if isinstance(date_ref, WeekdayRef):
+        if date_ref.mode == "next":
+            raise fail("'next' does not fit a repeat", "every tuesday starting next week")
+        return {date_ref.weekday}
+    return set()
+
+
+def _yearly(p: Phrase, today: date) -> list[str]:
+    head = f"FREQ=YEARLY;INTERVAL={p.interval}"
+    ref = p.date
+    if isinstance(ref, MonthDay):
+        return [f"{head};BYMONTH={ref.month};BYMONTHDAY={ref.day}"]
+    if isinstance(ref, NthWeekday) and ref.month is not None:
+        return [f"{head};BYMONTH={ref.month};{_byday(ref)}"]
+    if ref is None and not p.weekdays:
+        return [f"{head};BYMONTH={today.month};{_clamped(today.day)}"]
+    raise fail("a yearly repeat takes a date", "every year on jan 1")
+
+
+def _monthly(p: Phrase, today: date) -> list[str]:
+    head = f"FREQ=MONTHLY;INTERVAL={p.interval}"
+    ref = p.date
+    if isinstance(ref, NthWeekday):
+        return [f"{head};{_byday(ref)}"]
+    if isinstance(ref, MonthDays):
+        plain = sorted(d for d in ref.days if d <= 28)
+        parts = [f"{head};BYMONTHDAY={','.join(map(str, plain))}"] if plain else []
+        return parts + [f"{head};{_clamped(d)}" for d in sorted(d for d in ref.days if d > 28 or d == -1)]
+    day = ref.day if isinstance(ref, MonthDay) else today.day
+    return [f"{head};{_clamped(day)}"]
+
+
+def _clamped(day: int) -> str:
+    """Day N of each month, or the month's last day when it is shorter (the 31st → Feb 28)."""
+    if day == -1:
+        return "BYMONTHDAY=-1"
+    if day <= 28:
+        return f"BYMONTHDAY={day}"
+    return f"BYMONTHDAY={','.join(str(d) for d in range(28, day + 1))};BYSETPOS=-1"
+
+
+def _byday(ref: NthWeekday) -> str:
+    if ref.weekday == WEEKDAY_ANY:
+        if len(ref.nths) != 1:
+            raise fail("name one weekday position", "the last weekday of the month")
+        return f"BYDAY=MO,TU,WE,TH,FR;BYSETPOS={ref.nths[0]}"
+    return "BYDAY=" + ",".join(f"{n:+d}{WEEKDAY_CODES[ref.weekday]}" for n in ref.nths)
+
+
+def _clocks(p: Phrase) -> list[Clock]:
+    if p.window is not None:
+        return window_clocks(p)
+    if p.times:
+        return [apply_period(clock, p.period) for clock in p.times]
+    if p.start is not None and p.start.times:
+        return list(p.start.times)
+    return [Clock(PERIODS[p.period][0] if p.period else DEFAULT_HOUR, 0)]
+
+
+def _choose(parts: list[str], clocks: list[Clock], floor: datetime, zone: ZoneInfo, name: str) -> Schedule:
+    """Resolve bare hours (rule 2: the reading that comes first) and anchor at the first match (rule 8)."""
+    chosen: list[Clock] = []
+    for clock in clocks:
+        readings = clock.readings()
+        firsts = [(s.start, i) for i, s in enumerate(_anchored(parts, [r], floor, zone, name) for r in readings)]
+        known = [item for item in firsts if item[0] is not None]
+        chosen.append(readings[min(known)[1]] if known else readings[0])  # type: ignore[type-var]
+    return _anchored(parts, sorted(set(chosen), key=lambda c: (c.hour, c.minute)), floor, zone, name)
+
+
+def _anchored(parts: list[str], clocks: list[Clock], floor: datetime, zone: ZoneInfo, name: str) -> Schedule:
+    rules = tuple(rule for part in parts for rule in _with_times(part, clocks))
+    single = tuple(rule.replace(_interval_of(rule), "INTERVAL=1") for rule in rules)
+    probe = Schedule(kind="recurring", zone=name, rules=single, start=local_wall(floor, zone).replace(microsecond=0))
+    return Schedule(kind="recurring", zone=name, rules=rules, start=first_wall(probe, floor))
+
+
+def _interval_of(rule: str) -> str:
+    return next(part for part in rule.split(";") if part.startswith("INTERVAL="))
+
+
+def _with_times(part: str, clocks: list[Clock]) -> list[str]:
+    if "BYSETPOS" in part:
+        return [f"{part};BYHOUR={c.hour};BYMINUTE={c.minute};BYSECOND=0" for c in clocks]
+    by_minute: dict[int, list[int]] = {}
+    for clock in clocks:
+        by_minute.setdefault(clock.minute, []).append(clock.hour)
+    return [
+        f"{part};BYHOUR={','.join(map(str, sorted(hours)))};BYMINUTE={minute};BYSECOND=0"
+        for minute, hours in sorted(by_minute.items())
+    ]
+
+
+def _bounded(s: Schedule, p: Phrase, now: datetime, zone: ZoneInfo) -> Schedule:
+    if s.start is None:
+        raise fail("that repeat never happens", EXAMPLE)
+    until = resolve_end(p.end, now, zone) if p.end is not None else None
+    if p.span is not None:
+        span_until = span_end(p.span, s.start)
+        until = span_until if until is None else min(until, span_until)
+    if until is not None and until < s.start:
+        raise fail("that series ends before it starts", "every monday from jan 5 to march 30")
+    bounded = Schedule(kind="recurring", zone=s.zone, rules=s.rules, start=s.start, until=until, count=p.count)
+    if first_run(bounded, now) is None:
+        raise fail("that series has no future occurrence", "every monday at 9am until december 31")
+    return bounded

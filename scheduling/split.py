@@ -1,0 +1,46 @@
+"""split_what_when(): '/schedule to check the deploy every weekday at 9:30am' → (what, when)."""
+
+import re
+from datetime import datetime
+
+from scheduling.errors import ParseError, fail
+from scheduling.parser import parse
+from scheduling.schedule import Schedule
+from scheduling.tokens import MAX_INPUT_CHARS
+
+EXAMPLE = "/schedule #ops to check the deploy every weekday at 9:30am"
+_QUOTED = re.compile(r'^\s*(?:(?:to|about)\s+)?["“”](?P<what>[^"“”]*)["“”]\s*(?P<when>.*)$', re.IGNORECASE | re.DOTALL)
+_LEAD = re.compile(r"^(?:to|about)\s+", re.IGNORECASE)
+
+
+def split_what_when(text: str, *, now: datetime, tz: str) -> tuple[str, Schedule]:
+    """The message and the schedule: the schedule is the longest trailing phrase `parse` accepts."""
+    if not isinstance(text, str) or len(text) > 4 * MAX_INPUT_CHARS:
+        raise fail("that command is too long", EXAMPLE)
+    quoted = _QUOTED.match(text)
+    if quoted:
+        return _checked_what(quoted.group("what")), parse(quoted.group("when"), now=now, tz=tz)
+    words = list(re.finditer(r"\S+", text))
+    last_error: ParseError | None = None
+    for index, match in enumerate(words):
+        when = text[match.start() :]
+        if index == 0 or len(when) > MAX_INPUT_CHARS:
+            continue
+        try:
+            schedule = parse(when, now=now, tz=tz)
+        except ParseError as exc:
+            last_error = exc
+            continue
+        return _checked_what(text[: match.start()]), schedule
+    raise _not_found(text, last_error)
+
+
+def _checked_what(what: str) -> str:
+    cleaned = _LEAD.sub("", what.strip()).strip()
+    if not cleaned:
+        raise fail("say what to schedule before when", EXAMPLE)
+    return cleaned
+
+
+def _not_found(text: str, last_error: ParseError | None) -> ParseError:
+    return fail("no schedule found at the end of that message", EXAMPLE)

@@ -1,0 +1,131 @@
+"""The words describe() puts together: times, days, rules, bounds."""
+
+from datetime import datetime, time
+
+from scheduling.lexicon import MONTH_NAMES, WEEKDAY_CODES, WEEKDAY_NAMES
+from scheduling.schedule import Schedule
+from scheduling.zones import get_zone
+
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+_UNIT_WORDS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+_TIME_KEYS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+
+
+def clock_text(hour: int, minute: int) -> str:
+    return time(hour, minute).strftime("%I:%M %p").lstrip("0")
+
+
+def day_text(moment: datetime) -> str:
+    return f"{moment:%a %b} {moment.day}, {moment.year}"
+
+
+def moment_text(moment: datetime) -> str:
+    return f"{day_text(moment)} at {clock_text(moment.hour, moment.minute)}"
+
+
+def join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def ordinal_day(day: int) -> str:
+    if day == -1:
+        return "last day"
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def describe_once(s: Schedule) -> str:
+    assert s.at is not None
+    return f"once, {moment_text(s.at.astimezone(get_zone(s.zone)))}"
+
+
+def describe_elapsed(s: Schedule) -> str:
+    assert s.every is not None and s.anchor is not None
+    every = s.every
+    if every % 3600 == 0:
+        amount, unit = every // 3600, "hour"
+    elif every % 60 == 0:
+        amount, unit = every // 60, "minute"
+    else:
+        amount, unit = every, "second"
+    head = f"every {unit}" if amount == 1 else f"every {amount} {unit}s"
+    return f"{head}, starting {moment_text(s.anchor.astimezone(get_zone(s.zone)))}"
+
+
+def describe_tail(s: Schedule, *, show_start: bool = False) -> str:
+    parts = []
+    if show_start and s.start is not None:
+        parts.append(f"starting {day_text(s.start)}")
+    if s.until is not None:
+        shown = day_text(s.until) if s.until.time() == time(23, 59, 59) else moment_text(s.until)
+        parts.append(f"until {shown}")
+    if s.count is not None:
+        parts.append("once" if s.count == 1 else f"{s.count} times")
+    return "".join(f", {part}" for part in parts)
+
+
+def _fields(rule: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in rule.split(";"))
+
+
+def describe_rules(rules: tuple[str, ...]) -> str:
+    groups: dict[str, list[tuple[int, int]]] = {}
+    for rule in rules:
+        fields = _fields(rule)
+        key = ";".join(f"{k}={v}" for k, v in fields.items() if k not in _TIME_KEYS)
+        hours = [int(h) for h in fields.get("BYHOUR", "0").split(",")]
+        minutes = [int(m) for m in fields.get("BYMINUTE", "0").split(",")]
+        groups.setdefault(key, []).extend((h, m) for h in hours for m in minutes)
+    phrases = []
+    for key, times in groups.items():
+        shown = join([clock_text(h, m) for h, m in sorted(set(times))])
+        phrases.append(f"{_date_words(_fields(key))} at {shown}")
+    return "; ".join(phrases)
+
+
+def _date_words(f: dict[str, str]) -> str:
+    freq, interval = f["FREQ"], int(f.get("INTERVAL", "1"))
+    if freq == "DAILY":
+        return _every(interval, "day")
+    if freq == "WEEKLY":
+        return _weekly(f.get("BYDAY", ""), interval)
+    where = _month_position(f)
+    if freq == "MONTHLY":
+        return f"{where} of {_every(interval, 'month')}"
+    month = MONTH_NAMES[int(f.get("BYMONTH", "1")) - 1]
+    if "BYDAY" in f:
+        return f"{_every(interval, 'year')} {where} of {month}"
+    return f"{_every(interval, 'year')} on {month} {f.get('BYMONTHDAY', '1')}"
+
+
+def _every(interval: int, unit: str) -> str:
+    if interval == 1:
+        return f"every {unit}"
+    return f"every other {unit}" if interval == 2 else f"every {interval} {unit}s"
+
+
+def _weekly(byday: str, interval: int) -> str:
+    codes = byday.split(",")
+    names = [WEEKDAY_NAMES[WEEKDAY_CODES.index(code)] for code in codes]
+    if interval == 1 and codes == ["MO", "TU", "WE", "TH", "FR"]:
+        return "every weekday"
+    if interval == 1 and codes == ["SA", "SU"]:
+        return "every Saturday and Sunday"
+    if interval == 1:
+        return f"every {join(names)}"
+    if interval == 2:
+        return f"every other {join(names)}"
+    return f"every {interval} weeks on {join(names)}"
+
+
+def _month_position(f: dict[str, str]) -> str:
+    if "BYDAY" in f and f["BYDAY"].startswith("MO,TU"):
+        return f"on the {_ORDINALS.get(int(f.get('BYSETPOS', '1')), 'nth')} weekday"
+    if "BYDAY" in f:
+        items = [(int(code[:-2]), code[-2:]) for code in f["BYDAY"].split(",")]
+        name = WEEKDAY_NAMES[WEEKDAY_CODES.index(items[0][1])]
+        return f"on the {join([_ORDINALS.get(n, str(n)) for n, _ in items])} {name}"
+    days = [int(d) for d in f.get("BYMONTHDAY", "1").split(",")]
+    if "BYSETPOS" in f:
+        return f"on the {ordinal_day(max(days))} (or the last day of shorter months)"
+    return f"on the {join([ordinal_day(d) for d in days])}"
