@@ -11,10 +11,16 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
+	@echo "installing schedulebot and its dependencies into $(VENV) (the first time takes a minute) …"
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Migrates, then runs the Procfile's web, worker and beat on working defaults (SQLite; Redis if it
+# answers, else a broker in a SQLite file); without Slack credentials it opens the local console.
+run: $(STAMP)
+	@$(BIN)/schedulebot run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
