@@ -1,5 +1,6 @@
 """Where a series starts and ends: 'starting 1 Nov', 'until friday' (inclusive, rule 11), 'for 2 months'."""
 
+import calendar
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,13 +12,15 @@ from scheduling.days import candidate_days
 from scheduling.errors import fail
 from scheduling.phrase import Anchor
 from scheduling.spans import Span
-from scheduling.zones import local_wall, resolve_local
+from scheduling.zones import elapsed, local_wall, resolve_local
 
 END_OF_DAY = time(23, 59, 59)
 
 
 def resolve_start(anchor: Anchor | None, now: datetime, zone: ZoneInfo, end: Anchor | None) -> tuple[datetime, bool]:
     """The instant a series may start from, and whether an occurrence at exactly that instant counts."""
+    if anchor is not None and anchor.month is not None:
+        anchor = _month_anchor(anchor, now, first=True)
     if anchor is None or (anchor.date is None and anchor.span is None and not anchor.times):
         return now, False
     if anchor.span is not None:
@@ -41,6 +44,8 @@ def _start_day(anchor: Anchor, now: datetime, zone: ZoneInfo, end: Anchor | None
 
 def resolve_end(anchor: Anchor, now: datetime, zone: ZoneInfo) -> datetime:
     """The last wall-clock moment a series may run: the whole of a named day (rule 11)."""
+    if anchor.month is not None:
+        anchor = _month_anchor(anchor, now, first=False)
     if anchor.span is not None:
         return local_wall(_after_span(anchor.span, anchor.times, now, zone), zone)
     clock = _clock(anchor.times)
@@ -82,4 +87,12 @@ def _after_span(span: Span, times: list[Clock], now: datetime, zone: ZoneInfo) -
         raise fail("a start 'in …' already says the time", "every day at 9am starting in 2 weeks")
     day = now.date() + relativedelta(months=span.months, days=span.days)
     at = resolve_local(datetime.combine(day, now.time().replace(tzinfo=None)), zone)
-    return at + timedelta(seconds=span.seconds)
+    return elapsed(at, span.seconds, zone)
+
+
+def _month_anchor(anchor: Anchor, now: datetime, *, first: bool) -> Anchor:
+    """'starting june' is June 1; 'until june' runs through June's last day (the next June, or this one)."""
+    assert anchor.month is not None
+    year = now.year if anchor.month >= now.month else now.year + 1
+    day = 1 if first else calendar.monthrange(year, anchor.month)[1]
+    return Anchor(date=MonthDay(anchor.month, day, year), times=anchor.times)

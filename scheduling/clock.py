@@ -27,12 +27,18 @@ class Clock:
     def as_am(self) -> "Clock":
         return Clock(self.hour % 12, self.minute) if self.ambiguous else self
 
+    def as_daytime(self) -> "Clock":
+        """A repeating bare hour: 7-11 in the morning, 12 noon, 1-6 in the afternoon or evening."""
+        if not self.ambiguous:
+            return self
+        return self.as_am() if 7 <= self.hour <= 11 else self.as_pm()
 
-def read_times(r: Reader) -> list[Clock] | None:
+
+def read_times(r: Reader, *, bare_ok: bool = False) -> list[Clock] | None:
     """'at 9am and 5pm', '9:30', 'noon'. Returns None (and moves nothing) when no time is here."""
     start = r.pos
     had_at = r.accept("at", "by") is not None
-    first = read_clock(r, bare_ok=had_at)
+    first = read_clock(r, bare_ok=had_at or bare_ok)
     if first is None:
         r.pos = start
         return None

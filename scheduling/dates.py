@@ -57,7 +57,7 @@ DateRef = DayWord | WeekdayRef | MonthDay | NthWeekday | MonthDays
 def read_date(r: Reader) -> DateRef | None:
     """Any one calendar-day phrase at the cursor, or None (cursor unmoved)."""
     start = r.pos
-    for reader in (_day_word, _numeric, _month_first, _number_month, _ordinal_first, _weekday_ref):
+    for reader in (_day_word, _numeric, _month_first, _number_month, _ordinal_first, _weekday_ref, _month_end):
         found = reader(r)
         if found is not None:
             return found
@@ -116,6 +116,16 @@ def _day_word(r: Reader) -> DateRef | None:
     if word is None:
         return None
     return DayWord("tomorrow" if word in ("tmrw", "tmr", "tmw") else word)
+
+
+def _month_end(r: Reader) -> DateRef | None:
+    if not (r.accept_seq("at", "the", "end", "of") or r.accept_seq("the", "end", "of") or r.accept_seq("end", "of")):
+        return None
+    if r.accept_seq("the", "month") or r.accept("month"):
+        return MonthDays((-1,))
+    if r.peek() in ("every", "each") and r.peek(1) == "month":
+        return MonthDays((-1,))
+    return None
 
 
 def _weekday_ref(r: Reader) -> DateRef | None:

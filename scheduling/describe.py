@@ -1,10 +1,12 @@
 """describe(): a Schedule in words, e.g. 'every weekday at 9:30 AM (America/New_York)'."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from scheduling.recurrence import first_run
 from scheduling.schedule import Schedule
 from scheduling.words import describe_elapsed, describe_once, describe_rules, describe_tail
+from scheduling.zones import get_zone, local_wall
 
 
 def describe(schedule: Schedule, *, now: datetime | None = None) -> str:
@@ -27,5 +29,5 @@ def _show_start(schedule: Schedule, now: datetime | None) -> bool:
         return True
     if now is None:
         return schedule.until is not None
-    first = first_run(schedule, now)
-    return first is not None and first.replace(tzinfo=None) > schedule.start
+    unbounded = replace(schedule, start=local_wall(now, get_zone(schedule.zone)), until=None, count=None)
+    return first_run(schedule, now) != first_run(unbounded, now)

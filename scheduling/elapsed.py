@@ -1,6 +1,6 @@
 """'every 15 minutes', 'hourly': elapsed-time series (rule 9), and windows like 'from 9am to 5pm'."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from scheduling.anchors import resolve_end, resolve_start, span_end
@@ -9,7 +9,7 @@ from scheduling.errors import fail
 from scheduling.phrase import Anchor, Phrase
 from scheduling.recurrence import first_run
 from scheduling.schedule import Schedule
-from scheduling.zones import local_wall
+from scheduling.zones import elapsed, local_wall
 
 _SECONDS = {"minute": 60, "hour": 3600}
 WINDOW_EXAMPLE = "every 30 minutes from 9am to 5pm on weekdays"
@@ -26,7 +26,7 @@ def build_elapsed(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> S
         p.start = Anchor(times=p.times)
     named = p.start is not None and (p.start.date or p.start.span or p.start.times)
     start, _ = resolve_start(p.start, now, zone, p.end)
-    anchor = start if named else now + timedelta(seconds=step)
+    anchor = start if named else elapsed(now, step, zone)
     until = resolve_end(p.end, now, zone) if p.end is not None else None
     if p.span is not None:
         spanned = span_end(p.span, local_wall(start, zone))

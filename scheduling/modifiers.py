@@ -1,8 +1,9 @@
 """Series bounds: 'starting 1 Nov', 'from jan 1 to march 25th', 'until friday', 'for 5 times', 'for 2 months'."""
 
-from scheduling.clock import read_times
+from scheduling.clock import read_clock, read_times
 from scheduling.dates import read_date, read_weekday_list
 from scheduling.errors import fail
+from scheduling.lexicon import MONTHS
 from scheduling.phrase import Anchor, Phrase
 from scheduling.spans import read_span
 from scheduling.tokens import Reader
@@ -52,14 +53,16 @@ def _end(r: Reader, p: Phrase) -> bool:
 
 def _window(r: Reader, p: Phrase) -> bool:
     start = r.pos
-    first = read_times(r)
-    if first is None or len(first) != 1 or not r.accept(*_RANGE):
+    r.accept("at")
+    first = read_clock(r, bare_ok=True)
+    if first is None or not r.accept(*_RANGE):
         r.pos = start
         return False
-    last = read_times(r)
-    if last is None or len(last) != 1:
+    r.accept("at")
+    last = read_clock(r, bare_ok=True)
+    if last is None:
         raise fail("a daily window needs two times", "every 30 minutes from 9am to 5pm")
-    p.window = (first[0], last[0])
+    p.window = (first, last)
     return True
 
 
@@ -80,6 +83,8 @@ def read_anchor(r: Reader) -> Anchor | None:
     anchor.times = read_times(r) or []
     r.accept("on", ",")
     anchor.date = read_date(r)
+    if anchor.date is None and r.peek() in MONTHS:
+        anchor.month = MONTHS[r.next()]
     if anchor.date is None and r.accept("in"):
         anchor.span = read_span(r)
         if anchor.span is None:
@@ -87,7 +92,7 @@ def read_anchor(r: Reader) -> Anchor | None:
     if not anchor.times:
         r.accept(",")
         anchor.times = read_times(r) or []
-    if anchor.date is None and anchor.span is None and not anchor.times:
+    if anchor.date is None and anchor.span is None and not anchor.times and anchor.month is None:
         r.pos = start
         return None
     if len(anchor.times) > 1:

@@ -1,6 +1,6 @@
 """One-off schedules: 'tomorrow at noon', 'in 90 minutes', 'march 20 at 5pm', 'at 4' (rules 1-6, 12)."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -13,7 +13,7 @@ from scheduling.lexicon import MONTH_NAMES, PERIODS, WEEKDAY_NAMES
 from scheduling.phrase import Phrase
 from scheduling.schedule import Schedule
 from scheduling.spans import Span
-from scheduling.zones import resolve_local
+from scheduling.zones import elapsed, resolve_local
 
 DEFAULT_HOUR = 9  # rule 3
 PAST_EXAMPLE = "tomorrow at 9am"
@@ -57,7 +57,7 @@ def _relative(p: Phrase, now: datetime, zone: ZoneInfo) -> datetime:
     if not (span.days or span.months):
         if p.times or p.period:
             raise fail("'in N minutes/hours' already says the time", "in 2 hours")
-        return now + timedelta(seconds=span.seconds)
+        return elapsed(now, span.seconds, zone)
     return _calendar_step(p, span, now, zone)
 
 
@@ -70,7 +70,7 @@ def _calendar_step(p: Phrase, span: Span, now: datetime, zone: ZoneInfo) -> date
         wall = datetime.combine(day, time(clock.hour, clock.minute))
     else:
         wall = datetime.combine(day, now.time().replace(tzinfo=None))
-    return resolve_local(wall, zone) + timedelta(seconds=span.seconds)
+    return elapsed(resolve_local(wall, zone), span.seconds, zone)
 
 
 def _dated(p: Phrase, now: datetime, zone: ZoneInfo) -> datetime:

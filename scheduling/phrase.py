@@ -15,6 +15,7 @@ class Anchor:
     date: DateRef | None = None
     span: Span | None = None
     times: list[Clock] = field(default_factory=list)
+    month: int | None = None  # 'until june': the whole month
 
 
 @dataclass

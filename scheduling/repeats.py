@@ -30,6 +30,8 @@ def _every(r: Reader, p: Phrase) -> None:
         _every_item(r, p, interval=2)
         return
     start = r.pos
+    if _decimal_every(r, p):
+        return
     number = r.number() if r.peek() not in ("a", "an") else None
     if number is not None:
         unit = UNITS.get(r.peek() or "")
@@ -43,7 +45,24 @@ def _every(r: Reader, p: Phrase) -> None:
         p.set_unit(UNITS[r.next()], ordinal)
         return
     r.pos = start
+    if ordinal is not None:
+        _every_date(r, p, interval=1, word=r.tokens[start])
+        return
     _every_item(r, p, interval=1)
+
+
+def _decimal_every(r: Reader, p: Phrase) -> bool:
+    """'every 1.5 hours' → every 90 minutes."""
+    token = r.peek() or ""
+    unit = UNITS.get(r.peek(1) or "")
+    if "." not in token or not token.replace(".", "", 1).isdigit():
+        return False
+    minutes = float(token) * {"minute": 1, "hour": 60}.get(unit or "", 0)
+    if minutes != int(minutes) or minutes <= 0:
+        raise fail(f"'every {token} {r.peek(1) or ''}' is not a whole number of minutes", "every 90 minutes")
+    r.pos += 2
+    p.set_unit("minute", int(minutes))
+    return True
 
 
 def _every_item(r: Reader, p: Phrase, *, interval: int) -> None:
@@ -103,7 +122,7 @@ def _word(r: Reader, p: Phrase) -> bool:
 def _plural_days(r: Reader, p: Phrase) -> bool:
     start = r.pos
     days = read_weekday_list(r)
-    if days is None or not days[1]:
+    if days is None or not (days[1] or len(days[0]) > 1):
         r.pos = start
         return False
     p.recurring = True

@@ -23,12 +23,18 @@ def build_series(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Sc
     if p.relative is not None:
         raise fail("'in …' names a single time, not a repeat", "every 2 hours starting in 30 minutes")
     _date_as_start(p)
+    if not p.times and p.end is not None and p.end.times and not (p.start and p.start.times):
+        # 'every day from march 10 until march 20 at 8am': the time is the series' time of day.
+        p.times, p.end.times = p.end.times, []
     if p.unit in ("minute", "hour") and p.window is None:
         return build_elapsed(p, now, zone, zone_name)
+    clocks = _clocks(p)
+    if p.window is not None:
+        p.unit, p.interval = None, 1
     start, inclusive = resolve_start(p.start, now, zone, p.end)
     parts = _date_parts(p, local_wall(start, zone).date())
     floor = start - timedelta(microseconds=1) if inclusive else start
-    schedule = _choose(parts, _clocks(p), floor, zone, zone_name)
+    schedule = _anchored(parts, clocks, floor, zone, zone_name)
     return _bounded(schedule, p, now, zone)
 
 
@@ -112,21 +118,10 @@ def _clocks(p: Phrase) -> list[Clock]:
     if p.window is not None:
         return window_clocks(p)
     if p.times:
-        return [apply_period(clock, p.period) for clock in p.times]
+        return [apply_period(clock, p.period).as_daytime() for clock in p.times]
     if p.start is not None and p.start.times:
         return list(p.start.times)
     return [Clock(PERIODS[p.period][0] if p.period else DEFAULT_HOUR, 0)]
-
-
-def _choose(parts: list[str], clocks: list[Clock], floor: datetime, zone: ZoneInfo, name: str) -> Schedule:
-    """Resolve bare hours (rule 2: the reading that comes first) and anchor at the first match (rule 8)."""
-    chosen: list[Clock] = []
-    for clock in clocks:
-        readings = clock.readings()
-        firsts = [(s.start, i) for i, s in enumerate(_anchored(parts, [r], floor, zone, name) for r in readings)]
-        known = [item for item in firsts if item[0] is not None]
-        chosen.append(readings[min(known)[1]] if known else readings[0])  # type: ignore[type-var]
-    return _anchored(parts, sorted(set(chosen), key=lambda c: (c.hour, c.minute)), floor, zone, name)
 
 
 def _anchored(parts: list[str], clocks: list[Clock], floor: datetime, zone: ZoneInfo, name: str) -> Schedule:

@@ -10,7 +10,7 @@ from scheduling.tokens import MAX_INPUT_CHARS
 
 EXAMPLE = "/schedule #ops to check the deploy every weekday at 9:30am"
 _QUOTED = re.compile(r'^\s*(?:(?:to|about)\s+)?["“”](?P<what>[^"“”]*)["“”]\s*(?P<when>.*)$', re.IGNORECASE | re.DOTALL)
-_LEAD = re.compile(r"^(?:to|about)\s+", re.IGNORECASE)
+_LEAD = re.compile(r"^(?:to|about)(?:\s+|$)", re.IGNORECASE)
 
 
 def split_what_when(text: str, *, now: datetime, tz: str) -> tuple[str, Schedule]:
@@ -22,9 +22,9 @@ def split_what_when(text: str, *, now: datetime, tz: str) -> tuple[str, Schedule
         return _checked_what(quoted.group("what")), parse(quoted.group("when"), now=now, tz=tz)
     words = list(re.finditer(r"\S+", text))
     last_error: ParseError | None = None
-    for index, match in enumerate(words):
+    for match in words:
         when = text[match.start() :]
-        if index == 0 or len(when) > MAX_INPUT_CHARS:
+        if len(when) > MAX_INPUT_CHARS:
             continue
         try:
             schedule = parse(when, now=now, tz=tz)
@@ -32,7 +32,7 @@ def split_what_when(text: str, *, now: datetime, tz: str) -> tuple[str, Schedule
             last_error = exc
             continue
         return _checked_what(text[: match.start()]), schedule
-    raise _not_found(text, last_error)
+    raise fail("no schedule found at the end of that message", EXAMPLE) from last_error
 
 
 def _checked_what(what: str) -> str:
@@ -40,7 +40,3 @@ def _checked_what(what: str) -> str:
     if not cleaned:
         raise fail("say what to schedule before when", EXAMPLE)
     return cleaned
-
-
-def _not_found(text: str, last_error: ParseError | None) -> ParseError:
-    return fail("no schedule found at the end of that message", EXAMPLE)

@@ -1,6 +1,7 @@
 """The words describe() puts together: times, days, rules, bounds."""
 
 from datetime import datetime, time
+from itertools import pairwise
 
 from scheduling.lexicon import MONTH_NAMES, WEEKDAY_CODES, WEEKDAY_NAMES
 from scheduling.schedule import Schedule
@@ -78,9 +79,19 @@ def describe_rules(rules: tuple[str, ...]) -> str:
         groups.setdefault(key, []).extend((h, m) for h in hours for m in minutes)
     phrases = []
     for key, times in groups.items():
-        shown = join([clock_text(h, m) for h, m in sorted(set(times))])
-        phrases.append(f"{_date_words(_fields(key))} at {shown}")
+        phrases.append(f"{_date_words(_fields(key))} {_times_words(sorted(set(times)))}")
     return "; ".join(phrases)
+
+
+def _times_words(times: list[tuple[int, int]]) -> str:
+    minutes = [h * 60 + m for h, m in times]
+    steps = {b - a for a, b in pairwise(minutes)}
+    if len(minutes) >= 4 and len(steps) == 1:
+        step = steps.pop()
+        every = f"{step // 60} hours" if step % 60 == 0 else f"{step} minutes"
+        every = "hour" if every == "1 hours" else every
+        return f"every {every} from {clock_text(*times[0])} to {clock_text(*times[-1])}"
+    return "at " + join([clock_text(h, m) for h, m in times])
 
 
 def _date_words(f: dict[str, str]) -> str:

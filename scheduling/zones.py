@@ -1,6 +1,6 @@
 """IANA zones and wall-clock → instant resolution (DESIGN.md rule 10)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,3 +40,8 @@ def resolve_local(naive: datetime, zone: ZoneInfo) -> datetime:
 def local_wall(moment: datetime, zone: ZoneInfo) -> datetime:
     """The naive wall-clock time of an aware instant in `zone`."""
     return moment.astimezone(zone).replace(tzinfo=None, fold=0)
+
+
+def elapsed(moment: datetime, seconds: int, zone: ZoneInfo) -> datetime:
+    """`moment` plus real elapsed seconds (aware arithmetic in one zone would add wall-clock time)."""
+    return (moment.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(zone)
