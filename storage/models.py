@@ -109,6 +109,8 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     slack_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     missed_count: Mapped[int] = mapped_column(Integer, default=0)
+    # One entry per attempt: {"n", "at", "outcome", "error"}; an entry left "started" means a worker died mid-attempt.
+    attempt_log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     trigger: Mapped[Trigger] = relationship(back_populates="runs")
 
