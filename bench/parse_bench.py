@@ -1,0 +1,39 @@
+"""Parse latency over the public phrases: prints {"parse_p50_ms": .., "parse_p99_ms": ..}."""
+
+import contextlib
+import json
+import statistics
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scheduling import ParseError, parse  # noqa: E402
+
+DEFAULT_PHRASES = ROOT.parent / "shared" / "public-phrases.jsonl"
+
+
+def measure(phrases_path: str | Path = DEFAULT_PHRASES, repeat: int = 50) -> dict[str, float]:
+    """Parse every phrase `repeat` times after one warm-up pass; p50/p99 per parse in milliseconds."""
+    examples = [json.loads(line) for line in Path(phrases_path).read_text(encoding="utf-8").splitlines() if line]
+    cases = [(ex["text"], datetime.fromisoformat(ex["now"]).replace(tzinfo=ZoneInfo(ex["tz"])), ex["tz"])
+             for ex in examples]  # fmt: skip
+    samples: list[float] = []
+    for round_ in range(repeat + 1):
+        for text, now, tz in cases:
+            started = time.perf_counter()
+            with contextlib.suppress(ParseError):
+                parse(text, now=now, tz=tz)
+            if round_:
+                samples.append((time.perf_counter() - started) * 1000)
+    cuts = statistics.quantiles(samples, n=100)
+    return {"parse_p50_ms": round(statistics.median(samples), 3), "parse_p99_ms": round(cuts[98], 3)}
+
+
+if __name__ == "__main__":
+    path = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_PHRASES
+    print(json.dumps(measure(path, int(sys.argv[2]) if len(sys.argv) > 2 else 50)))
