@@ -1,0 +1,5 @@
+"""The local console `make run` opens without Slack credentials: a Slack channel in the terminal."""
+
+from bot.console.session import Console
+
+__all__ = ["Console"]
