@@ -1,0 +1,90 @@
+"""The channel feed parses back with icalendar, matches the events, and is isolated by workspace and channel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from icalendar import Calendar
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.calendar import register_calendar_routes
+from storage.db import transaction
+from storage.events import repository as events
+from storage.events.feeds import feed_token
+from tests.events.helpers import HOUR, NOW, add_event
+
+
+@pytest.fixture
+def web(sessions: sessionmaker[Session]) -> FlaskClient:
+    app = Flask(__name__)
+    register_calendar_routes(app, sessions=sessions, clock=lambda: NOW)
+    return app.test_client()
+
+
+def _token(sessions: sessionmaker[Session], team_id: str, channel_id: str, *, rotate: bool = False) -> str:
+    with transaction(sessions) as session:
+        return feed_token(session, team_id=team_id, channel_id=channel_id, now=NOW, rotate=rotate)
+
+
+def _feed(web: FlaskClient, token: str) -> list[dict[str, object]]:
+    response = web.get(f"/calendar/{token}.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(response.data)
+    assert str(calendar["version"]) == "2.0" and calendar["prodid"]
+    return [
+        {
+            "summary": str(item["summary"]),
+            "start": item.decoded("dtstart"),
+            "end": item.decoded("dtend"),
+            "status": str(item["status"]),
+            "uid": str(item["uid"]),
+        }
+        for item in calendar.walk("VEVENT")
+    ]
+
+
+def test_the_feed_parses_back_and_matches_the_events(sessions: sessionmaker[Session], web: FlaskClient) -> None:
+    with transaction(sessions) as session:
+        add_event(session, title="Sprint review <b> & friends")
+        add_event(session, title="Retro", starts_at=NOW + 3 * HOUR, length=timedelta(minutes=30))
+        events.cancel_event(session, team_id="TA", number=2, actor_id="U1", now=NOW)
+    feed = _feed(web, _token(sessions, "TA", "C1"))
+    assert [(e["summary"], e["start"], e["end"], e["status"]) for e in feed] == [
+        ("Sprint review <b> & friends", NOW + HOUR, NOW + 2 * HOUR, "CONFIRMED"),
+        ("Retro", NOW + 3 * HOUR, NOW + 3 * HOUR + timedelta(minutes=30), "CANCELLED"),
+    ]
+    assert len({e["uid"] for e in feed}) == 2
+
+
+def test_feeds_are_isolated_by_workspace_and_channel(sessions: sessionmaker[Session], web: FlaskClient) -> None:
+    with transaction(sessions) as session:
+        add_event(session, team_id="TA", channel_id="C1", title="A1")
+        add_event(session, team_id="TA", channel_id="C2", title="A2")
+        add_event(session, team_id="TB", channel_id="C1", title="B1")
+    titles = {
+        key: [e["summary"] for e in _feed(web, _token(sessions, *key))]
+        for key in [("TA", "C1"), ("TA", "C2"), ("TB", "C1"), ("TB", "C2")]
+    }
+    assert titles == {("TA", "C1"): ["A1"], ("TA", "C2"): ["A2"], ("TB", "C1"): ["B1"], ("TB", "C2"): []}
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 65, "%00", "..%2F..%2Fetc"])
+def test_a_wrong_token_gets_a_bare_404(sessions: sessionmaker[Session], web: FlaskClient, token: str) -> None:
+    _token(sessions, "TA", "C1")
+    response = web.get(f"/calendar/{token}.ics")
+    unknown = web.get("/no/such/path")
+    assert response.status_code == 404
+    assert response.data == unknown.data
+
+
+def test_rotating_the_feed_retires_the_old_url(sessions: sessionmaker[Session], web: FlaskClient) -> None:
+    old = _token(sessions, "TA", "C1")
+    assert _token(sessions, "TA", "C1") == old
+    new = _token(sessions, "TA", "C1", rotate=True)
+    assert new != old
+    assert web.get(f"/calendar/{old}.ics").status_code == 404
+    assert web.get(f"/calendar/{new}.ics").status_code == 200
