@@ -9,6 +9,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("storage.migrate:cli", "bring the database to the newest schema (the Procfile's release step)"),
     "parse": ("scheduling.cli:cli", "parse a schedule phrase and print its next runs"),
+    "web": ("bot.cli:cli", "serve the Slack app on $PORT (HTTP; Socket Mode too when SLACK_APP_TOKEN is set)"),
     "worker": ("tasks.cli:worker", "run a Celery worker that fires due runs (the Procfile's worker)"),
     "beat": ("tasks.cli:beat", "run Celery beat, which ticks every SCHEDULEBOT_TICK_SECONDS (the Procfile's beat)"),
     "tick": ("tasks.cli:tick", "claim and enqueue what is due now, once"),

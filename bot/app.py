@@ -1,0 +1,115 @@
+"""The Bolt app, built from the settings object: one workspace (bot token) or many (OAuth install)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+from bot.context import Clock, Services, utc_now
+from bot.dispatch import Dispatcher
+from bot.errors import SORRY
+from bot.listeners import actions, commands, events, views
+from bot.zones import Directory
+from config import ConfigError, Settings
+from storage import slack_stores
+from storage.db import make_engine, session_factory
+
+logger = logging.getLogger(__name__)
+
+# The bot scopes the features need; manifest.yml asks for the same set (the README says why each).
+BOT_SCOPES = (
+    "app_mentions:read",
+    "channels:history",
+    "chat:write",
+    "chat:write.public",
+    "commands",
+    "im:history",
+    "users:read",
+)
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+# Web API calls made inside a request; users.info has its own, shorter limit (bot.zones).
+DEFAULT_CLIENT_TIMEOUT = 10
+
+Extension = Callable[[App, Services], None]
+
+
+@dataclass(frozen=True)
+class Bot:
+    app: App
+    services: Services
+
+
+def create_app(settings: Settings, **options: Any) -> App:
+    """The Bolt app alone; see create_bot for the options."""
+    return create_bot(settings, **options).app
+
+
+def create_bot(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock = utc_now,
+    dispatcher: Dispatcher | None = None,
+    process_before_response: bool = False,
+    extensions: Iterable[Extension] = (),
+) -> Bot:
+    """Build the app and its services. `extensions` register more listeners (the `/event` command, say)."""
+    engine = engine or make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    services = Services(
+        settings=settings,
+        sessions=sessions,
+        clock=clock,
+        directory=Directory(sessions, clock),
+        dispatcher=dispatcher or Dispatcher(sessions, settings.redis_url, tick_seconds=settings.tick_seconds),
+    )
+    app = App(**_bolt_options(settings, engine), process_before_response=process_before_response)
+    app.error(_answer_politely)
+    for register in (commands.register, actions.register, views.register, events.register, *extensions):
+        register(app, services)
+    return Bot(app, services)
+
+
+def _bolt_options(settings: Settings, engine: Engine) -> dict[str, Any]:
+    secret = settings.slack_signing_secret
+    if not secret and not settings.socket_mode:
+        raise ConfigError("SLACK_SIGNING_SECRET: required to check that requests come from Slack")
+    options: dict[str, Any] = {"name": "schedulebot", "signing_secret": secret or ""}
+    if settings.socket_mode and not secret:
+        options["request_verification_enabled"] = False  # Socket Mode requests arrive over our own websocket
+    if settings.oauth_enabled:
+        assert settings.slack_client_id and settings.slack_client_secret
+        options["client"] = WebClient(base_url=settings.slack_api_url, timeout=DEFAULT_CLIENT_TIMEOUT)
+        options["oauth_settings"] = OAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=slack_stores.installation_store(engine, settings.slack_client_id),
+            state_store=slack_stores.state_store(engine),
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+        )
+        return options
+    if not settings.slack_bot_token:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN: set it for one workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install in many"
+        )
+    options["client"] = WebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=DEFAULT_CLIENT_TIMEOUT
+    )
+    return options
+
+
+def _answer_politely(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    """Whatever escaped a listener: log it (no payload, no secrets) and answer 200 with an apology."""
+    kind = body.get("type") or body.get("command") or "request"
+    logger.error("unhandled %s in a %s", type(error).__name__, kind, exc_info=error)
+    return BoltResponse(status=200, body=SORRY)

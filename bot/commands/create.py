@@ -1,0 +1,157 @@
+"""Saying what and when: adding a schedule and editing its time or its text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from sqlalchemy.orm import Session
+
+from bot import schedules
+from bot.blocks import Reply, confirmation, quote
+from bot.commands.changes import change, require_live, send_if_due
+from bot.commands.grammar import ADD_EXAMPLE, Command, unquote
+from bot.context import Actor, Services
+from bot.errors import UsageError
+from storage import repository
+from storage.db import transaction
+from storage.models import Trigger, TriggerState
+
+# Slack posts up to 40,000 characters, but a scheduled message that long is a mistake.
+MAX_WHAT_CHARS = 3000
+
+
+def add(services: Services, actor: Actor, command: Command) -> Reply:
+    now = services.clock()
+    what, schedule = schedules.split_what_when(command.argument, now=now, tz=actor.zone)
+    what = check_what(unquote(what) or what)
+    channel_id = command.channel_id or actor.channel_id
+    return schedule_new(
+        services,
+        actor,
+        channel_id=channel_id,
+        what=what,
+        schedule=schedule,
+        when=when_text(command.argument, what),
+        now=now,
+    )
+
+
+def schedule_new(
+    services: Services,
+    actor: Actor,
+    *,
+    channel_id: str,
+    what: str,
+    schedule: schedules.Schedule,
+    when: str,
+    now: datetime,
+) -> Reply:
+    """Save a new trigger, hand it to the workers if it falls due before the next tick, and confirm it."""
+    runs = schedules.upcoming(schedule, after=now)
+    if not runs:
+        raise UsageError("That schedule has no runs in the future", ADD_EXAMPLE)
+    with transaction(services.sessions) as session:
+        trigger = save(session, actor, channel_id=channel_id, what=what, schedule=schedule, when=when, first=runs[0])
+    send_if_due(services, team_id=actor.team_id, number=trigger.number, now=now)
+    headline = f":white_check_mark: Scheduled *#{trigger.number}*"
+    return confirmation(trigger, schedules.describe(schedule), runs, headline=headline)
+
+
+def save(
+    session: Session,
+    actor: Actor,
+    *,
+    channel_id: str,
+    what: str,
+    schedule: schedules.Schedule,
+    when: str,
+    first: datetime,
+) -> Trigger:
+    description = schedules.describe(schedule)
+    trigger = repository.create_trigger(
+        session,
+        team_id=actor.team_id,
+        channel_id=channel_id,
+        creator_id=actor.user_id,
+        schedule=schedule.to_canonical(),
+        schedule_text=when or description,
+        zone=schedule.zone,
+        next_run_at=first,
+        payload={"text": what},
+    )
+    repository.record_audit(
+        session,
+        team_id=actor.team_id,
+        actor_id=actor.user_id,
+        action="create",
+        target_id=trigger.id,
+        command=actor.command,
+        detail={"text": what[:200], "schedule": description},
+    )
+    return trigger
+
+
+def check_what(what: str) -> str:
+    what = what.strip()
+    if not what:
+        raise UsageError("What should I post? Put the message before the time", ADD_EXAMPLE)
+    if len(what) > MAX_WHAT_CHARS:
+        raise UsageError(f"That message is {len(what)} characters; I can post up to {MAX_WHAT_CHARS}", ADD_EXAMPLE)
+    return what
+
+
+def escape_plain(text: str) -> str:
+    """Plain text (from a modal) escaped the way Slack escapes what people type in commands."""
+    return escape(text, quote=False)
+
+
+def when_text(argument: str, what: str) -> str:
+    """The words the user wrote for the time: what follows the message in what they typed."""
+    at = argument.rfind(what)
+    return argument[at + len(what) :].strip(" \"“”'‘’") if at >= 0 else ""
+
+
+def edit(services: Services, actor: Actor, command: Command) -> Reply:
+    assert command.number is not None
+    text = unquote(command.argument)
+    if text is not None:
+        return _edit_text(services, actor, command.number, check_what(text))
+    return _edit_when(services, actor, command.number, command.argument)
+
+
+def _edit_text(services: Services, actor: Actor, number: int, text: str) -> Reply:
+    def apply(session: Session, trigger: Trigger) -> Reply:
+        require_live(trigger, "edit")
+        payload = {**(trigger.payload or {}), "text": text}
+        repository.update_trigger(session, team_id=actor.team_id, number=number, payload=payload)
+        return Reply(f":pencil2: *#{number}* will now post:\n{quote(text)}")
+
+    return change(services, actor, number, "edit", apply)
+
+
+def _edit_when(services: Services, actor: Actor, number: int, when: str) -> Reply:
+    now = services.clock()
+
+    def apply(session: Session, trigger: Trigger) -> Reply:
+        if trigger.state == TriggerState.CANCELLED:
+            require_live(trigger, "edit")
+        schedule = schedules.parse(when, now=now, tz=trigger.zone)
+        runs = schedules.upcoming(schedule, after=now)
+        if not runs:
+            raise UsageError("That schedule has no runs in the future", f"/schedule edit {number} every monday at 9am")
+        state = TriggerState.PAUSED.value if trigger.state == TriggerState.PAUSED else TriggerState.ACTIVE.value
+        repository.update_trigger(
+            session,
+            team_id=actor.team_id,
+            number=number,
+            schedule=schedule.to_canonical(),
+            schedule_text=when,
+            next_run_at=runs[0],
+            state=state,
+        )
+        return confirmation(trigger, schedules.describe(schedule), runs, headline=f":pencil2: Changed *#{number}*")
+
+    reply = change(services, actor, number, "edit", apply)
+    send_if_due(services, team_id=actor.team_id, number=number, now=now)
+    return reply

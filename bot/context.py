@@ -1,0 +1,48 @@
+"""What every operation needs: the shared services, and who is asking from where."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.dispatch import Dispatcher
+from bot.zones import Directory, Profile
+from config import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Clock
+    directory: Directory
+    dispatcher: Dispatcher
+
+
+@dataclass(frozen=True)
+class Actor:
+    """One person's request: their workspace, where they typed, and what we know of them."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    profile: Profile
+    # The words as typed, for the audit trail ("/schedule pause 3", "button: pause", ...).
+    command: str = ""
+
+    @property
+    def zone(self) -> str:
+        return self.profile.zone
+
+    @property
+    def is_admin(self) -> bool:
+        return self.profile.is_admin

@@ -1,0 +1,94 @@
+"""Buttons: on the bot's confirmations, on the workers' posts (Skip next, Pause, Snooze) and in App Home."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import blocks, home, modals
+from bot.blocks import Reply
+from bot.commands import changes
+from bot.commands.grammar import MAX_NUMBER
+from bot.context import Actor, Services
+from bot.errors import UserError
+from bot.listeners.common import actor_for, boundary, ephemeral
+from bot.schedules import ParseError
+from storage.errors import NotFound
+
+# A snooze button carries only the trigger number; Slack's own reminders offer 20 minutes first.
+DEFAULT_SNOOZE = "20 minutes"
+TRIGGER_ACTIONS = re.compile(r"^schedulebot\.(pause|resume|cancel|run|skip|snooze)$")
+
+Operation = Callable[[Services, Actor, int], Reply]
+OPERATIONS: dict[str, Operation] = {
+    blocks.ACTION_PAUSE: changes.pause,
+    blocks.ACTION_RESUME: changes.resume,
+    blocks.ACTION_CANCEL: changes.cancel,
+    blocks.ACTION_RUN: changes.run,
+    blocks.ACTION_SKIP: changes.skip,
+}
+
+
+def register(app: App, services: Services) -> None:
+    def on_trigger_button(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        from_home = (body.get("container") or {}).get("type") == "view"
+        user_id = str((body.get("user") or {}).get("id") or "")
+        tell = _home_teller(services, client, context, user_id) if from_home else _message_teller(respond)
+        with boundary(f"button {action.get('action_id')}", tell):
+            channel = str((body.get("channel") or {}).get("id") or "")
+            actor = actor_for(
+                services,
+                client,
+                context,
+                user_id=user_id,
+                channel_id=channel,
+                command=f"button: {action.get('action_id')} {action.get('value', '')}".strip(),
+            )
+            tell(press(services, actor, str(action.get("action_id")), str(action.get("value") or "")))
+
+    def on_new(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        with boundary("New schedule button"):
+            client.views_open(trigger_id=body["trigger_id"], view=modals.new_schedule_view())
+
+    app.action(TRIGGER_ACTIONS)(on_trigger_button)
+    app.action(blocks.ACTION_NEW)(on_new)
+
+
+def press(services: Services, actor: Actor, action_id: str, value: str) -> Reply:
+    """Run the change a button names on the trigger its value names; a mistake becomes the reply."""
+    number_text, _, extra = value.strip().partition(" ")
+    try:
+        number = parse_number(number_text)
+        if action_id == blocks.ACTION_SNOOZE:
+            return changes.snooze(services, actor, number, extra or DEFAULT_SNOOZE)
+        return OPERATIONS[action_id](services, actor, number)
+    except (UserError, NotFound, ParseError) as exc:
+        return Reply(f":warning: {exc}")
+
+
+def parse_number(text: str) -> int:
+    digits = text.lstrip("#")
+    if not re.fullmatch("[0-9]{1,10}", digits) or not 1 <= int(digits) <= MAX_NUMBER:
+        raise UserError("That button does not name a schedule I know", "/schedule list")
+    return int(digits)
+
+
+def _message_teller(respond: Respond) -> Callable[[Reply], Any]:
+    return lambda reply: respond(**ephemeral(reply))
+
+
+def _home_teller(services: Services, client: WebClient, context: BoltContext, user_id: str) -> Callable[[Reply], Any]:
+    return lambda reply: home.publish(services, client, context, user_id=user_id, notice=reply.text)

@@ -1,0 +1,34 @@
+"""The `/schedule` slash command: ack at once, then answer through the response URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.commands.router import execute
+from bot.context import Services
+from bot.listeners.common import actor_for, boundary, ephemeral
+
+COMMAND = "/schedule"
+
+
+def register(app: App, services: Services) -> None:
+    def on_schedule(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        text = str(command.get("text") or "")
+        with boundary("/schedule", lambda reply: respond(**ephemeral(reply))):
+            actor = actor_for(
+                services,
+                client,
+                context,
+                user_id=str(command.get("user_id") or ""),
+                channel_id=str(command.get("channel_id") or ""),
+                command=f"{COMMAND} {text}".strip(),
+            )
+            respond(**ephemeral(execute(services, actor, text, client=client)))
+
+    app.command(COMMAND)(on_schedule)

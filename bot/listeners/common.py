@@ -1,0 +1,53 @@
+"""What every listener shares: who is asking, and the boundary that turns a crash into a polite reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot.blocks import Reply
+from bot.context import Actor, Services
+from bot.errors import SORRY
+
+logger = logging.getLogger(__name__)
+
+Tell = Callable[[Reply], Any]
+
+
+def team_of(context: BoltContext) -> str:
+    return str(context.team_id or context.enterprise_id or "")
+
+
+def actor_for(
+    services: Services, client: WebClient | None, context: BoltContext, *, user_id: str, channel_id: str, command: str
+) -> Actor:
+    team_id = team_of(context)
+    profile = services.directory.profile(client, team_id=team_id, user_id=user_id)
+    return Actor(team_id=team_id, user_id=user_id, channel_id=channel_id, profile=profile, command=command[:500])
+
+
+def ephemeral(reply: Reply) -> dict[str, Any]:
+    return {"response_type": "ephemeral", "replace_original": False, **reply.message()}
+
+
+@contextmanager
+def boundary(what: str, tell: Tell | None = None) -> Iterator[None]:
+    """Log anything unexpected (never the payload) and tell the user, politely, that nothing changed."""
+    try:
+        yield
+    except Exception:
+        logger.exception("%s failed", what)
+        if tell is not None:
+            _try_to_tell(tell)
+
+
+def _try_to_tell(tell: Tell) -> None:
+    try:
+        tell(Reply(SORRY))
+    except Exception:
+        logger.exception("could not even apologise")

@@ -1,0 +1,72 @@
+"""Events: @mentions and DMs speak the `/schedule` words; App Home opens; users change their zone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import App, BoltContext, Say
+from slack_sdk import WebClient
+
+from bot import home
+from bot.blocks import Reply
+from bot.commands.router import execute
+from bot.context import Services
+from bot.listeners.common import actor_for, boundary, team_of
+from bot.zones import SlackUser
+
+_LEADING_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
+
+
+def register(app: App, services: Services) -> None:
+    def on_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        user_id, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
+        thread = event.get("thread_ts")
+
+        def tell(reply: Reply) -> None:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, thread_ts=thread, **reply.message())
+
+        with boundary("app_mention", tell):
+            tell(_words(services, client, context, event, user_id=user_id, channel_id=channel_id, via="@schedulebot"))
+
+    def on_direct_message(event: dict[str, Any], say: Say, client: WebClient, context: BoltContext) -> None:
+        if event.get("subtype") or event.get("bot_id") or event.get("channel_type") != "im":
+            return
+        user_id, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
+        with boundary("direct message", lambda reply: say(**reply.message())):
+            say(**_words(services, client, context, event, user_id=user_id, channel_id=channel_id, via="DM").message())
+
+    def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        with boundary("app_home_opened"):
+            home.publish(services, client, context, user_id=str(event.get("user") or ""))
+
+    def on_user_change(event: dict[str, Any], context: BoltContext) -> None:
+        user = event.get("user")
+        if not isinstance(user, dict) or not user.get("id"):
+            return
+        with boundary("user_change"):
+            services.directory.remember(
+                team_id=team_of(context), user_id=str(user["id"]), user=SlackUser.from_api(user)
+            )
+
+    app.event("app_mention")(on_mention)
+    app.event("message")(on_direct_message)
+    app.event("app_home_opened")(on_home_opened)
+    app.event("user_change")(on_user_change)
+
+
+def _words(
+    services: Services,
+    client: WebClient,
+    context: BoltContext,
+    event: dict[str, Any],
+    *,
+    user_id: str,
+    channel_id: str,
+    via: str,
+) -> Reply:
+    text = _LEADING_MENTION.sub("", str(event.get("text") or "")).strip()
+    actor = actor_for(services, client, context, user_id=user_id, channel_id=channel_id, command=f"{via}: {text}")
+    return execute(services, actor, text, client=client)

@@ -1,0 +1,52 @@
+"""The one door from bot/ into scheduling/: the parser's public functions, and what the bot derives from them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from scheduling import (
+    ParseError,
+    Schedule,
+    describe,
+    is_valid_zone,
+    next_runs,
+    parse,
+    parse_duration,
+    split_what_when,
+)
+
+__all__ = [
+    "ParseError",
+    "Schedule",
+    "describe",
+    "first_run",
+    "is_valid_zone",
+    "load",
+    "next_runs",
+    "once_at",
+    "parse",
+    "parse_duration",
+    "split_what_when",
+    "upcoming",
+]
+
+# How many upcoming runs a confirmation or `show` lists.
+DEFAULT_PREVIEW_COUNT = 3
+
+
+def load(canonical: str) -> Schedule:
+    return Schedule.from_canonical(canonical)
+
+
+def first_run(schedule: Schedule, *, after: datetime) -> datetime | None:
+    runs = next_runs(schedule, after, 1)
+    return runs[0] if runs else None
+
+
+def upcoming(schedule: Schedule, *, after: datetime, count: int = DEFAULT_PREVIEW_COUNT) -> list[datetime]:
+    return list(next_runs(schedule, after, count))
+
+
+def once_at(moment: datetime, zone: str) -> Schedule:
+    """A one-off schedule at an exact instant (a snoozed reminder)."""
+    return Schedule(kind="once", zone=zone, at=moment)

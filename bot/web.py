@@ -1,0 +1,85 @@
+"""The web process: Bolt behind Flask on the DESIGN.md paths, plus /healthz. Others add routes to the same app."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, request
+from kombu import Connection
+from slack_bolt.adapter.flask import SlackRequestHandler
+from werkzeug.exceptions import HTTPException
+
+from bot.app import INSTALL_PATH, REDIRECT_PATH, Bot, create_bot
+from bot.errors import SORRY
+from config import Settings
+from storage.db import DatabaseUnavailable, check_reachable
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Health checks answer fast or report the dependency as down.
+DEFAULT_BROKER_CHECK_TIMEOUT = 2.0
+# Slack sends small bodies; anything far bigger is not from Slack.
+MAX_REQUEST_BYTES = 1_000_000
+
+
+def create_web_app(settings: Settings, *, bot: Bot | None = None, **bot_options: Any) -> Flask:
+    """The Flask app for `schedulebot web` and for tests. `bot_options` go to create_bot."""
+    bot = bot or create_bot(settings, **bot_options)
+    handler = SlackRequestHandler(bot.app)
+    web = Flask("schedulebot")
+    web.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    web.extensions["schedulebot"] = bot
+
+    @web.post(EVENTS_PATH)
+    def slack_events() -> Response:
+        return handler.handle(request)
+
+    @web.get(INSTALL_PATH)
+    def slack_install() -> Response:
+        return handler.handle(request)
+
+    @web.get(REDIRECT_PATH)
+    def slack_oauth_redirect() -> Response:
+        return handler.handle(request)
+
+    @web.get(HEALTH_PATH)
+    def healthz() -> tuple[dict[str, Any], int]:
+        return health(bot, settings)
+
+    web.register_error_handler(Exception, _polite_error)
+    return web
+
+
+def health(bot: Bot, settings: Settings) -> tuple[dict[str, Any], int]:
+    """{"ok": bool, "database": "ok" | reason, "broker": "ok" | reason}; 503 when either is down."""
+    checks = {"database": _check_database(bot), "broker": check_broker(settings.redis_url)}
+    ok = all(value == "ok" for value in checks.values())
+    return {"ok": ok, **checks}, 200 if ok else 503
+
+
+def _check_database(bot: Bot) -> str:
+    engine = bot.services.sessions.kw["bind"]
+    try:
+        check_reachable(engine)
+    except DatabaseUnavailable as exc:
+        return str(exc)
+    return "ok"
+
+
+def check_broker(url: str, *, timeout: float = DEFAULT_BROKER_CHECK_TIMEOUT) -> str:
+    try:
+        with Connection(url, connect_timeout=timeout) as connection:
+            connection.ensure_connection(max_retries=1, timeout=timeout)
+    except Exception as exc:  # kombu raises per-transport errors; any of them means "down"
+        return f"cannot reach the broker ({type(exc).__name__})"
+    return "ok"
+
+
+def _polite_error(error: Exception) -> Response | HTTPException:
+    if isinstance(error, HTTPException):
+        return error
+    logger.error("unhandled %s on %s %s", type(error).__name__, request.method, request.path, exc_info=error)
+    return Response(SORRY, status=200, mimetype="text/plain")
