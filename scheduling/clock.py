@@ -1,11 +1,13 @@
 """Times of day: '3pm', '9:30 a.m.', 'noon', 'at two', '10 o'clock', 'half past 4'."""
 
+import re
 from dataclasses import dataclass
 
 from scheduling.errors import fail
 from scheduling.tokens import Reader, as_int
 
 EXAMPLE = "at 5pm"
+_COLON_TIME = re.compile(r"^[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?$")
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def _numeric(r: Reader, *, bare_ok: bool) -> Clock | None:
     token = r.peek()
     if token is None:
         return None
-    if ":" in token and token[0].isdigit():
+    if _COLON_TIME.match(token):
         r.pos += 1
         return _with_meridiem(r, token, *_split_colon(token), bare=not token.startswith("0"))
     hour = as_int(token)
