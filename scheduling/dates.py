@@ -249,7 +249,7 @@ def _checked_monthday(day: int) -> int:
 
 def _numeric(r: Reader) -> DateRef | None:
     token = r.peek() or ""
-    if "/" in token:
+    if "/" in token and token[:1].isdigit():
         r.pos += 1
         parts = [int(p) for p in token.split("/")]
         if parts[0] > 12:

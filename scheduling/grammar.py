@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from scheduling.clock import read_times
-from scheduling.dates import DayWord, read_date
+from scheduling.dates import DayWord, MonthDay, read_date
 from scheduling.errors import fail
 from scheduling.lexicon import PERIODS
 from scheduling.modifiers import read_modifier
@@ -26,6 +26,8 @@ def read_phrase(tokens: list[str]) -> Phrase:
     while not r.done():
         if not any(step(r, phrase) for step in _STEPS):
             raise _unknown(r)
+    if phrase == Phrase():
+        raise fail("no schedule found: no time, day or repeat in that", EXAMPLE)
     return phrase
 
 
@@ -70,6 +72,9 @@ def _date(r: Reader, p: Phrase) -> bool:
         return False
     if isinstance(date, DayWord) and date.word == "tonight":
         p.set_period("tonight")
+    if isinstance(date, MonthDay) and date.clock is not None:
+        p.times.append(date.clock)
+        date = MonthDay(date.month, date.day, date.year)
     p.set_date(date)
     return True
 
