@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 from kombu import Connection
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import HTTPException
 
 from bot.app import INSTALL_PATH, REDIRECT_PATH, Bot, create_bot
@@ -29,12 +30,15 @@ def create_web_app(settings: Settings, *, bot: Bot | None = None, **bot_options:
     """The Flask app for `schedulebot web` and for tests. `bot_options` go to create_bot."""
     bot = bot or create_bot(settings, **bot_options)
     handler = SlackRequestHandler(bot.app)
+    verifier = SignatureVerifier(settings.slack_signing_secret) if settings.slack_signing_secret else None
     web = Flask("schedulebot")
     web.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     web.extensions["schedulebot"] = bot
 
     @web.post(EVENTS_PATH)
     def slack_events() -> Response:
+        if not signed_by_slack(verifier, request):
+            return Response("invalid request", status=401, mimetype="text/plain")
         return handler.handle(request)
 
     @web.get(INSTALL_PATH)
@@ -72,10 +76,23 @@ def _check_database(bot: Bot) -> str:
 def check_broker(url: str, *, timeout: float = DEFAULT_BROKER_CHECK_TIMEOUT) -> str:
     try:
         with Connection(url, connect_timeout=timeout) as connection:
-            connection.ensure_connection(max_retries=1, timeout=timeout)
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
     except Exception as exc:  # kombu raises per-transport errors; any of them means "down"
         return f"cannot reach the broker ({type(exc).__name__})"
     return "ok"
+
+
+def signed_by_slack(verifier: SignatureVerifier | None, incoming: Request) -> bool:
+    """Checked before Bolt parses the body, so a forged body can neither crash the parser nor reach a listener."""
+    timestamp = incoming.headers.get("X-Slack-Request-Timestamp", "")
+    signature = incoming.headers.get("X-Slack-Signature", "")
+    if verifier is None or not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) < 20):
+        return False
+    try:
+        body = incoming.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        return False  # Slack sends UTF-8; anything else was not signed by Slack
+    return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
 
 
 def _polite_error(error: Exception) -> Response | HTTPException:
