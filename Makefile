@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean bench bench-full chaos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,27 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks and the fault-injection run (docs/benchmarks.md). The peer scheduler is installed when it
+# can be; when it cannot, the benchmark says so and measures a load-all baseline instead.
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	-$(BIN)/pip install --quiet sqlalchemy-celery-beat
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	@scripts/services.sh
+	$(BIN)/schedulebot bench --quick $(BENCH_ARGS)
+
+bench-full: $(BENCH_STAMP)
+	@scripts/services.sh
+	$(BIN)/schedulebot bench --full $(BENCH_ARGS)
+
+chaos: $(BENCH_STAMP)
+	@scripts/services.sh
+	$(BIN)/schedulebot chaos --out bench/results/chaos-latest.json $(CHAOS_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .

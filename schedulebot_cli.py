@@ -14,6 +14,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "beat": ("tasks.cli:beat", "run Celery beat, which ticks every SCHEDULEBOT_TICK_SECONDS (the Procfile's beat)"),
     "tick": ("tasks.cli:tick", "claim and enqueue what is due now, once"),
     "run": ("launcher:cli", "migrate and run web, worker and beat on working defaults, with a console if no Slack"),
+    "bench": ("bench.cli:cli", "measure the performance claims: --quick (default, under 3 minutes) or --full; --json"),
+    "chaos": ("bench.cli:chaos_cli", "run the whole stack under faults and reconcile Slack against the runs table"),
 }
 
 

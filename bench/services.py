@@ -1,0 +1,69 @@
+"""Private PostgreSQL databases and leased Redis db numbers for a benchmark run, as the tests get them."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import redis
+from sqlalchemy import create_engine, text
+
+POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_BASE_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+# The same leases the tests take (tests/services.py), so a benchmark never shares a db with a test.
+REDIS_DB_RANGE = range(1, 16)
+REDIS_LEASE_KEY = "schedulebot-test:db:{}"
+REDIS_LEASE_SECONDS = 1800
+
+
+class ServiceUnavailable(Exception):
+    """PostgreSQL or Redis is not reachable, or every Redis db number is leased."""
+
+
+@contextmanager
+def postgres_database(prefix: str = "sbbench") -> Iterator[str]:
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        raise ServiceUnavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable ({exc})") from None
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def redis_database() -> Iterator[str]:
+    """Lease a Redis db number nobody else holds, flushed before and after; yield its URL."""
+    locks = redis.Redis.from_url(f"{REDIS_BASE_URL}/0")
+    token = uuid.uuid4().hex
+    try:
+        number = next((n for n in REDIS_DB_RANGE if _lease(locks, n, token)), None)
+    except redis.ConnectionError as exc:
+        raise ServiceUnavailable(f"Redis at {REDIS_BASE_URL} is not reachable ({exc})") from None
+    if number is None:
+        raise ServiceUnavailable("every Redis db number 1-15 is leased by another run")
+    url = f"{REDIS_BASE_URL}/{number}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+        if locks.get(REDIS_LEASE_KEY.format(number)) == token.encode():
+            locks.delete(REDIS_LEASE_KEY.format(number))
+        locks.close()
+
+
+def _lease(locks: redis.Redis, number: int, token: str) -> bool:
+    return bool(locks.set(REDIS_LEASE_KEY.format(number), token, nx=True, ex=REDIS_LEASE_SECONDS))

@@ -1,0 +1,78 @@
+"""Issue 8's targets, checked against measured figures. A figure that was not measured is never "met"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+CLAIM_MS_AT_1M = 50.0
+CLAIM_FLATNESS = 2.0
+PEER_SPEEDUP_AT_100K = 100.0
+FIRE_RATIO = 0.5
+LATENESS_P99_S = 1.0
+ACK_P99_MS_AT_20 = 100.0
+PARSE_P99_MS = 20.0
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    target: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "MISSED", None: "not measured"}[self.met]
+
+
+def _fmt(value: float | None, unit: str, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f} {unit}".strip()
+
+
+def _le(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value <= limit
+
+
+def _ge(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value >= limit
+
+
+def _at(table: dict[str, float] | None, stored: int) -> float | None:
+    return (table or {}).get(str(stored))
+
+
+def _upper(name: str, limit: float, unit: str, value: float | None, digits: int = 1) -> Check:
+    return Check(name, f"≤ {limit:g} {unit}", _fmt(value, unit, digits), _le(value, limit))
+
+
+def _lower(name: str, limit: float, unit: str, value: float | None, digits: int = 1) -> Check:
+    return Check(name, f"≥ {limit:g}{unit}", _fmt(value, unit, digits), _ge(value, limit))
+
+
+def claim_checks(results: dict[str, Any]) -> list[Check]:
+    claims, peers = results.get("tick_claim_ms") or {}, results.get("peer_load_all_ms")
+    at_10k, at_100k = _at(claims, 10_000), _at(claims, 100_000)
+    largest = max((int(k) for k in claims), default=None)
+    at_largest = _at(claims, largest) if largest else None
+    flat = None if at_largest is None or at_10k is None else at_largest / at_10k
+    peer_100k = _at(peers, 100_000)
+    speedup = None if peer_100k is None or at_100k is None else peer_100k / at_100k
+    flat_name = f"tick claim growth, 10k → {largest:,} stored (PostgreSQL)" if largest else "tick claim growth"
+    flat_met = None if flat is None or largest != 1_000_000 else flat <= CLAIM_FLATNESS
+    return [
+        _upper("tick claim, 1,000 due among 1M (PostgreSQL)", CLAIM_MS_AT_1M, "ms", _at(claims, 1_000_000)),
+        Check(flat_name, f"≤ {CLAIM_FLATNESS:g}× from 10k to 1M", _fmt(flat, "×", 2), flat_met),
+        _lower("load-all peer ÷ tick claim at 100k (PostgreSQL)", PEER_SPEEDUP_AT_100K, "×", speedup),
+    ]
+
+
+def checks(results: dict[str, Any]) -> list[Check]:
+    """Every target row of the table, in the issue's order."""
+    return [
+        *claim_checks(results),
+        _lower("firing throughput ÷ Celery no-op ceiling", FIRE_RATIO, "", results.get("fire_ratio"), 2),
+        _upper("lateness p99 at 100 runs/min", LATENESS_P99_S, "s", results.get("lateness_p99_s"), 3),
+        _upper("slash-command p99 at 20 concurrent senders", ACK_P99_MS_AT_20, "ms", results.get("ack_p99_ms")),
+        _upper("parse p99 over public-phrases.jsonl", PARSE_P99_MS, "ms", results.get("parse_p99_ms"), 2),
+    ]
