@@ -11,6 +11,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import HTTPException
 
+import telemetry
 from bot.app import INSTALL_PATH, REDIRECT_PATH, Bot, create_bot
 from bot.errors import SORRY
 from config import Settings
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 # Health checks answer fast or report the dependency as down.
 DEFAULT_BROKER_CHECK_TIMEOUT = 2.0
 # Slack sends small bodies; anything far bigger is not from Slack.
@@ -52,6 +54,11 @@ def create_web_app(settings: Settings, *, bot: Bot | None = None, **bot_options:
     @web.get(HEALTH_PATH)
     def healthz() -> tuple[dict[str, Any], int]:
         return health(bot, settings)
+
+    @web.get(METRICS_PATH)
+    def metrics() -> Response:
+        body, content_type = telemetry.render_metrics()
+        return Response(body, content_type=content_type)
 
     web.register_error_handler(Exception, _polite_error)
     return web
