@@ -31,6 +31,8 @@ NOT_SUPERVISED = frozenset({"release", "flower"})
 REDIS_PROBE_SECONDS = 1.0
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 PROGRESS_INTERVAL = 0.5
+# Lines of the process log shown when a process of the group dies on its own.
+LOG_LINES_ON_FAILURE = 25
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,7 @@ def fresh_dir(path: Path) -> Path:
 
 
 def supervise(processes: dict[str, str], env: dict[str, str], output: TextIO) -> int:
-    """Run the group until Ctrl-C/SIGTERM or one process exits; returns 0 after a requested stop."""
+    """Run the group until Ctrl-C/SIGTERM (returns 0) or until one process exits on its own (returns non-zero)."""
     from honcho.manager import SIGNALS, Manager
     from honcho.printer import Printer
 
@@ -189,8 +191,10 @@ def supervise(processes: dict[str, str], env: dict[str, str], output: TextIO) ->
     for name, command in processes.items():
         manager.add_process(name, command, env=env)
     manager.loop()
-    stopped_on_request = manager.returncode in {spec["rc"] for spec in SIGNALS.values()}
-    return 0 if stopped_on_request else int(manager.returncode or 0)
+    if manager.returncode in {spec["rc"] for spec in SIGNALS.values()}:
+        return 0
+    # A process ended on its own, which a server should never do, even with exit code 0.
+    return manager.returncode if isinstance(manager.returncode, int) and manager.returncode > 0 else 1
 
 
 # --- the entry point ----------------------------------------------------------------------------
@@ -244,9 +248,24 @@ def run_with_console(
     try:
         with log_path.open("a", encoding="utf-8") as log:
             console.run_in_background()
-            return supervise(processes, env, log)
+            code = supervise(processes, env, log)
     finally:
         console.stop()
+    report_stop(code, log_path, out)
+    return code
+
+
+def report_stop(code: int, log_path: Path, out: TextIO, lines: int = LOG_LINES_ON_FAILURE) -> None:
+    """After the group stopped: say so, and when a process ended on its own, show why from its log."""
+    if code == 0:
+        print("stopped web, worker and beat", file=out, flush=True)
+        return
+    tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    print(
+        f"a process stopped on its own (exit code {code}), so the others were stopped; last lines of {log_path}:",
+        file=out,
+    )
+    print("\n".join("  " + line for line in tail), file=out, flush=True)
 
 
 if __name__ == "__main__":

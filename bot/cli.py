@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+import telemetry
 from config import ConfigError, Settings, load_settings
 from storage.db import DatabaseUnavailable
 
@@ -67,9 +68,9 @@ def cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="schedulebot web", description=__doc__)
     parser.add_argument("--port", type=int, help="listen here instead of $PORT")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(**({"PORT": args.port} if args.port else {}))
+        telemetry.configure_logging(settings, "web")
         _check(settings)
     except (ConfigError, DatabaseUnavailable) as exc:
         print(f"schedulebot web: {exc}", file=sys.stderr)

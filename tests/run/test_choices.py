@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -10,13 +9,7 @@ from kombu import Connection
 
 from config import load_settings
 from launcher import choose_broker, choose_database, choose_slack, embedded_broker_url, local_zone
-
-
-def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
+from tests.run.ports import closed_port_url
 
 
 def test_without_redis_the_broker_is_embedded(tmp_path: Path) -> None:
