@@ -6,6 +6,7 @@ Pure: imports only the standard library, dateparser and dateutil.
 from scheduling.describe import describe
 from scheduling.durations import parse_duration
 from scheduling.errors import ParseError
+from scheduling.fallback import warm_up
 from scheduling.parser import parse
 from scheduling.recurrence import next_runs
 from scheduling.schedule import Schedule
@@ -21,4 +22,5 @@ __all__ = [
     "parse",
     "parse_duration",
     "split_what_when",
+    "warm_up",
 ]

@@ -12,3 +12,7 @@ class ParseError(ValueError):
 def fail(problem: str, example: str) -> ParseError:
     """Build a ParseError whose message names the problem and shows a working example."""
     return ParseError(f"{problem}. Try: {example}")
+
+
+class UnknownWord(ParseError):
+    """The grammar met a word it has no rule for: the only error the dateparser fallback may overrule."""

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from scheduling.clock import read_times
 from scheduling.dates import DayWord, MonthDay, read_date
-from scheduling.errors import fail
+from scheduling.errors import UnknownWord, fail
 from scheduling.lexicon import PERIODS
 from scheduling.modifiers import read_modifier
 from scheduling.phrase import Phrase
@@ -36,7 +36,7 @@ def _unknown(r: Reader) -> Exception:
     if token == "at":
         return fail("'at' needs a time after it", "at 5pm")
     shown = token if len(token) <= 30 else token[:30] + "…"
-    return fail(f"I don't understand '{shown}' in a schedule", EXAMPLE)
+    return UnknownWord(f"I don't understand '{shown}' in a schedule. Try: {EXAMPLE}")
 
 
 def _relative(r: Reader, p: Phrase) -> bool:

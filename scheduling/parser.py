@@ -4,7 +4,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from scheduling.cron import cron_rules, looks_like_cron
-from scheduling.errors import ParseError, fail
+from scheduling.errors import ParseError, UnknownWord, fail
+from scheduling.fallback import written_date
 from scheduling.grammar import read_phrase
 from scheduling.once import build_once
 from scheduling.phrase import Phrase
@@ -44,10 +45,20 @@ def _parse(text: str, now: datetime, zone: ZoneInfo, tz: str) -> Schedule:
         raise fail("no schedule found: the text is empty", EXAMPLE)
     if looks_like_cron(text):
         return _cron(text, now, zone, tz)
-    phrase = read_phrase(tokenize(text))
+    phrase = _read(text, now)
     if _is_recurring(phrase):
         return build_series(phrase, now, zone, tz)
     return build_once(phrase, now, zone, tz)
+
+
+def _read(text: str, now: datetime) -> Phrase:
+    try:
+        return read_phrase(tokenize(text))
+    except UnknownWord:
+        written = written_date(text, now.replace(tzinfo=None))
+        if written is None:
+            raise
+        return written
 
 
 def _is_recurring(p: Phrase) -> bool:

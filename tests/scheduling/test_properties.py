@@ -32,12 +32,21 @@ REPEATS = [
     "every 90 minutes",
 ]
 ONE_OFF = ["tomorrow", "next tuesday", "march 20", "7/13", "in 2 days", "in 3 hours", "the 31st", "tonight"]
+WRITTEN = [
+    "2027 jan 5",
+    "jan 5 '27",
+    "5-jan-2027",
+    "the 5th day of january",
+    "wed 2026 mar 11",
+    "2026 mar 8",
+    "29 feb 2028",
+]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
 def phrases(draw: st.DrawFn) -> str:
-    shape = draw(st.sampled_from(["repeat", "days", "once", "cron"]))
+    shape = draw(st.sampled_from(["repeat", "days", "once", "cron", "written"]))
     time = draw(st.sampled_from(TIMES))
     if shape == "repeat":
         return f"{draw(st.sampled_from(REPEATS))} at {time}"
@@ -47,6 +56,8 @@ def phrases(draw: st.DrawFn) -> str:
     if shape == "cron":
         minute = draw(st.sampled_from(["0", "30", "*/15", "5,35"]))
         return f"{minute} {draw(st.sampled_from(['*', '2', '9-17']))} * * {draw(st.sampled_from(['*', '1-5', '0']))}"
+    if shape == "written":
+        return f"{draw(st.sampled_from(WRITTEN))} at {time}"
     return f"{draw(st.sampled_from(ONE_OFF))} at {time}"
 
 
@@ -93,6 +104,10 @@ def test_any_text_is_a_schedule_or_a_parse_error(text: str) -> None:
                 *TIMES,
                 *REPEATS,
                 *ONE_OFF,
+                *WRITTEN,
+                "2027",
+                "'27",
+                "jan",
                 "and",
                 "at",
                 "on",
