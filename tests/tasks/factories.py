@@ -34,6 +34,7 @@ def add_trigger(
     channel: str = "C1",
     text: str = "hello",
     next_run_at: datetime | None = None,
+    payload: dict[str, Any] | None = None,
     **fields: Any,
 ) -> Trigger:
     first = next_run_at or schedule.at or schedule.anchor
@@ -47,7 +48,7 @@ def add_trigger(
             schedule=schedule.to_canonical(),
             zone=schedule.zone,
             next_run_at=first.astimezone(UTC),
-            payload={"text": text},
+            payload=payload or {"text": text},
             **fields,
         )
 

@@ -1,0 +1,123 @@
+"""The Celery app, configured for safety: a run is lost neither by a dying worker nor by a lost broker.
+
+`celery -A tasks.app worker` and `schedulebot worker` use `celery_app`, built from the environment;
+tests build their own with `create_app(settings, options)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import redis
+from celery import Celery, Task
+from sqlalchemy.exc import OperationalError
+
+from config import Settings, load_settings
+from storage.claims import FIRE_RUN_TASK, TICK_TASK, UPDATE_EVENT_STATES_TASK, Claimed
+from tasks import firing
+from tasks.beat import SCHEDULER, beat_schedule
+from tasks.options import FiringOptions
+from tasks.runtime import Runtime, build_runtime
+from tasks.tick import run_tick
+
+logger = logging.getLogger("schedulebot.tasks")
+
+# Celery's default queue: the web process sends to it by task name without any of this app's config.
+QUEUE = "celery"
+# Longer than any task can stay unacknowledged (the longest ETA is one tick, at most an hour,
+# plus the longest countdown and time limit), so Redis never hands a held task to a second worker.
+VISIBILITY_TIMEOUT = 2 * 3600 + 600
+# Seconds a warm shutdown lets running tasks finish before they are re-queued.
+SOFT_SHUTDOWN_TIMEOUT = 15.0
+# Retries for infrastructure errors (database or Redis unreachable) inside a task.
+INFRA_RETRIES = 5
+INFRA_ERRORS = (OperationalError, redis.ConnectionError)
+
+
+def broker_url(settings: Settings) -> str:
+    """The one place that picks the broker."""
+    return settings.redis_url
+
+
+def create_app(settings: Settings, options: FiringOptions | None = None) -> Celery:
+    options = options or FiringOptions()
+    app = Celery("schedulebot", broker=broker_url(settings), set_as_current=False)
+    app.conf.update(_config(settings, options))
+    app.schedulebot_settings = settings  # type: ignore[attr-defined]
+    app.schedulebot_options = options  # type: ignore[attr-defined]
+    _register(app)
+    return app
+
+
+def _config(settings: Settings, options: FiringOptions) -> dict[str, Any]:
+    return {
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
+        "broker_connection_retry_on_startup": True,
+        "worker_soft_shutdown_timeout": SOFT_SHUTDOWN_TIMEOUT,
+        "worker_enable_soft_shutdown_on_idle": True,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "task_soft_time_limit": options.soft_time_limit,
+        "task_time_limit": options.time_limit,
+        "task_default_queue": QUEUE,
+        "timezone": "UTC",
+        "enable_utc": True,
+        "beat_schedule": beat_schedule(settings),
+        "beat_scheduler": SCHEDULER,
+    }
+
+
+def runtime_for(app: Celery) -> Runtime:
+    """This process's runtime, built on first use so a forked worker child never shares a connection."""
+    current: Runtime | None = getattr(app, "_schedulebot_runtime", None)
+    if current is None or current.pid != os.getpid():
+        current = build_runtime(app.schedulebot_settings, app.schedulebot_options)  # type: ignore[attr-defined]
+        app._schedulebot_runtime = current  # type: ignore[attr-defined]
+    return current
+
+
+def send_claimed(app: Celery, claimed: Claimed) -> None:
+    app.send_task(FIRE_RUN_TASK, args=[claimed.run_id], task_id=claimed.task_id, eta=claimed.eta, queue=QUEUE)
+
+
+def fire_run(task: Task, run_id: int, slot: float | None = None) -> None:
+    requeue = firing.fire(runtime_for(task.app), run_id, slot=slot)
+    if requeue is not None:  # a new message, not task.retry: waiting for a slot or a 429 is not a failed try
+        task.apply_async(
+            args=[run_id], kwargs={"slot": requeue.slot}, task_id=task.request.id, countdown=requeue.countdown
+        )
+
+
+def execute_scheduled_triggers(task: Task) -> dict[str, int]:
+    rt = runtime_for(task.app)
+    report = run_tick(rt, now=rt.now(), send=lambda claimed: send_claimed(task.app, claimed))
+    return {"claimed": report.claimed, "resent": report.resent}
+
+
+def update_event_states(task: Task) -> None:
+    """Filled in by the events work; registered now so beat's schedule and the name stay stable."""
+    logger.debug("update_event_states: nothing to do yet")
+
+
+def _register(app: Celery) -> None:
+    infra = {
+        "autoretry_for": INFRA_ERRORS,
+        "retry_backoff": True,
+        "retry_backoff_max": 60,
+        "retry_jitter": True,
+        "max_retries": INFRA_RETRIES,
+    }
+    app.task(name=FIRE_RUN_TASK, bind=True, **infra)(fire_run)
+    app.task(name=TICK_TASK, bind=True, **infra)(execute_scheduled_triggers)
+    app.task(name=UPDATE_EVENT_STATES_TASK, bind=True)(update_event_states)
+
+
+celery_app = create_app(load_settings())

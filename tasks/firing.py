@@ -1,0 +1,191 @@
+"""Firing one run: wait for the channel's slot, take the run, run its action, post once, record.
+
+`fire` never sleeps: when the run must wait (its channel's slot, a 429, a backoff) it returns a
+`Requeue` and the task sends itself again with that countdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from storage.claims import KIND_MANUAL
+from storage.models import RunState, TriggerState
+from tasks import runstate
+from tasks.actions import ActionContext, ActionFailed, ActionRetry, find_action
+from tasks.messages import failure_message, run_message
+from tasks.runstate import UNFINISHED, RunView
+from tasks.runtime import Runtime
+from tasks.slack import FAILURE_EVENT_TYPE, Message, RateLimited, Refused, SlackFailure, Unavailable, UnknownOutcome
+
+logger = logging.getLogger("schedulebot.firing")
+
+# A slot this close is taken at once rather than re-queued.
+PACE_TOLERANCE = 0.05
+# Look this far before the first attempt when searching the channel for a run's message.
+HISTORY_MARGIN = timedelta(minutes=1)
+# Retry-After values are clamped to this, so a re-queued task never waits long in Redis.
+MAX_RETRY_AFTER = 600
+# Attempt outcomes that count towards the run's bounded retries ("started" is an attempt a worker died in).
+TRANSIENT = ("unavailable", "timeout", "action_retry", "started")
+
+
+@dataclass(frozen=True)
+class Requeue:
+    countdown: float
+    slot: float | None = None
+
+
+def fire(rt: Runtime, run_id: int, *, slot: float | None = None) -> Requeue | None:
+    view = runstate.load(rt.sessions, run_id)
+    if view is None or view.state not in UNFINISHED:
+        logger.info("run %s: nothing to do (%s)", run_id, view.state if view else "no such run")
+        return None
+    wait = _pace(rt, view, slot)
+    if wait is not None:
+        return wait
+    started = runstate.start(rt.sessions, run_id, now=rt.now(), running_lease=rt.options.running_lease)
+    if started is None:
+        logger.info("run %s trigger %s: held by another worker", run_id, view.trigger_id)
+        return None
+    return _attempt(rt, started)
+
+
+def _pace(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
+    now = rt.now().timestamp()
+    if slot is None:
+        slot = rt.pacer.reserve(view.team_id, view.channel_id, now=now)
+    if slot - now <= PACE_TOLERANCE:
+        return None
+    runstate.repace(rt.sessions, view.run_id, until=datetime.fromtimestamp(slot, rt.now().tzinfo))
+    logger.info("run %s trigger %s: paced, posts in %.2fs", view.run_id, view.trigger_id, slot - now)
+    return Requeue(countdown=slot - now, slot=slot)
+
+
+def _attempt(rt: Runtime, view: RunView) -> Requeue | None:
+    if view.trigger_state != TriggerState.ACTIVE.value and not _manual_allowed(view):
+        _finish(rt, view, RunState.SKIPPED, attempt="skipped", error=f"trigger is {view.trigger_state}")
+        return None
+    try:
+        ts = _deliver(rt, view, _message(rt, view))
+    except ActionFailed as exc:
+        return _fail(rt, view, str(exc), attempt="action_failed")
+    except ActionRetry as exc:
+        return _retry_or_fail(rt, view, "action_retry", str(exc))
+    except RateLimited as exc:
+        return _rate_limited(rt, view, exc)
+    except Unavailable as exc:
+        return _retry_or_fail(rt, view, "unavailable", str(exc))
+    except UnknownOutcome as exc:
+        return _retry_or_fail(rt, view, "timeout", str(exc))
+    except Refused as exc:
+        return _fail(rt, view, str(exc), attempt="refused")
+    _finish(rt, view, RunState.SUCCEEDED, attempt="posted", slack_ts=ts)
+    return None
+
+
+def _manual_allowed(view: RunView) -> bool:
+    return view.kind == KIND_MANUAL and view.trigger_state in (TriggerState.ACTIVE.value, TriggerState.PAUSED.value)
+
+
+def _message(rt: Runtime, view: RunView) -> Message:
+    text = view.outcome
+    if text is None:  # the action runs once; a retry posts the result it already has
+        text = find_action(view.action_kind)(_context(rt, view)).text
+        runstate.record_outcome(rt.sessions, view.run_id, text)
+    return run_message(view, text)
+
+
+def _context(rt: Runtime, view: RunView) -> ActionContext:
+    return ActionContext(
+        run_id=view.run_id,
+        trigger_id=view.trigger_id,
+        trigger_number=view.number,
+        team_id=view.team_id,
+        channel_id=view.channel_id,
+        payload=view.payload,
+        due_at=view.due_at,
+        now=rt.now(),
+        settings=rt.settings,
+        timeout=rt.options.http_timeout,
+    )
+
+
+def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
+    """Post, unless an earlier attempt that got no answer did post: then that message's ts."""
+    if view.maybe_posted:
+        since = view.first_attempt_at - HISTORY_MARGIN
+        found = rt.poster.find_posted(team_id=view.team_id, channel=view.channel_id, run_id=view.run_id, since=since)
+        if found is not None:
+            logger.info(
+                "run %s trigger %s: already posted by an earlier attempt, ts=%s", view.run_id, view.trigger_id, found
+            )
+            return found
+    return rt.poster.post(team_id=view.team_id, channel=view.channel_id, message=message, run_id=view.run_id)
+
+
+def _rate_limited(rt: Runtime, view: RunView, exc: RateLimited) -> Requeue | None:
+    if view.failures("ratelimited") + 1 >= rt.options.max_rate_limited:
+        return _fail(rt, view, f"Slack kept rate limiting the post ({exc})", attempt="ratelimited")
+    countdown = min(exc.retry_after, MAX_RETRY_AFTER)
+    rt.pacer.block_until(view.team_id, view.channel_id, until=rt.now().timestamp() + countdown)
+    return _defer(rt, view, countdown, outcome="ratelimited", error=str(exc))
+
+
+def _retry_or_fail(rt: Runtime, view: RunView, outcome: str, error: str) -> Requeue | None:
+    attempts = view.failures(*TRANSIENT)  # the current attempt's entry still says "started", so it counts
+    if attempts >= rt.options.max_attempts:
+        return _fail(rt, view, error, attempt=outcome)
+    countdown = backoff(attempts, base=rt.options.backoff_base, cap=rt.options.backoff_cap)
+    return _defer(rt, view, countdown, outcome=outcome, error=error)
+
+
+def backoff(attempt: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with jitter: half the step fixed, half random, so retries spread out."""
+    step = min(cap, base * 2 ** (attempt - 1))
+    return step / 2 + (rng or random).uniform(0, step / 2)
+
+
+def _defer(rt: Runtime, view: RunView, countdown: float, *, outcome: str, error: str) -> Requeue | None:
+    now = rt.now()
+    if not runstate.defer(
+        rt.sessions, view.run_id, now=now, until=now + timedelta(seconds=countdown), outcome=outcome, error=error
+    ):
+        return None
+    logger.warning(
+        "run %s trigger %s: %s, retry in %.1fs (%s)", view.run_id, view.trigger_id, outcome, countdown, error
+    )
+    return Requeue(countdown=countdown)
+
+
+def _fail(rt: Runtime, view: RunView, error: str, *, attempt: str) -> None:
+    """The run is failed, and the channel told why, once: only by the worker that failed it."""
+    if not _finish(rt, view, RunState.FAILED, attempt=attempt, error=error):
+        return None
+    notice = failure_message(view, error, attempts=len(view.attempt_log))
+    try:
+        rt.poster.post(
+            team_id=view.team_id,
+            channel=view.channel_id,
+            message=notice,
+            run_id=view.run_id,
+            event_type=FAILURE_EVENT_TYPE,
+        )
+    except SlackFailure as exc:
+        logger.error("run %s trigger %s: could not tell the channel it failed: %s", view.run_id, view.trigger_id, exc)
+    return None
+
+
+def _finish(
+    rt: Runtime, view: RunView, state: RunState, *, attempt: str, error: str | None = None, slack_ts: str | None = None
+) -> bool:
+    done = runstate.finish(
+        rt.sessions, view.run_id, now=rt.now(), state=state, attempt=attempt, error=error, slack_ts=slack_ts
+    )
+    if done:
+        logger.info(
+            "run %s trigger %s: %s%s", view.run_id, view.trigger_id, state.value, f" ({error})" if error else ""
+        )
+    return done

@@ -1,0 +1,148 @@
+"""The one module that posts to Slack from workers: slack_sdk's WebClient on SLACK_API_URL.
+
+Every failure is turned into one of four outcomes the firing code acts on: rate limited (come back
+after Retry-After), unavailable (5xx: retry with backoff), unknown (a timeout: Slack may have posted,
+look before posting again), refused (a permanent API error).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+
+from config import Settings
+from storage.slack_stores import installation_store
+
+logger = logging.getLogger(__name__)
+
+# The event type of the metadata every run's message carries, so a later attempt can find it.
+RUN_EVENT_TYPE = "schedulebot_run"
+FAILURE_EVENT_TYPE = "schedulebot_run_failed"
+# Messages read back when looking for a run's message after an unknown outcome.
+HISTORY_LIMIT = 200
+# Retry-After when Slack sends a 429 without one.
+DEFAULT_RETRY_AFTER = 5
+
+
+class SlackFailure(Exception):
+    """A Slack call that did not succeed; subclasses say what the caller should do."""
+
+
+class RateLimited(SlackFailure):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Slack rate limited the call; retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class Unavailable(SlackFailure):
+    """Slack answered 5xx: nothing was posted; retry with backoff."""
+
+
+class UnknownOutcome(SlackFailure):
+    """No answer in time: Slack may or may not have posted."""
+
+
+class Refused(SlackFailure):
+    """A permanent API error (channel_not_found, not_in_channel, invalid_auth...)."""
+
+
+class NoToken(Refused):
+    """No bot token for the workspace."""
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+
+
+class SlackPoster:
+    """Posts for workers; tokens come from the installation store per workspace, or SLACK_BOT_TOKEN."""
+
+    def __init__(self, settings: Settings, engine: Engine, *, timeout: float) -> None:
+        self._settings = settings
+        self._store = installation_store(engine, settings.slack_client_id) if settings.oauth_enabled else None
+        self._timeout = timeout
+
+    def post(
+        self, *, team_id: str, channel: str, message: Message, run_id: int, event_type: str = RUN_EVENT_TYPE
+    ) -> str:
+        """Post `message`, tagged with the run id in its metadata; return the message ts."""
+        metadata = {"event_type": event_type, "event_payload": {"run_id": run_id}}
+        response = self._call(
+            team_id,
+            "chat_postMessage",
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            metadata=metadata,
+            unfurl_links=False,
+        )
+        return str(response["ts"])
+
+    def find_posted(self, *, team_id: str, channel: str, run_id: int, since: datetime) -> str | None:
+        """The ts of the run's message among the channel's messages since `since`, if Slack has it."""
+        response = self._call(
+            team_id,
+            "conversations_history",
+            channel=channel,
+            oldest=f"{since.timestamp():.6f}",
+            limit=HISTORY_LIMIT,
+            include_all_metadata=True,
+        )
+        for message in response.get("messages") or []:
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == RUN_EVENT_TYPE and (meta.get("event_payload") or {}).get("run_id") == run_id:
+                return str(message["ts"])
+        return None
+
+    def _call(self, team_id: str, method: str, **params: Any) -> Any:
+        client = WebClient(
+            token=self._token(team_id), base_url=self._settings.slack_api_url, timeout=self._timeout, retry_handlers=[]
+        )
+        try:
+            return getattr(client, method)(**params)
+        except SlackApiError as exc:
+            raise _classified(exc) from None
+        except URLError as exc:  # before an answer: refused means nothing was sent; anything else may have been
+            if isinstance(exc.reason, ConnectionRefusedError):
+                raise Unavailable(f"could not reach Slack ({exc.reason})") from exc
+            raise UnknownOutcome(f"no answer from Slack ({exc.reason})") from exc
+        except OSError as exc:  # a timeout or a dropped connection after the request went out
+            raise UnknownOutcome(f"no answer from Slack within {self._timeout:g}s ({exc.__class__.__name__})") from exc
+
+    def _token(self, team_id: str) -> str:
+        if self._store is not None:
+            bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
+            if bot is not None and bot.bot_token:
+                return bot.bot_token
+        if self._settings.slack_bot_token:
+            return self._settings.slack_bot_token
+        raise NoToken(f"schedulebot is not installed in workspace {team_id} (no bot token)")
+
+
+def _classified(exc: SlackApiError) -> SlackFailure:
+    status = exc.response.status_code
+    error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+    if status == 429 or error == "ratelimited":
+        return RateLimited(_retry_after(exc.response.headers))
+    if status >= 500:
+        return Unavailable(f"Slack answered {status} ({error or 'server error'})")
+    return Refused(f"Slack refused the call: {error or status}")
+
+
+def _retry_after(headers: dict[str, Any]) -> int:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            try:
+                return max(1, int(str(value).strip()))
+            except ValueError:
+                break
+    return DEFAULT_RETRY_AFTER

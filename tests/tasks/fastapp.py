@@ -1,0 +1,23 @@
+"""The real Celery app with short leases and timeouts, for worker and beat processes started by tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from config import load_settings
+from tasks.app import create_app
+from tasks.options import FiringOptions
+
+FAST = FiringOptions(
+    misfire_grace=timedelta(seconds=3),
+    queued_lease=timedelta(seconds=4),
+    running_lease=timedelta(seconds=8),
+    soft_time_limit=5,
+    time_limit=6,
+    http_timeout=2.0,
+    backoff_base=0.2,
+    backoff_cap=1.0,
+    lookahead_margin=timedelta(milliseconds=500),
+)
+
+celery_app = create_app(load_settings(), FAST)
