@@ -94,5 +94,5 @@ def _month_anchor(anchor: Anchor, now: datetime, *, first: bool) -> Anchor:
     """'starting june' is June 1; 'until june' runs through June's last day (the next June, or this one)."""
     assert anchor.month is not None
     year = now.year if anchor.month >= now.month else now.year + 1
-    day = 1 if first else calendar.monthrange(year, anchor.month)[1]
+    day = 1 if first and not anchor.month_end else calendar.monthrange(year, anchor.month)[1]
     return Anchor(date=MonthDay(anchor.month, day, year), times=anchor.times)

@@ -14,6 +14,11 @@ DAY_WORDS = {
 WORKDAYS = (0, 1, 2, 3, 4)
 WEEKEND = (5, 6)
 WEEKDAY_ANY = -1  # 'the last weekday of the month': any of Mon-Fri, picked by position
+_DAY_GROUPS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
+    *((tuple(words.split()), WORKDAYS) for words in ("weekdays", "weekday", "workdays", "workday")),
+    *((tuple(words.split()), WORKDAYS) for words in ("business days", "business day", "working days", "working day")),
+    *((tuple(words.split()), WEEKEND) for words in ("weekends", "weekend")),
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,15 @@ class MonthDays:
     days: tuple[int, ...]  # 1..31, or -1 for the last day
 
 
-DateRef = DayWord | WeekdayRef | MonthDay | NthWeekday | MonthDays
+@dataclass(frozen=True)
+class NextPeriod:
+    """'next week' (its Monday), 'next month' (its 1st, or 'the 3rd of next month'), 'next year' (Jan 1)."""
+
+    unit: str  # week, month, year
+    day: int = 1
+
+
+DateRef = DayWord | WeekdayRef | MonthDay | NthWeekday | MonthDays | NextPeriod
 
 
 def read_date(r: Reader) -> DateRef | None:
@@ -98,10 +111,11 @@ def _one_weekday(r: Reader) -> tuple[tuple[int, ...], bool] | None:
     if token in PLURAL_WEEKDAYS:
         r.pos += 1
         return (PLURAL_WEEKDAYS[token],), True
-    groups = {"weekdays": WORKDAYS, "weekends": WEEKEND, "weekday": WORKDAYS, "weekend": WEEKEND}
-    if token in groups:
-        r.pos += 1
-        return groups[token], token.endswith("s")
+    if token in ("weeknight", "weeknights"):
+        raise fail(f"'{token}' can mean Sunday-Thursday or Monday-Friday nights; name the days", "weekdays at 7pm")
+    for words, days in _DAY_GROUPS:
+        if r.accept_seq(*words):
+            return days, words[-1].endswith("s")
     return None
 
 
@@ -133,6 +147,9 @@ def _weekday_ref(r: Reader) -> DateRef | None:
     r.accept("coming")
     token = r.peek() or ""
     if token not in WEEKDAYS:
+        if mode == "next" and token in ("week", "month", "year"):
+            r.pos += 1
+            return NextPeriod(token)
         if mode in ("next", "this") and token in ("week", "month", "year", "weekend"):
             raise fail(f"'{mode} {token}' does not name a day", "next monday at 9am")
         return None
@@ -202,6 +219,8 @@ def _ordinal_first(r: Reader) -> DateRef | None:
         return NthWeekday(tuple(nths), weekday, _in_month(r))
     if r.accept("day"):
         return MonthDays(tuple(nths))
+    if len(nths) == 1 and (r.accept_seq("of", "next", "month") or r.accept_seq("next", "month")):
+        return NextPeriod("month", _checked_monthday(nths[0]))
     if not plain or any(n == -1 for n in nths) or token in MONTHS:
         return None
     return MonthDays(tuple(_checked_monthday(n) for n in nths))

@@ -4,8 +4,9 @@ import calendar
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from scheduling.dates import WEEKDAY_ANY, DateRef, DayWord, MonthDay, MonthDays, NthWeekday, WeekdayRef
+from scheduling.dates import WEEKDAY_ANY, DateRef, DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef
 from scheduling.errors import fail
+from scheduling.lexicon import MONTH_NAMES
 
 _MONTHS_AHEAD = 15
 _YEARS_AHEAD = 9  # enough to reach the next February 29
@@ -25,6 +26,8 @@ def candidate_days(ref: DateRef | None, today: date) -> Iterator[date]:
         yield from (first + timedelta(days=ahead + 7 * k) for k in range(3))
     elif isinstance(ref, MonthDay):
         yield from _month_day(ref, today)
+    elif isinstance(ref, NextPeriod):
+        yield next_period_day(ref, today)
     elif isinstance(ref, NthWeekday):
         yield from (day for day in _nth_weekdays(ref, today) if day >= today)
     else:
@@ -40,6 +43,18 @@ def _month_day(ref: MonthDay, today: date) -> Iterator[date]:
             day = date(year, ref.month, ref.day)
             if day >= today:
                 yield day
+
+
+def next_period_day(ref: NextPeriod, today: date) -> date:
+    """Monday of next week, day N of next month, or January 1 of next year."""
+    if ref.unit == "week":
+        return today + timedelta(days=7 - today.weekday())
+    if ref.unit == "year":
+        return date(today.year + 1, 1, 1)
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    if ref.day > calendar.monthrange(year, month)[1]:
+        raise fail(f"{MONTH_NAMES[month - 1]} {year} has no day {ref.day}", "the 1st of next month")
+    return date(year, month, ref.day)
 
 
 def _months(today: date) -> Iterator[tuple[int, int]]:

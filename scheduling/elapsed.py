@@ -39,6 +39,17 @@ def build_elapsed(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> S
     return schedule
 
 
+def round_the_clock(p: Phrase) -> list[Clock]:
+    """'every hour on weekdays': on the hour (or every N minutes from midnight), all day, on those days."""
+    assert p.unit is not None
+    if p.period or (p.start is not None and p.start.times):
+        raise fail("say which hours it should repeat in", WINDOW_EXAMPLE)
+    step = p.interval * _SECONDS[p.unit] // 60
+    if (24 * 60) % step:
+        raise fail(f"every {p.interval} {p.unit}s does not divide a day evenly; say the hours", WINDOW_EXAMPLE)
+    return [Clock(m // 60, m % 60) for m in range(0, 24 * 60, step)]
+
+
 def window_clocks(p: Phrase) -> list[Clock]:
     """The times of day 'every 30 minutes from 9am to 5pm' names, both ends included."""
     assert p.window is not None

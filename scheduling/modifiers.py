@@ -22,7 +22,23 @@ def read_modifier(r: Reader, p: Phrase) -> bool:
         return _end(r, p)
     if r.peek() == "for":
         return _for(r, p)
+    if r.peek() in ("except", "excluding", "but", "not"):
+        return _except(r, p)
     return _bare_count(r, p)
+
+
+def _except(r: Reader, p: Phrase) -> bool:
+    start = r.pos
+    if not (r.accept("except", "excluding") or r.accept_seq("but", "not") or r.accept("not")):
+        return False
+    r.accept("on", "for")
+    days = read_weekday_list(r)
+    if days is None:
+        r.pos = start
+        return False
+    p.excluded.extend(days[0])
+    p.recurring = True
+    return True
 
 
 def _start(r: Reader, p: Phrase) -> bool:
@@ -82,6 +98,8 @@ def read_anchor(r: Reader) -> Anchor | None:
     anchor = Anchor()
     anchor.times = read_times(r) or []
     r.accept("on", ",")
+    if _month_end(r, anchor):
+        return anchor
     anchor.date = read_date(r)
     if anchor.date is None and r.peek() in MONTHS:
         anchor.month = MONTHS[r.next()]
@@ -98,6 +116,17 @@ def read_anchor(r: Reader) -> Anchor | None:
     if len(anchor.times) > 1:
         raise fail("a start or end takes one time", "until friday at 5pm")
     return anchor
+
+
+def _month_end(r: Reader, anchor: Anchor) -> bool:
+    """'the end of march': the month's last day."""
+    start = r.pos
+    r.accept("the")
+    if r.accept_seq("end", "of") and r.peek() in MONTHS:
+        anchor.month, anchor.month_end = MONTHS[r.next()], True
+        return True
+    r.pos = start
+    return False
 
 
 def _required_anchor(r: Reader, word: str) -> Anchor:

@@ -16,6 +16,7 @@ class Anchor:
     span: Span | None = None
     times: list[Clock] = field(default_factory=list)
     month: int | None = None  # 'until june': the whole month
+    month_end: bool = False  # 'until the end of march'
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Phrase:
     count: int | None = None
     span: Span | None = None  # 'for 2 weeks'
     window: tuple[Clock, Clock] | None = None
+    excluded: list[int] = field(default_factory=list)  # 'every day except sunday'
+    eod: bool = False  # 'eod', 'end of day': 17:00, today unless a day is named
 
     def set_unit(self, unit: str, interval: int = 1) -> None:
         unit, interval = _normal_unit(unit, interval)

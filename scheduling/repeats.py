@@ -19,6 +19,7 @@ _PERIOD_PLURALS = {"mornings": "morning", "afternoons": "afternoon", "evenings":
 def read_repeat(r: Reader, p: Phrase) -> bool:
     """Any repeat phrase at the cursor; updates `p` and returns True if one was read."""
     if r.accept("every", "each", "evry"):
+        r.accept("single")
         _every(r, p)
         return True
     return _word(r, p) or _plural_days(r, p) or _of_month(r, p) or _times_per(r, p)
@@ -67,6 +68,11 @@ def _decimal_every(r: Reader, p: Phrase) -> bool:
 
 def _every_item(r: Reader, p: Phrase, *, interval: int) -> None:
     token = r.peek() or ""
+    if interval > 1 and token in ("weekday", "weekdays", "workday", "workdays", "business", "working"):
+        raise fail(
+            f"'every other {token}' is unclear (alternate working days, or every other week?)",
+            "every 2 weeks on weekdays, or every monday, wednesday and friday",
+        )
     days = read_weekday_list(r)
     if days is not None:
         p.weekdays.extend(days[0])

@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 
 from scheduling.anchors import resolve_end, resolve_start, span_end
 from scheduling.clock import Clock
-from scheduling.dates import WEEKDAY_ANY, DayWord, MonthDay, MonthDays, NthWeekday, WeekdayRef
-from scheduling.elapsed import build_elapsed, window_clocks
+from scheduling.dates import WEEKDAY_ANY, DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef
+from scheduling.elapsed import build_elapsed, round_the_clock, window_clocks
 from scheduling.errors import fail
-from scheduling.lexicon import PERIODS, WEEKDAY_CODES
+from scheduling.lexicon import PERIODS, WEEKDAY_CODES, WEEKDAY_NAMES
 from scheduling.once import DEFAULT_HOUR, apply_period
 from scheduling.phrase import Anchor, Phrase
 from scheduling.recurrence import first_run, first_wall
@@ -26,6 +26,8 @@ def build_series(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Sc
     if not p.times and p.end is not None and p.end.times and not (p.start and p.start.times):
         # 'every day from march 10 until march 20 at 8am': the time is the series' time of day.
         p.times, p.end.times = p.end.times, []
+    if p.unit in ("minute", "hour") and p.window is None and (p.weekdays or p.excluded) and not p.times:
+        p.times, p.unit, p.interval = round_the_clock(p), None, 1
     if p.unit in ("minute", "hour") and p.window is None:
         return build_elapsed(p, now, zone, zone_name)
     clocks = _clocks(p)
@@ -40,6 +42,8 @@ def build_series(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Sc
 
 def _date_as_start(p: Phrase) -> None:
     """A date inside a daily, weekly or monthly repeat ('7/12 every month') is where it starts."""
+    if isinstance(p.date, NextPeriod):
+        raise fail(f"'next {p.date.unit}' in a repeat: say when it starts and ends", "every day starting next week")
     if isinstance(p.date, DayWord) or (isinstance(p.date, MonthDay) and p.unit != "year"):
         if p.start is not None:
             raise fail("that names two start dates", "every month on the 12th starting july 12")
@@ -51,6 +55,8 @@ def _date_as_start(p: Phrase) -> None:
 def _date_parts(p: Phrase, today: date) -> list[str]:
     unit, date_ref = p.unit, p.date
     weekdays = sorted(set(p.weekdays) | _weekday_of(date_ref))
+    if p.excluded:
+        weekdays = _except_days(p, weekdays)
     if unit == "year" or (isinstance(date_ref, NthWeekday) and date_ref.month is not None):
         return _yearly(p, today)
     if unit == "month" or p.monthly or isinstance(date_ref, NthWeekday | MonthDays):
@@ -62,6 +68,20 @@ def _date_parts(p: Phrase, today: date) -> list[str]:
         byday = ",".join(WEEKDAY_CODES[d] for d in days)
         return [f"FREQ=WEEKLY;INTERVAL={p.interval};BYDAY={byday}"]
     return [f"FREQ=DAILY;INTERVAL={p.interval}"]
+
+
+def _except_days(p: Phrase, weekdays: list[int]) -> list[int]:
+    """'every day except sunday', 'weekdays except friday', 'daily except weekends'."""
+    if p.date is not None or p.monthly or p.interval != 1 or p.unit not in (None, "day") or p.window:
+        raise fail("'except' fits a daily or weekday repeat", "every day except sunday")
+    base = weekdays or list(range(7))
+    stray = [WEEKDAY_NAMES[d] for d in sorted(set(p.excluded) - set(base))]
+    if stray:
+        raise fail(f"{', '.join(stray)} is not one of the days it runs on", "every weekday except friday")
+    left = [day for day in base if day not in p.excluded]
+    if not left:
+        raise fail("that leaves no day to run on", "every day except sunday")
+    return left
 
 
 def _weekday_of(date_ref: object) -> set[int]:

@@ -91,3 +91,114 @@ def test_dateparser_is_imported_only_for_the_fallback() -> None:
         "assert 'dateparser' not in sys.modules; warm_up(); assert 'dateparser' in sys.modules"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True, cwd=ROOT)
+
+
+MON_TO_SAT = ["2026-03-07T09:00:00-05:00", "2026-03-09T09:00:00-04:00", "2026-03-10T09:00:00-04:00"]
+WEEKDAYS_9 = ["2026-03-09T09:00:00-04:00", "2026-03-10T09:00:00-04:00", "2026-03-11T09:00:00-04:00"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("every workday", WEEKDAYS_9),
+        ("every business day", WEEKDAYS_9),
+        ("workdays at 9", WEEKDAYS_9),
+        ("every working day", WEEKDAYS_9),
+        ("every single day", ["2026-03-07T09:00:00-05:00", "2026-03-08T09:00:00-04:00", "2026-03-09T09:00:00-04:00"]),
+        ("each monday", ["2026-03-09T09:00:00-04:00", "2026-03-16T09:00:00-04:00", "2026-03-23T09:00:00-04:00"]),
+        ("every day except sunday", MON_TO_SAT),
+        ("daily except weekends", WEEKDAYS_9),
+        ("every day except saturday and sunday at 9am", WEEKDAYS_9),
+        ("every weekday except friday", ["2026-03-09T09:00:00-04:00", "2026-03-10T09:00:00-04:00"]),
+        ("on weekdays at 9", WEEKDAYS_9),
+        ("Mon-Fri 9am", WEEKDAYS_9),
+        ("9am mon-fri", WEEKDAYS_9),
+        ("every 2nd day", ["2026-03-07T09:00:00-05:00", "2026-03-09T09:00:00-04:00"]),
+        ("every fortnight", ["2026-03-13T09:00:00-04:00", "2026-03-27T09:00:00-04:00"]),
+        ("every two weeks", ["2026-03-13T09:00:00-04:00", "2026-03-27T09:00:00-04:00"]),
+        ("every 2 hours between 9am and 5pm", ["2026-03-06T11:00:00-05:00", "2026-03-06T13:00:00-05:00"]),
+        ("every monday until end of march", ["2026-03-09T09:00:00-04:00", "2026-03-16T09:00:00-04:00",
+                                             "2026-03-23T09:00:00-04:00", "2026-03-30T09:00:00-04:00"]),
+    ],
+)  # fmt: skip
+def test_more_repeats(text: str, expected: list[str]) -> None:
+    assert runs(text, count=len(expected) + 1)[: len(expected)] == expected
+
+
+def test_every_day_for_two_weeks_ends_after_fourteen_runs() -> None:
+    found = runs("every day at 9am for 2 weeks", count=20)
+    assert (len(found), found[-1]) == (14, "2026-03-20T09:00:00-04:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # elapsed-looking, but on named days: on the hour, all day, wall clock (like cron '0 * * * 1-5')
+        ("every hour on weekdays", ["2026-03-06T11:00:00-05:00", "2026-03-06T12:00:00-05:00"]),
+        ("hourly on weekdays", ["2026-03-06T11:00:00-05:00", "2026-03-06T12:00:00-05:00"]),
+        ("every hour except weekends", ["2026-03-06T11:00:00-05:00", "2026-03-06T12:00:00-05:00"]),
+        ("every 30 minutes on weekends", ["2026-03-07T00:00:00-05:00", "2026-03-07T00:30:00-05:00"]),
+    ],
+)
+def test_hourly_on_days(text: str, expected: list[str]) -> None:
+    assert runs(text, count=2) == expected
+
+
+def test_hourly_on_weekdays_skips_the_weekend_and_the_dst_gap() -> None:
+    found = runs("every hour on sundays", count=4, now_text="2026-03-08T00:30:00")
+    assert found == [
+        "2026-03-08T01:00:00-05:00",
+        "2026-03-08T03:00:00-04:00",  # 02:00 does not exist; 03:00 runs once
+        "2026-03-08T04:00:00-04:00",
+        "2026-03-08T05:00:00-04:00",
+    ]
+    friday_night = runs("hourly on weekdays", count=2, now_text="2026-03-06T22:30:00")
+    assert friday_night == ["2026-03-06T23:00:00-05:00", "2026-03-09T00:00:00-04:00"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("next week", "2026-03-09T09:00:00-04:00"),  # Monday of next week
+        ("next week at 3pm", "2026-03-09T15:00:00-04:00"),
+        ("next month", "2026-04-01T09:00:00-04:00"),  # the 1st
+        ("the 3rd of next month", "2026-04-03T09:00:00-04:00"),
+        ("3rd of next month at 5pm", "2026-04-03T17:00:00-04:00"),
+        ("next year", "2027-01-01T09:00:00-05:00"),
+    ],
+)
+def test_next_week_month_year(text: str, expected: str) -> None:
+    assert runs(text) == [expected]
+
+
+def test_next_week_said_on_sunday_is_tomorrow() -> None:
+    assert runs("next week", now_text="2026-03-08T10:00:00") == ["2026-03-09T09:00:00-04:00"]
+
+
+def test_starting_next_week_until_next_month() -> None:
+    found = runs("every day starting next week until next month", count=40)
+    assert (found[0], found[-1], len(found)) == ("2026-03-09T09:00:00-04:00", "2026-04-01T09:00:00-04:00", 24)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("every other weekday", "unclear"),
+        ("every other workday", "unclear"),
+        ("every weeknight", "Sunday-Thursday or Monday-Friday"),
+        ("weeknights at 8pm", "Sunday-Thursday or Monday-Friday"),
+        ("every weekday except sunday", "Sunday is not one of the days"),
+        ("every day except weekdays and weekends", "no day to run on"),
+        ("every month except monday", "'except' fits a daily or weekday repeat"),
+        ("every other day except monday", "'except' fits a daily or weekday repeat"),
+        ("every 7 hours on mondays", "does not divide a day evenly"),
+        ("every hour on weekdays at 9am", "say which hours"),
+        ("the 31st of next month", "April 2026 has no day 31"),
+        ("every day next week", "say when it starts and ends"),
+        ("this week", "does not name a day"),
+        ("twice a day", "say at which times"),
+    ],
+)
+def test_refused_with_a_reason(text: str, problem: str) -> None:
+    with pytest.raises(ParseError, match=problem):
+        parse(text, now=NOW, tz=NY)
