@@ -5,7 +5,7 @@ from datetime import datetime
 
 from scheduling.recurrence import first_run
 from scheduling.schedule import Schedule
-from scheduling.words import describe_elapsed, describe_once, describe_rules, describe_tail
+from scheduling.words import day_text, describe_elapsed, describe_once, describe_rules, describe_tail
 from scheduling.zones import get_zone, local_wall
 
 
@@ -17,9 +17,19 @@ def describe(schedule: Schedule, *, now: datetime | None = None) -> str:
         body = describe_elapsed(schedule)
     elif schedule.cron:
         body = f"on cron schedule '{schedule.cron}'"
+    elif _one_day(schedule):
+        assert schedule.start is not None
+        when = describe_rules(schedule.rules).removeprefix("every day ")
+        return f"on {day_text(schedule.start)} {when} ({schedule.zone})"
     else:
         body = describe_rules(schedule.rules)
     return f"{body}{describe_tail(schedule, show_start=_show_start(schedule, now))} ({schedule.zone})"
+
+
+def _one_day(s: Schedule) -> bool:
+    """'tomorrow at 9am and 5pm': a daily series that ends on the day it starts."""
+    daily = all(rule.startswith("FREQ=DAILY;INTERVAL=1;") for rule in s.rules)
+    return daily and s.start is not None and s.until is not None and s.until.date() == s.start.date()
 
 
 def _show_start(schedule: Schedule, now: datetime | None) -> bool:

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from scheduling.clock import read_times
+from scheduling.clock import Clock, read_times
 from scheduling.dates import DayWord, MonthDay, read_date
 from scheduling.errors import UnknownWord, fail
 from scheduling.lexicon import PERIODS
@@ -95,6 +95,26 @@ def _period(r: Reader, p: Phrase) -> bool:
     return True
 
 
+_END_OF_DAY = (
+    ("eod",), ("cob",), ("eob",), ("end", "of", "day"), ("end", "of", "the", "day"), ("end", "of", "business"),
+    ("close", "of", "business"), ("end", "of", "the", "business", "day"),
+)  # fmt: skip
+END_OF_DAY = Clock(17, 0)
+
+
+def _end_of_day(r: Reader, p: Phrase) -> bool:
+    """'eod', 'by end of day', 'cob': 17:00, today unless the phrase names another day."""
+    start = r.pos
+    r.accept("by", "at", "before")
+    r.accept("the")
+    if not any(r.accept_seq(*words) for words in _END_OF_DAY):
+        r.pos = start
+        return False
+    p.times.append(END_OF_DAY)
+    p.eod = True
+    return True
+
+
 def _filler(r: Reader, p: Phrase) -> bool:
     if r.peek() in _FILLERS:
         r.pos += 1
@@ -102,4 +122,4 @@ def _filler(r: Reader, p: Phrase) -> bool:
     return False
 
 
-_STEPS: tuple[Step, ...] = (read_modifier, read_repeat, _relative, _times, _date, _period, _filler)
+_STEPS: tuple[Step, ...] = (read_modifier, read_repeat, _relative, _end_of_day, _times, _date, _period, _filler)

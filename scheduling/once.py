@@ -23,6 +23,8 @@ def build_once(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Sche
     """`now` is aware, in `zone`, whole seconds."""
     if p.start or p.end or p.count or p.span:
         raise fail("a start, end or count needs a repeating schedule", "every day at 9am until friday")
+    if p.eod and p.date is None and p.relative is None:
+        p.date = DayWord("today")  # 'eod' is today's end of day: after 17:00 it has passed (rule 6)
     at = _relative(p, now, zone) if p.relative is not None else _dated(p, now, zone)
     if at <= now:
         raise fail("that time has already passed", PAST_EXAMPLE)

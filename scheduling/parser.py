@@ -10,10 +10,12 @@ from scheduling.grammar import read_phrase
 from scheduling.once import build_once
 from scheduling.phrase import Phrase
 from scheduling.recurrence import first_wall
+from scheduling.sameday import build_same_day
 from scheduling.schedule import Schedule
 from scheduling.series import build_series
 from scheduling.tokens import MAX_INPUT_CHARS, tokenize
 from scheduling.zones import get_zone, local_wall
+from scheduling.zonewords import split_zone
 
 EXAMPLE = "tomorrow at 9am, or every weekday at 9:30am"
 
@@ -24,6 +26,9 @@ def parse(text: str, *, now: datetime, tz: str) -> Schedule:
         raise ParseError(f"a schedule must be text. Try: {EXAMPLE}")
     if len(text) > MAX_INPUT_CHARS:
         raise fail(f"that is {len(text)} characters; a schedule has at most {MAX_INPUT_CHARS}", EXAMPLE)
+    get_zone(tz)
+    text, named_zone = split_zone(text)
+    tz = named_zone or tz
     zone = get_zone(tz)
     local_now = _local_now(now, zone)
     try:
@@ -48,6 +53,8 @@ def _parse(text: str, now: datetime, zone: ZoneInfo, tz: str) -> Schedule:
     phrase = _read(text, now)
     if _is_recurring(phrase):
         return build_series(phrase, now, zone, tz)
+    if len(phrase.times) > 1 and phrase.relative is None:
+        return build_same_day(phrase, now, zone, tz)
     return build_once(phrase, now, zone, tz)
 
 

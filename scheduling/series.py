@@ -36,7 +36,7 @@ def build_series(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Sc
     start, inclusive = resolve_start(p.start, now, zone, p.end)
     parts = _date_parts(p, local_wall(start, zone).date())
     floor = start - timedelta(microseconds=1) if inclusive else start
-    schedule = _anchored(parts, clocks, floor, zone, zone_name)
+    schedule = anchored(parts, clocks, floor, zone, zone_name)
     return _bounded(schedule, p, now, zone)
 
 
@@ -144,7 +144,7 @@ def _clocks(p: Phrase) -> list[Clock]:
     return [Clock(PERIODS[p.period][0] if p.period else DEFAULT_HOUR, 0)]
 
 
-def _anchored(parts: list[str], clocks: list[Clock], floor: datetime, zone: ZoneInfo, name: str) -> Schedule:
+def anchored(parts: list[str], clocks: list[Clock], floor: datetime, zone: ZoneInfo, name: str) -> Schedule:
     rules = tuple(rule for part in parts for rule in _with_times(part, clocks))
     single = tuple(rule.replace(_interval_of(rule), "INTERVAL=1") for rule in rules)
     probe = Schedule(kind="recurring", zone=name, rules=single, start=local_wall(floor, zone).replace(microsecond=0))

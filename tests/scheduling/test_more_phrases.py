@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduling import ParseError, next_runs, parse
+from scheduling import ParseError, Schedule, describe, next_runs, parse
 from tests.scheduling.conftest import NOW_TEXT, NY, local
 
 NOW = local(NOW_TEXT)  # Friday 2026-03-06 10:00 EST
@@ -202,3 +202,75 @@ def test_starting_next_week_until_next_month() -> None:
 def test_refused_with_a_reason(text: str, problem: str) -> None:
     with pytest.raises(ParseError, match=problem):
         parse(text, now=NOW, tz=NY)
+
+
+@pytest.mark.parametrize(
+    ("text", "now_text", "expected"),
+    [
+        ("eod", NOW_TEXT, ["2026-03-06T17:00:00-05:00"]),
+        ("by end of the day", NOW_TEXT, ["2026-03-06T17:00:00-05:00"]),
+        ("tomorrow eod", NOW_TEXT, ["2026-03-07T17:00:00-05:00"]),
+        ("friday by cob", "2026-03-05T10:00:00", ["2026-03-06T17:00:00-05:00"]),
+        ("every weekday at eod", NOW_TEXT, ["2026-03-06T17:00:00-05:00", "2026-03-09T17:00:00-04:00"]),
+    ],
+)
+def test_end_of_day_is_5pm(text: str, now_text: str, expected: list[str]) -> None:
+    assert runs(text, count=len(expected), now_text=now_text) == expected
+
+
+def test_eod_after_5pm_is_an_error_not_tomorrow() -> None:
+    with pytest.raises(ParseError, match="already passed"):
+        parse("eod", now=local("2026-03-06T17:30:00"), tz=NY)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow at 9am and 5pm", ["2026-03-07T09:00:00-05:00", "2026-03-07T17:00:00-05:00"]),
+        ("tomorrow at 9 and 5", ["2026-03-07T09:00:00-05:00", "2026-03-07T17:00:00-05:00"]),  # bare hours as in repeats
+        ("today at 11am and 5:30pm", ["2026-03-06T11:00:00-05:00", "2026-03-06T17:30:00-05:00"]),
+        ("friday at 9am and 5pm", ["2026-03-13T09:00:00-04:00", "2026-03-13T17:00:00-04:00"]),  # 9am today passed
+        ("march 8 at 1:30am and 2:30am", ["2026-03-08T01:30:00-05:00", "2026-03-08T03:30:00-04:00"]),  # rule 10
+    ],
+)
+def test_several_times_on_one_day(text: str, expected: list[str]) -> None:
+    assert runs(text, count=5) == expected
+
+
+def test_several_times_on_one_day_reads_as_one_day() -> None:
+    schedule = parse("tomorrow at 9am and 5pm", now=NOW, tz=NY)
+    assert describe(schedule, now=NOW) == "on Sat Mar 7, 2026 at 9:00 AM and 5:00 PM (America/New_York)"
+    assert Schedule.from_canonical(schedule.to_canonical()) == schedule
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("today at 9am and 5pm", "09:00 has already passed"),
+        ("wednesday march 10 at 9 and 5", "is a Tuesday"),
+        ("at 3pm EST", "'EST' is ambiguous"),
+        ("every day at 9am pst", "'pst' is ambiguous"),
+        ("at 3pm utc+2", "'utc\\+2' is ambiguous"),
+        ("at 3pm Europe/Berlinn", "not a time zone I know"),
+    ],
+)
+def test_same_day_and_zone_refusals(text: str, problem: str) -> None:
+    with pytest.raises(ParseError, match=problem):
+        parse(text, now=NOW, tz=NY)
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "expected"),
+    [
+        ("every day at 09:00 UTC", "UTC", ["2026-03-07T09:00:00+00:00", "2026-03-08T09:00:00+00:00"]),
+        ("at 4pm GMT", "GMT", ["2026-03-06T16:00:00+00:00"]),  # GMT is fixed UTC+0; now is 15:00 UTC
+        ("at 3pm Europe/Berlin", "Europe/Berlin", ["2026-03-07T15:00:00+01:00"]),  # 16:00 there already
+        ("every weekday at 9am in america/los_angeles", "America/Los_Angeles",
+         ["2026-03-06T09:00:00-08:00", "2026-03-09T09:00:00-07:00"]),
+        ("tomorrow at 9am (Asia/Kolkata)", "Asia/Kolkata", ["2026-03-07T09:00:00+05:30"]),
+    ],
+)  # fmt: skip
+def test_a_trailing_zone_overrides_the_users_zone(text: str, zone: str, expected: list[str]) -> None:
+    schedule = parse(text, now=NOW, tz=NY)
+    assert schedule.zone == zone
+    assert [run.isoformat() for run in next_runs(schedule, NOW, len(expected))] == expected
