@@ -22,14 +22,14 @@ def read_modifier(r: Reader, p: Phrase) -> bool:
         return _end(r, p)
     if r.peek() == "for":
         return _for(r, p)
-    if r.peek() in ("except", "excluding", "but", "not"):
+    if r.peek() in ("except", "excluding", "but"):
         return _except(r, p)
     return _bare_count(r, p)
 
 
 def _except(r: Reader, p: Phrase) -> bool:
     start = r.pos
-    if not (r.accept("except", "excluding") or r.accept_seq("but", "not") or r.accept("not")):
+    if not (r.accept("except", "excluding") or r.accept_seq("but", "not")):
         return False
     r.accept("on", "for")
     days = read_weekday_list(r)

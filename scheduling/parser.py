@@ -51,6 +51,8 @@ def _parse(text: str, now: datetime, zone: ZoneInfo, tz: str) -> Schedule:
     if looks_like_cron(text):
         return _cron(text, now, zone, tz)
     phrase = _read(text, now)
+    if phrase.eod and len(phrase.times) > 1:
+        raise fail("'end of day' already says the time (5 PM)", "tomorrow at eod, or tomorrow at 4pm")
     if _is_recurring(phrase):
         return build_series(phrase, now, zone, tz)
     if len(phrase.times) > 1 and phrase.relative is None:

@@ -27,7 +27,7 @@ def build_series(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Sc
         # 'every day from march 10 until march 20 at 8am': the time is the series' time of day.
         p.times, p.end.times = p.end.times, []
     if p.unit in ("minute", "hour") and p.window is None and (p.weekdays or p.excluded) and not p.times:
-        p.times, p.unit, p.interval = round_the_clock(p), None, 1
+        p.times, p.unit, p.interval = round_the_clock(p), "day", 1
     if p.unit in ("minute", "hour") and p.window is None:
         return build_elapsed(p, now, zone, zone_name)
     clocks = _clocks(p)
@@ -74,6 +74,8 @@ def _except_days(p: Phrase, weekdays: list[int]) -> list[int]:
     """'every day except sunday', 'weekdays except friday', 'daily except weekends'."""
     if p.date is not None or p.monthly or p.interval != 1 or p.unit not in (None, "day") or p.window:
         raise fail("'except' fits a daily or weekday repeat", "every day except sunday")
+    if not weekdays and p.unit != "day":
+        raise fail("'except' needs a repeat before it", "every day except sunday")
     base = weekdays or list(range(7))
     stray = [WEEKDAY_NAMES[d] for d in sorted(set(p.excluded) - set(base))]
     if stray:

@@ -274,3 +274,17 @@ def test_a_trailing_zone_overrides_the_users_zone(text: str, zone: str, expected
     schedule = parse(text, now=NOW, tz=NY)
     assert schedule.zone == zone
     assert [run.isoformat() for run in next_runs(schedule, NOW, len(expected))] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("'27 march", "don't understand ''27'"),  # not March 27
+        ("not friday", "don't understand 'not'"),
+        ("except friday", "needs a repeat before it"),
+        ("tomorrow eod at 9am", "already says the time"),
+    ],
+)
+def test_no_silent_guesses(text: str, problem: str) -> None:
+    with pytest.raises(ParseError, match=problem):
+        parse(text, now=NOW, tz=NY)

@@ -30,8 +30,15 @@ REPEATS = [
     "hourly",
     "every 15 minutes",
     "every 90 minutes",
+    "every workday",
+    "every day except sunday",
+    "daily except weekends",
+    "every hour on weekdays",
+    "every 30 minutes on weekends",
 ]
-ONE_OFF = ["tomorrow", "next tuesday", "march 20", "7/13", "in 2 days", "in 3 hours", "the 31st", "tonight"]
+ONE_OFF = ["tomorrow", "next tuesday", "march 20", "7/13", "in 2 days", "in 3 hours", "the 31st", "tonight",
+           "next week", "next month", "the 3rd of next month", "tomorrow eod", "tomorrow at 9am and"]  # fmt: skip
+SUFFIXES = ["", "", "", " UTC", " Europe/Berlin", " in asia/kolkata", " EST"]
 WRITTEN = [
     "2027 jan 5",
     "jan 5 '27",
@@ -68,16 +75,17 @@ nows = st.datetimes(
 
 
 @SETTINGS
-@given(text=phrases(), zone=st.sampled_from(ZONES), naive_now=nows)
-def test_accepted_phrases_run_in_order_after_now(text: str, zone: str, naive_now: object) -> None:
+@given(text=phrases(), zone=st.sampled_from(ZONES), naive_now=nows, suffix=st.sampled_from(SUFFIXES))
+def test_accepted_phrases_run_in_order_after_now(text: str, zone: str, naive_now: object, suffix: str) -> None:
     now = naive_now.replace(tzinfo=ZoneInfo(zone))  # type: ignore[attr-defined]
     try:
-        schedule = parse(text, now=now, tz=zone)
+        schedule = parse(text + suffix, now=now, tz=zone)
     except ParseError:
         return  # e.g. 'tonight at 1:30am' can be in the past
     runs = next_runs(schedule, now, 5)
     assert runs
-    assert all(run.tzinfo == ZoneInfo(zone) for run in runs)
+    assert all(run.tzinfo == ZoneInfo(schedule.zone) for run in runs)
+    assert schedule.zone == zone or suffix
     assert all(run > now for run in runs)
     assert all(a < b for a, b in pairwise(runs))
     assert Schedule.from_canonical(schedule.to_canonical()) == schedule
