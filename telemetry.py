@@ -31,6 +31,8 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from config import Settings
 
 # prometheus_client reads this variable itself, once, when it is imported.
@@ -253,3 +255,14 @@ def use_with_celery(settings: Settings, process: str) -> None:
         configure_logging(settings, process)
 
     signals.setup_logging.connect(_setup, weak=False)
+
+
+def due_backlog(session: Session, *, now: datetime) -> int:
+    """Runs due by `now` and not finished; the partial index on unfinished runs keeps this cheap."""
+    from sqlalchemy import func, select
+
+    from storage.models import Run, RunState
+
+    unfinished = (RunState.QUEUED.value, RunState.RUNNING.value)
+    query = select(func.count()).select_from(Run).where(Run.state.in_(unfinished), Run.due_at <= now)
+    return int(session.scalar(query) or 0)

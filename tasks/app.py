@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 import redis
 from celery import Celery, Task
 from sqlalchemy.exc import OperationalError
 
+import telemetry
 from config import Settings, load_settings
 from storage.claims import FIRE_RUN_TASK, TICK_TASK, UPDATE_EVENT_STATES_TASK, Claimed
 from tasks import firing
 from tasks.beat import SCHEDULER, beat_schedule
 from tasks.options import FiringOptions
+from tasks.pacing import REDIS_SCHEMES
 from tasks.runtime import Runtime, build_runtime
 from tasks.tick import run_tick
 
@@ -41,6 +44,10 @@ def broker_url(settings: Settings) -> str:
     return settings.redis_url
 
 
+def uses_redis(settings: Settings) -> bool:
+    return broker_url(settings).startswith(REDIS_SCHEMES)
+
+
 def create_app(settings: Settings, options: FiringOptions | None = None) -> Celery:
     options = options or FiringOptions()
     app = Celery("schedulebot", broker=broker_url(settings), set_as_current=False)
@@ -60,7 +67,8 @@ def _config(settings: Settings, options: FiringOptions) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
+        # Only Redis takes a visibility timeout; the embedded broker of `make run` (SQLAlchemy) refuses it.
+        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT} if uses_redis(settings) else {},
         "broker_connection_retry_on_startup": True,
         "worker_soft_shutdown_timeout": SOFT_SHUTDOWN_TIMEOUT,
         "worker_enable_soft_shutdown_on_idle": True,
@@ -89,7 +97,8 @@ def send_claimed(app: Celery, claimed: Claimed) -> None:
 
 
 def fire_run(task: Task, run_id: int, slot: float | None = None) -> None:
-    requeue = firing.fire(runtime_for(task.app), run_id, slot=slot)
+    with telemetry.log_context(run_id=run_id):
+        requeue = firing.fire(runtime_for(task.app), run_id, slot=slot)
     if requeue is not None:  # a new message, not task.retry: waiting for a slot or a 429 is not a failed try
         task.apply_async(
             args=[run_id], kwargs={"slot": requeue.slot}, task_id=task.request.id, countdown=requeue.countdown
@@ -98,7 +107,10 @@ def fire_run(task: Task, run_id: int, slot: float | None = None) -> None:
 
 def execute_scheduled_triggers(task: Task) -> dict[str, int]:
     rt = runtime_for(task.app)
+    started = time.monotonic()
     report = run_tick(rt, now=rt.now(), send=lambda claimed: send_claimed(task.app, claimed))
+    with rt.sessions() as session:
+        telemetry.record_tick(time.monotonic() - started, telemetry.due_backlog(session, now=rt.now()))
     return {"claimed": report.claimed, "resent": report.resent}
 
 

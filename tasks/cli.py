@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+import telemetry
 from config import ConfigError, Settings, load_settings
 from storage.db import DatabaseUnavailable, make_engine
 from storage.migrate import SchemaOutOfDate, ensure_current
@@ -32,6 +33,7 @@ def worker(argv: list[str]) -> int:
         return 2
     from tasks.app import create_app
 
+    telemetry.use_with_celery(settings, "worker")
     create_app(settings).worker_main(["worker", "--loglevel=INFO", *argv])
     return 0
 
@@ -43,6 +45,7 @@ def beat(argv: list[str]) -> int:
         return 2
     from tasks.app import create_app
 
+    telemetry.use_with_celery(settings, "beat")
     create_app(settings).start(["beat", "--loglevel=INFO", *argv])
     return 0
 

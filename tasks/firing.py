@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import telemetry
 from storage.claims import KIND_MANUAL
 from storage.models import RunState, TriggerState
 from tasks import runstate
@@ -188,4 +189,5 @@ def _finish(
         logger.info(
             "run %s trigger %s: %s%s", view.run_id, view.trigger_id, state.value, f" ({error})" if error else ""
         )
+        telemetry.record_run(state.value, due_at=view.due_at, posted_at=rt.now() if slack_ts else None)
     return done

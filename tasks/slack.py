@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
+import telemetry
 from config import Settings
 from storage.slack_stores import installation_store
 
@@ -104,6 +105,13 @@ class SlackPoster:
         return None
 
     def _call(self, team_id: str, method: str, **params: Any) -> Any:
+        try:
+            return self._call_once(team_id, method, **params)
+        except SlackFailure as failure:
+            telemetry.record_slack_error(_METRIC_KINDS.get(type(failure), "refused"))
+            raise
+
+    def _call_once(self, team_id: str, method: str, **params: Any) -> Any:
         client = WebClient(
             token=self._token(team_id), base_url=self._settings.slack_api_url, timeout=self._timeout, retry_handlers=[]
         )
@@ -126,6 +134,15 @@ class SlackPoster:
         if self._settings.slack_bot_token:
             return self._settings.slack_bot_token
         raise NoToken(f"schedulebot is not installed in workspace {team_id} (no bot token)")
+
+
+# The `kind` label of schedulebot_slack_api_errors_total for each failure.
+_METRIC_KINDS: dict[type[SlackFailure], str] = {
+    RateLimited: "ratelimited",
+    Unavailable: "server_error",
+    UnknownOutcome: "timeout",
+    NoToken: "no_token",
+}
 
 
 def _classified(exc: SlackApiError) -> SlackFailure:
