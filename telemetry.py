@@ -156,12 +156,18 @@ _CONTEXT: ContextVar[tuple[tuple[str, Any], ...]] = ContextVar("schedulebot_log_
 @contextmanager
 def log_context(**fields: Any) -> Iterator[None]:
     """Every log line inside the block carries `fields`, e.g. log_context(run_id=7, trigger_id=3)."""
-    merged = {**dict(_CONTEXT.get()), **{k: v for k, v in fields.items() if v is not None}}
-    token = _CONTEXT.set(tuple(merged.items()))
+    token = _CONTEXT.set(_CONTEXT.get())
+    bind(**fields)
     try:
         yield
     finally:
         _CONTEXT.reset(token)
+
+
+def bind(**fields: Any) -> None:
+    """Add fields to the current log context; the enclosing log_context block drops them when it ends."""
+    merged = {**dict(_CONTEXT.get()), **{k: v for k, v in fields.items() if v is not None}}
+    _CONTEXT.set(tuple(merged.items()))
 
 
 class ContextFilter(logging.Filter):

@@ -41,6 +41,7 @@ class Requeue:
 
 def fire(rt: Runtime, run_id: int, *, slot: float | None = None) -> Requeue | None:
     view = runstate.load(rt.sessions, run_id)
+    telemetry.bind(trigger_id=view.trigger_id if view else None)
     if view is None or view.state not in UNFINISHED:
         logger.info("run %s: nothing to do (%s)", run_id, view.state if view else "no such run")
         return None

@@ -45,6 +45,7 @@ EMOJI = {
     "repeat": "🔁",
     "bell": "🔔",
     "tada": "🎉",
+    "rocket": "🚀",
 }
 
 

@@ -45,7 +45,8 @@ def capture(log_format: str) -> io.StringIO:
 
 def emit_secrets() -> None:
     log = logging.getLogger("tasks.test")
-    with telemetry.log_context(run_id=41, trigger_id=7):
+    with telemetry.log_context(run_id=41):
+        telemetry.bind(trigger_id=7)
         log.info("posting with %s, secret %s", BOT_TOKEN, SIGNING_SECRET)
         log.info("user pasted xoxp-9-9-9 and xapp-1-A111-222-bbb")
         log.warning("broker redis://:redis-pass@cache:6379/0 and postgresql://bot:pg-pass-99@db.example/x")
@@ -85,7 +86,7 @@ def test_extra_fields_outside_a_context_are_kept() -> None:
     stream = capture("json")
     logging.getLogger("tasks.test").info("tick done", extra={"claimed": 3})
     record = json.loads(stream.getvalue())
-    assert record["claimed"] == 3 and "run_id" not in record
+    assert record["claimed"] == 3 and "run_id" not in record and "trigger_id" not in record, "the context ended"
 
 
 def test_metrics_gather_every_process_in_the_multiprocess_dir(tmp_path: Path) -> None:
