@@ -49,7 +49,7 @@ bench-full: $(BENCH_STAMP)
 
 chaos: $(BENCH_STAMP)
 	@scripts/services.sh
-	$(BIN)/schedulebot chaos --out bench/results/chaos-latest.json $(CHAOS_ARGS)
+	$(BIN)/schedulebot chaos --out bench/results/chaos-latest.json --docs $(CHAOS_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .

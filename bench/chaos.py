@@ -23,7 +23,8 @@ from typing import Any
 import redis
 from sqlalchemy import select
 
-from bench import procs
+from bench import machine, procs
+from bench import report as report_md
 from bench.ack import free_port
 from bench.reconcile import Reconciled, reconcile
 from bench.report import REPO_ROOT
@@ -42,6 +43,8 @@ STANDIN_TIMEOUT_S = 12.0
 # After the window: a run lost with the broker waits out the queued lease (2 min) before a tick re-sends it.
 DEFAULT_DRAIN_S = 420
 LABEL = "chaos"
+CHAOS_START = "<!-- chaos:results:start -->"
+CHAOS_END = "<!-- chaos:results:end -->"
 
 
 @dataclass
@@ -155,18 +158,20 @@ def run_chaos(runs: int, window: int, outage: int, drain_s: float) -> dict[str, 
         stack.standin.faults(**FAULT_RATES, retry_after=1, timeout_seconds=STANDIN_TIMEOUT_S, seed=8)
         chaos.note("Slack stand-in: 429 on 3.4%, 500 on 3.3%, timeout on 3.3% of posts")
         expected = schedule_runs(stack, runs, window)
-        chaos.t0 = time.monotonic()
-        _run_timeline(chaos, timeline(window, outage), FIRST_DUE_AFTER_S)
-        finished = drain(stack, runs, window + drain_s - (time.monotonic() - chaos.t0) + FIRST_DUE_AFTER_S)
+        scheduled = time.monotonic()
+        chaos.note(f"{runs} runs scheduled, the first due in {FIRST_DUE_AFTER_S}s, the last about {window}s later")
+        _run_timeline(chaos, timeline(window, outage), scheduled + FIRST_DUE_AFTER_S)
+        finished = drain(stack, runs, window + drain_s - (time.monotonic() - scheduled) + FIRST_DUE_AFTER_S)
         chaos.note("all runs finished" if finished else "gave up waiting for unfinished runs")
         delivered = [call.text for call in stack.standin.posts()]
         result = reconcile(expected, delivered, failed_texts(stack))
         return _report(result, chaos, stack)
 
 
-def _run_timeline(chaos: Chaos, steps: list[tuple[float, str]], offset: float) -> None:
+def _run_timeline(chaos: Chaos, steps: list[tuple[float, str]], first_due: float) -> None:
+    """Apply each fault `at` seconds after the first run falls due (`first_due`, a monotonic time)."""
     for at, fault in steps:
-        time.sleep(max(0.0, chaos.t0 + offset + at - time.monotonic()))
+        time.sleep(max(0.0, first_due + at - time.monotonic()))
         apply(chaos, fault)
 
 
@@ -194,15 +199,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--beat-outage", type=int, default=DEFAULT_BEAT_OUTAGE_S, help="seconds beat stays down")
     parser.add_argument("--drain", type=float, default=DEFAULT_DRAIN_S, help="seconds to wait for stragglers")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument("--docs", action="store_true", help="record the result in docs/benchmarks.md")
     return parser
 
 
 def cli(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
+    before = machine.describe()
     report = run_chaos(args.runs, args.window, args.beat_outage, args.drain)
     text = json.dumps(report, sort_keys=True)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    if args.docs:
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        section = report_md.chaos_section(report, before, at)
+        report_md.replace_section(report_md.DOCS_PAGE, CHAOS_START, CHAOS_END, section)
     print(text)
     return 1 if report["duplicates"] or report["lost"] else 0

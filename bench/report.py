@@ -46,7 +46,7 @@ def claim_table(results: dict[str, Any]) -> str:
         claims, peers = results.get(f"{prefix}tick_claim_ms") or {}, results.get(f"{prefix}peer_load_all_ms") or {}
         for stored in sorted(claims, key=int):
             claim, peer = claims[stored], peers.get(stored)
-            ratio = f"{peer / claim:,.0f}×" if peer else "—"
+            ratio = f"{peer / claim:,.1f}×" if peer else "—"
             lines.append(f"| {backend} | {int(stored):,} | {_num(claim)} | {_num(peer)} | {ratio} |")
     return "\n".join(lines)
 
@@ -109,9 +109,20 @@ def update_docs(results: dict[str, Any], json_path: Path, plots: list[Path], pag
     section = render(results) + f"\n\nRaw figures: [`{json_path.name}`]({link})."
     if plots:
         section += "\n\n" + "\n\n".join(f"![{p.stem}]({os.path.relpath(p, page.parent)})" for p in plots)
-    text = page.read_text() if page.exists() else f"# Benchmarks\n\n{START_MARK}\n{END_MARK}\n"
-    if START_MARK not in text:
-        text += f"\n{START_MARK}\n{END_MARK}\n"
-    head, rest = text.split(START_MARK, 1)
-    tail = rest.split(END_MARK, 1)[1] if END_MARK in rest else "\n"
-    page.write_text(f"{head}{START_MARK}\n{section}\n{END_MARK}{tail}")
+    replace_section(page, START_MARK, END_MARK, section)
+
+
+def replace_section(page: Path, start: str, end: str, section: str) -> None:
+    """Put `section` between the `start` and `end` markers of `page`, adding them if missing."""
+    text = page.read_text() if page.exists() else "# Benchmarks\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1] if end in rest else "\n"
+    page.write_text(f"{head}{start}\n{section}\n{end}{tail}")
+
+
+def chaos_section(report: dict[str, Any], machine: dict[str, Any], at: str) -> str:
+    verdict = "0 duplicates and 0 lost: target met" if not (report["duplicates"] or report["lost"]) else "TARGET MISSED"
+    body = json.dumps(report, indent=2, sort_keys=True)
+    return f"Run {at} on: {_machine_line(machine)} Result: **{verdict}**.\n\n```json\n{body}\n```"
