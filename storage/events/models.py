@@ -40,6 +40,12 @@ class TriggerKind(enum.StrEnum):
     REMINDER = "event_reminder"
     START = "event_start"
     END = "event_end"
+    # Tells the channel about one transition a person or the sweep made (the clock's own tell themselves).
+    NOTICE = "event_notice"
+
+
+# The triggers that follow the event's times; notices, once made, are left to post.
+TIMED_KINDS = (TriggerKind.REMINDER, TriggerKind.START, TriggerKind.END)
 
 
 class EventSeries(Base):

@@ -29,6 +29,7 @@ from storage.events.lifecycle import (
 )
 from storage.events.models import (
     LIVE_STATES,
+    TIMED_KINDS,
     Cause,
     Event,
     EventDefaults,
@@ -43,7 +44,7 @@ from storage.models import Trigger, TriggerState
 # Attempts at taking the next per-workspace event number when two saves race for it.
 DEFAULT_NUMBER_ATTEMPTS = 5
 # Start and end catch up once after downtime; a reminder that is already late is skipped.
-MISFIRE = {TriggerKind.REMINDER: "skip", TriggerKind.START: "once", TriggerKind.END: "once"}
+MISFIRE = {TriggerKind.REMINDER: "skip", TriggerKind.START: "once", TriggerKind.END: "once", TriggerKind.NOTICE: "once"}
 
 
 def create_event(
@@ -226,7 +227,7 @@ def _transition(
         session.refresh(event)
         return None
     session.refresh(event)
-    _move_triggers(session, event, now, moved=(starts_at, ends_at) != changed_from, by_user=cause == Cause.USER)
+    _move_triggers(session, event, now, moved=(starts_at, ends_at) != changed_from, firing=cause == Cause.CLOCK)
     return _record(session, event, from_state, to_state, cause, actor_id, now, note)
 
 
@@ -256,6 +257,8 @@ def _record(
     )
     session.add(transition)
     session.flush()
+    if from_state is not None and cause != Cause.CLOCK:
+        _add_trigger(session, event, TriggerKind.NOTICE, _whole(now), {"transition_id": transition.id})
     return transition
 
 
@@ -270,7 +273,7 @@ def _schedule_triggers(session: Session, event: Event, now: datetime) -> None:
     _add_trigger(session, event, TriggerKind.END, event.ends_at, {})
 
 
-def _add_trigger(session: Session, event: Event, kind: TriggerKind, at: datetime, extra: dict[str, int]) -> None:
+def _add_trigger(session: Session, event: Event, kind: TriggerKind, at: datetime, extra: dict[str, int]) -> Trigger:
     payload = {"event_id": event.id, "starts_at": event.starts_at.isoformat(), **extra}
     trigger = repository.create_trigger(
         session,
@@ -287,22 +290,23 @@ def _add_trigger(session: Session, event: Event, kind: TriggerKind, at: datetime
     )
     session.flush()
     session.add(EventTrigger(trigger_id=trigger.id, event_id=event.id, team_id=event.team_id, kind=kind.value))
+    return trigger
 
 
-def _move_triggers(session: Session, event: Event, now: datetime, *, moved: bool, by_user: bool) -> None:
+def _move_triggers(session: Session, event: Event, now: datetime, *, moved: bool, firing: bool) -> None:
     """Cancel what no longer applies and, if the times moved, schedule afresh.
 
-    The clock's own changes leave alone the triggers already due (one of them is firing now).
+    A change made by a firing trigger leaves alone the triggers already due (it is one of them).
     """
     everything = event.state not in LIVE_STATES or moved
-    kinds = list(TriggerKind) if everything else [TriggerKind.REMINDER, TriggerKind.START]
+    kinds = TIMED_KINDS if everything else (TriggerKind.REMINDER, TriggerKind.START)
     pending = select(EventTrigger.trigger_id).where(
         EventTrigger.event_id == event.id, EventTrigger.kind.in_([kind.value for kind in kinds])
     )
     query = update(Trigger).where(
         Trigger.team_id == event.team_id, Trigger.id.in_(pending), Trigger.state == TriggerState.ACTIVE.value
     )
-    if not by_user:
+    if firing:
         query = query.where(Trigger.next_run_at > now)
     session.execute(
         query.values(state=TriggerState.CANCELLED.value, updated_at=now).execution_options(synchronize_session=False)
@@ -343,32 +347,35 @@ def set_announcement(session: Session, *, team_id: str, event_id: int, ts: str) 
     )
 
 
-def claim_unposted(session: Session, *, team_id: str, event_id: int, now: datetime) -> list[EventTransition]:
-    """Transitions nobody has posted yet, each claimed here so no other process posts it too."""
-    query = select(EventTransition).where(
-        EventTransition.team_id == team_id, EventTransition.event_id == event_id, EventTransition.posted_at.is_(None)
-    )
-    claimed = []
-    for transition in session.scalars(query.order_by(EventTransition.id)).all():
-        won = session.execute(
-            update(EventTransition)
-            .where(EventTransition.id == transition.id, EventTransition.posted_at.is_(None))
-            .values(posted_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if won.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(transition)
-    return claimed
+def get_transition(session: Session, *, team_id: str, transition_id: int) -> EventTransition | None:
+    query = select(EventTransition).where(EventTransition.team_id == team_id, EventTransition.id == transition_id)
+    return session.scalar(query)
 
 
-def release_post(session: Session, *, team_id: str, transition_id: int) -> None:
-    """Give back a claim whose post failed, so a retry posts it."""
-    session.execute(
+def mark_posted(session: Session, *, team_id: str, transition_id: int, now: datetime) -> bool:
+    """Note that the channel was told of a transition; False if it already was."""
+    won = session.execute(
         update(EventTransition)
-        .where(EventTransition.team_id == team_id, EventTransition.id == transition_id)
-        .values(posted_at=None)
+        .where(
+            EventTransition.team_id == team_id,
+            EventTransition.id == transition_id,
+            EventTransition.posted_at.is_(None),
+        )
+        .values(posted_at=now)
         .execution_options(synchronize_session=False)
     )
+    return bool(won.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def due_trigger_numbers(session: Session, *, team_id: str, event_id: int, before: datetime) -> list[int]:
+    """Numbers of the event's active triggers due before `before`, for the saver to claim at once."""
+    query = (
+        select(Trigger.number)
+        .join(EventTrigger, EventTrigger.trigger_id == Trigger.id)
+        .where(EventTrigger.team_id == team_id, EventTrigger.event_id == event_id, Trigger.team_id == team_id)
+        .where(Trigger.state == TriggerState.ACTIVE.value, Trigger.next_run_at <= before)
+    )
+    return list(session.scalars(query.order_by(Trigger.next_run_at)).all())
 
 
 # --- workspace defaults ------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from storage.db import transaction
 from storage.errors import NotFound
 from storage.events import repository as events
 from storage.events.lifecycle import EventError, clock_state
-from storage.events.models import EventState
 from tests.events.helpers import HOUR, NOW, add_event
 
 START, END = NOW + HOUR, NOW + 2 * HOUR
@@ -79,7 +78,7 @@ def test_postponing_an_ongoing_event_schedules_it_again_and_moves_its_triggers(
     with transaction(sessions) as session:
         moved = events.get_event(session, team_id="TA", number=1)
         assert (moved.state, moved.starts_at, moved.ends_at) == ("scheduled", later, later + HOUR)
-        active = [(kind, at) for kind, state, at in _triggers(session, event.id) if state == "active"]
+        active = [(k, at) for k, state, at in _triggers(session, event.id) if state == "active" and k != "event_notice"]
         assert sorted(active, key=lambda row: str(row[1])) == [
             ("event_reminder", later - timedelta(minutes=15)),
             ("event_start", later),
@@ -94,8 +93,8 @@ def test_cancelling_removes_pending_reminders(sessions: sessionmaker[Session]) -
     with transaction(sessions) as session:
         events.cancel_event(session, team_id="TA", number=1, actor_id="U1", now=NOW + SEC)
     with transaction(sessions) as session:
-        assert {state for _, state, _ in _triggers(session, event.id)} == {"cancelled"}
-        assert len(_triggers(session, event.id)) == 5
+        timed = [state for kind, state, _ in _triggers(session, event.id) if kind != "event_notice"]
+        assert timed == ["cancelled"] * 5
         with pytest.raises(EventError, match="already cancelled"):
             events.cancel_event(session, team_id="TA", number=1, actor_id="U1", now=NOW + SEC)
 
@@ -116,14 +115,15 @@ def test_starting_early_and_ending_early_by_hand(sessions: sessionmaker[Session]
     with transaction(sessions) as session:
         started = events.get_event(session, team_id="TA", number=1)
         assert (started.state, started.starts_at, started.ends_at) == ("ongoing", early, END)
-        assert [(k, at) for k, s, at in _triggers(session, event.id) if s == "active"] == [("event_end", END)]
+        active = [(k, at) for k, s, at in _triggers(session, event.id) if s == "active"]
+        assert active == [("event_notice", early), ("event_end", END)]
         # The sweep agrees with a hand-started event and changes nothing.
         assert events.apply_clock(session, team_id="TA", event_id=event.id, now=early + SEC, cause="sweep") is None
     with transaction(sessions) as session:
         events.end_event(session, team_id="TA", number=1, actor_id="U1", now=early + HOUR)
         ended = events.get_event(session, team_id="TA", number=1)
         assert (ended.state, ended.ends_at) == ("completed", early + HOUR)
-        assert {s for _, s, _ in _triggers(session, event.id)} == {"cancelled"}
+        assert {s for k, s, _ in _triggers(session, event.id) if k != "event_notice"} == {"cancelled"}
 
 
 @pytest.mark.parametrize(
@@ -186,12 +186,23 @@ def test_rsvps_change_their_mind(sessions: sessionmaker[Session]) -> None:
         assert events.rsvps(session, team_id="TA", event_id=event.id) == (["U3"], ["U2"])
 
 
-def test_each_transition_is_claimed_for_posting_once(sessions: sessionmaker[Session]) -> None:
+def test_a_change_by_a_person_leaves_a_notice_to_post_once(sessions: sessionmaker[Session]) -> None:
     with transaction(sessions) as session:
         event = add_event(session)
-        events.cancel_event(session, team_id="TA", number=1, actor_id="U1", now=NOW)
+        transition = events.cancel_event(session, team_id="TA", number=1, actor_id="U1", now=NOW)
+        notices = [t for t in events.event_triggers(session, team_id="TA", event_id=event.id) if t.state == "active"]
+        assert [(t.action_kind, t.next_run_at, t.payload["transition_id"]) for t in notices] == [
+            ("event_notice", NOW, transition.id)
+        ]
+        assert events.due_trigger_numbers(session, team_id="TA", event_id=event.id, before=NOW) == [notices[0].number]
     with transaction(sessions) as session:
-        claimed = events.claim_unposted(session, team_id="TA", event_id=event.id, now=NOW)
-        assert [t.to_state for t in claimed] == [EventState.CANCELLED.value]
+        assert events.mark_posted(session, team_id="TA", transition_id=transition.id, now=NOW)
+        assert not events.mark_posted(session, team_id="TA", transition_id=transition.id, now=NOW)
+
+
+def test_the_clock_leaves_no_notice_since_its_own_trigger_tells_the_channel(sessions: sessionmaker[Session]) -> None:
     with transaction(sessions) as session:
-        assert events.claim_unposted(session, team_id="TA", event_id=event.id, now=NOW) == []
+        event = add_event(session)
+        events.apply_clock(session, team_id="TA", event_id=event.id, now=START, cause="clock")
+        kinds = {t.action_kind for t in events.event_triggers(session, team_id="TA", event_id=event.id)}
+    assert "event_notice" not in kinds

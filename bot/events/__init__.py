@@ -1,0 +1,89 @@
+"""The `/event` command, `@schedulebot event …` mentions and the RSVP buttons on announcements."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
+from slack_sdk import WebClient
+
+from bot.blocks import Reply
+from bot.context import Services
+from bot.events.operations import announce
+from bot.events.router import execute
+from bot.listeners.common import actor_for, boundary, ephemeral, team_of
+from storage.db import transaction
+from storage.events import repository as events
+from storage.events.display import ACTION_GOING, ACTION_NOT_GOING
+
+COMMAND = "/event"
+_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+event\b\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def register(app: App, services: Services, *, public_url: str | None = None) -> None:
+    def on_event(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        text = str(command.get("text") or "")
+        with boundary(COMMAND, lambda reply: respond(**ephemeral(reply))):
+            actor = actor_for(
+                services,
+                client,
+                context,
+                user_id=str(command.get("user_id") or ""),
+                channel_id=str(command.get("channel_id") or ""),
+                command=f"{COMMAND} {text}".strip(),
+            )
+            respond(**ephemeral(execute(services, actor, text, client=client, public_url=public_url)))
+
+    def on_rsvp(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        user_id = str((body.get("user") or {}).get("id") or "")
+        with boundary("event RSVP"):
+            team_id, event_id = team_of(context), int(str(action.get("value") or "0"))
+            with transaction(services.sessions) as session:
+                going = action.get("action_id") == ACTION_GOING
+                events.set_rsvp(
+                    session, team_id=team_id, event_id=event_id, user_id=user_id, going=going, now=services.clock()
+                )
+            announce(services, client, team_id=team_id, event_id=event_id)
+
+    app.command(COMMAND)(on_event)
+    app.action(ACTION_GOING)(on_rsvp)
+    app.action(ACTION_NOT_GOING)(on_rsvp)
+    app.middleware(_mentions(services, public_url))
+
+
+def _mentions(services: Services, public_url: str | None) -> Callable[..., BoltResponse | None]:
+    """`@schedulebot event …` mentions, taken before the /schedule words see them."""
+
+    def middleware(
+        req: BoltRequest, body: dict[str, Any], client: WebClient, context: BoltContext, next: Callable[[], Any]
+    ) -> BoltResponse | None:
+        event = body.get("event") or {}
+        found = _MENTION.match(str(event.get("text") or "")) if event.get("type") == "app_mention" else None
+        if found is None:
+            return next()  # type: ignore[no-any-return]
+        user_id, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
+
+        def tell(reply: Reply) -> None:
+            client.chat_postEphemeral(
+                channel=channel_id, user=user_id, thread_ts=event.get("thread_ts"), **reply.message()
+            )
+
+        with boundary("@schedulebot event", tell):
+            actor = actor_for(
+                services,
+                client,
+                context,
+                user_id=user_id,
+                channel_id=channel_id,
+                command=f"@schedulebot event {found['rest']}",
+            )
+            tell(execute(services, actor, found["rest"], client=client, public_url=public_url))
+        return BoltResponse(status=200, body="")
+
+    return middleware
