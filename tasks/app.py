@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from datetime import timedelta
 from typing import Any
 
 import redis
@@ -115,8 +116,13 @@ def execute_scheduled_triggers(task: Task) -> dict[str, int]:
 
 
 def update_event_states(task: Task) -> None:
-    """Filled in by the events work; registered now so beat's schedule and the name stay stable."""
-    logger.debug("update_event_states: nothing to do yet")
+    """The events' reconciliation sweep (tasks.events); its repairs are posted through the claim code."""
+    from tasks import events
+
+    rt = runtime_for(task.app)
+    horizon = timedelta(seconds=rt.settings.tick_seconds)
+    send = lambda claimed: send_claimed(task.app, claimed)  # noqa: E731
+    events.update_event_states(rt.sessions, rt.poster, now=rt.now(), horizon=horizon, send=send)
 
 
 def _register(app: Celery) -> None:

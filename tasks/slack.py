@@ -104,6 +104,17 @@ class SlackPoster:
                 return str(message["ts"])
         return None
 
+    def announce(self, *, team_id: str, channel: str, message: Message) -> str:
+        """Post a message that belongs to no run (an event's announcement); return its ts."""
+        response = self._call(
+            team_id, "chat_postMessage", channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
+        )
+        return str(response["ts"])
+
+    def update(self, *, team_id: str, channel: str, ts: str, message: Message) -> None:
+        """Replace a posted message's text and blocks (`chat.update`)."""
+        self._call(team_id, "chat_update", channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+
     def _call(self, team_id: str, method: str, **params: Any) -> Any:
         try:
             return self._call_once(team_id, method, **params)
