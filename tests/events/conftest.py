@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-import bot.events
 from bot.standin import SlackStandIn
 from bot.standin.fixtures import slack_standin  # noqa: F401
 from tests.bot.conftest import BOT_TOKEN, Served, Slack, make_settings, serve
@@ -21,7 +20,7 @@ def standin(slack_standin: SlackStandIn) -> SlackStandIn:  # noqa: F811
 
 @pytest.fixture
 def served(standin: SlackStandIn, engine: Engine, database_url: str) -> Iterator[Served]:
-    yield from serve(make_settings(database_url, standin.api_url), engine, extensions=[bot.events.register])
+    yield from serve(make_settings(database_url, standin.api_url), engine)
 
 
 @pytest.fixture

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import requests
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.standin import SlackStandIn
 from storage.db import transaction
 from storage.events import repository as events
-from tests.bot.conftest import Slack, text_of
+from tests.bot.conftest import Served, Slack, text_of
 
 
 def _command(slack: Slack, text: str, user: str = "U1") -> str:
@@ -100,3 +103,12 @@ def test_mentions_accept_the_same_words(slack: Slack, standin: SlackStandIn) -> 
     assert response.status_code == 200
     ephemeral = standin.wait_for(lambda calls: any(c.method == "chat.postEphemeral" for c in calls))
     assert "Retro" in text_of([c for c in ephemeral if c.method == "chat.postEphemeral"][-1])
+
+
+def test_the_web_app_serves_the_feed_the_command_hands_out(slack: Slack, served: Served) -> None:
+    _command(slack, 'add "Retro" tomorrow 3pm')
+    path = re.search(r"/calendar/[A-Za-z0-9_-]+\.ics", _command(slack, "feed"))
+    assert path is not None
+    feed = requests.get(served.url + path.group(0), timeout=5)
+    assert feed.status_code == 200 and b"SUMMARY:Retro" in feed.content
+    assert requests.get(served.url + "/calendar/not-a-token.ics", timeout=5).status_code == 404

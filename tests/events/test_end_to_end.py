@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-import bot.events
 from bot.standin import Call, SlackStandIn
 from storage.db import transaction
 from storage.events import repository as events
@@ -29,7 +28,7 @@ ON_TIME = 1.5
 @pytest.fixture
 def served_with_redis(standin: SlackStandIn, engine: Engine, database_url: str, redis_url: str) -> Iterator[Served]:
     settings = make_settings(database_url, standin.api_url, redis_url, SCHEDULEBOT_TICK_SECONDS="1")
-    yield from serve(settings, engine, extensions=[bot.events.register])
+    yield from serve(settings, engine)
 
 
 @pytest.fixture
