@@ -7,6 +7,8 @@ Slack sends `user_change`. `/schedule tz Zone` overrides the zone until `/schedu
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +28,10 @@ logger = logging.getLogger(__name__)
 FALLBACK_ZONE = "UTC"
 # A cached profile older than this is fetched again (the zone changes when people travel).
 DEFAULT_REFRESH_AFTER = timedelta(days=1)
+# Profiles are remembered in the process this long, so most requests skip the database for them. A change
+# made through this process (`/schedule tz`, user_change) is seen at once; one made through another, within this.
+DEFAULT_MEMO_SECONDS = 30.0
+MAX_MEMO_ENTRIES = 50_000
 # users.info runs inside Slack's 3-second window for a first-time user, so it must give up early.
 DEFAULT_USERS_INFO_TIMEOUT = 1.5
 FALLBACK_NOTE = "I could not read your Slack time zone, so I used UTC. Set yours with `/schedule tz America/New_York`."
@@ -66,9 +72,28 @@ class Directory:
         self._clock = clock
         self._refresh_after = refresh_after
         self._timeout = timeout
+        self._memo: dict[tuple[str, str], tuple[float, Profile]] = {}
+        self._memo_lock = threading.Lock()
 
     def profile(self, client: WebClient | None, *, team_id: str, user_id: str) -> Profile:
         """The cached profile when fresh; else users.info; else the stale cache; else UTC with a note."""
+        remembered = self._recall(team_id, user_id)
+        if remembered is not None:
+            return remembered
+        profile = self._lookup(client, team_id=team_id, user_id=user_id)
+        if not profile.note:
+            with self._memo_lock:
+                if len(self._memo) >= MAX_MEMO_ENTRIES:
+                    self._memo.clear()
+                self._memo[(team_id, user_id)] = (time.monotonic() + DEFAULT_MEMO_SECONDS, profile)
+        return profile
+
+    def _recall(self, team_id: str, user_id: str) -> Profile | None:
+        with self._memo_lock:
+            expires, profile = self._memo.get((team_id, user_id), (0.0, None))
+        return profile if expires > time.monotonic() else None
+
+    def _lookup(self, client: WebClient | None, *, team_id: str, user_id: str) -> Profile:
         with transaction(self._sessions) as session:
             row = repository.get_user_zone(session, team_id=team_id, user_id=user_id)
             cached = Profile(row.zone, row.is_admin, row.overridden) if row else None
@@ -105,6 +130,8 @@ class Directory:
         return Profile(fetched.zone, fetched.is_admin)
 
     def _store(self, *, team_id: str, user_id: str, zone: str, overridden: bool, is_admin: bool) -> None:
+        with self._memo_lock:
+            self._memo.pop((team_id, user_id), None)
         try:
             with transaction(self._sessions) as session:
                 repository.set_user_zone(
