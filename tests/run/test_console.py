@@ -122,3 +122,13 @@ def test_blocks_render_with_their_buttons_and_overflow_options() -> None:
     assert [label for label, _ in rendered.buttons] == ["Pause", "Skip"]
     assert rendered.buttons[0][1]["block_id"] == "t1"
     assert rendered.buttons[1][1]["selected_option"]["value"] == "s"
+
+
+def test_events_post_to_the_channel_with_rsvp_buttons(console: tuple[Console, Screen, Any]) -> None:
+    shell, screen, _ = console
+    shell.handle('/event "Sprint review" friday 2pm for 1h')
+    assert "[#general] " in screen.getvalue() and "Sprint review" in screen.getvalue()
+    going = next(n for n, button in shell.buttons.items() if button.label == "Going")
+    assert not shell.buttons[going].ephemeral, "a button on a channel message"
+    shell.handle(str(going))
+    assert "console: the bot answered HTTP" not in screen.getvalue()
