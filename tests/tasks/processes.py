@@ -27,13 +27,27 @@ class Processes:
         args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         process = self._start(name, args)
         if wait:
-            self._wait_for_line(name, "ready.")
+            self.wait_for_line(name, "ready.")
         return process
 
     def beat(self, name: str = "beat") -> subprocess.Popen[bytes]:
-        process = self._start(name, ["beat", "--loglevel=INFO", "--schedule", str(self.logs / f"{name}-schedule")])
-        self._wait_for_line(name, "beat: Starting")
+        process = self._start(name, self._beat_args(name))
+        self.wait_for_line(name, "beat: Starting")
         return process
+
+    def start(self, *, workers: list[str], beat: bool = False, beats: int = 0) -> None:
+        """Start workers and beats side by side, then wait until all are up."""
+        names = [(name, "ready.") for name in workers]
+        for name in workers:
+            self.worker(name, wait=False)
+        for n in range(beats or int(beat)):
+            self._start(f"beat{n}", self._beat_args(f"beat{n}"))
+            names.append((f"beat{n}", "beat: Starting"))
+        for name, needle in names:
+            self.wait_for_line(name, needle)
+
+    def _beat_args(self, name: str) -> list[str]:
+        return ["beat", "--loglevel=INFO", "--schedule", str(self.logs / f"{name}-schedule")]
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
         """SIGKILL the process and its pool children at once, as an OOM killer or a lost machine would."""
@@ -63,7 +77,7 @@ class Processes:
         self.running.append(process)
         return process
 
-    def _wait_for_line(self, name: str, needle: str) -> None:
+    def wait_for_line(self, name: str, needle: str) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
         while needle not in self.log(name):
             if time.monotonic() > deadline:

@@ -27,8 +27,7 @@ def _soon(seconds: float) -> datetime:
 def test_a_due_trigger_posts_once_within_a_second_and_paused_ones_never(
     sessions: sessionmaker[Session], procs: Processes, standin: SlackStandIn
 ) -> None:
-    procs.worker("w1")
-    procs.beat()
+    procs.start(workers=["w1"], beat=True)
     due = _soon(3)
     fires = add_trigger(sessions, once(due), channel="C1", text="hello <@U1>")
     paused = add_trigger(sessions, once(due), channel="C2")
@@ -60,18 +59,17 @@ def test_429s_and_500s_drop_nothing_duplicate_nothing_and_every_attempt_is_recor
     sessions: sessionmaker[Session], procs: Processes, standin: SlackStandIn
 ) -> None:
     standin.faults(rate_429=0.2, retry_after=1, rate_500=0.15, seed=4)
-    procs.worker("w1")
-    procs.beat()
-    for n in range(30):
-        add_trigger(sessions, once(_soon(2)), channel=f"C{n % 10}", text=f"run {n}")
-    wait_until(all_finished(sessions, 30), timeout=60, what="30 runs finished")
+    procs.start(workers=["w1"], beat=True)
+    for n in range(20):
+        add_trigger(sessions, once(_soon(1)), channel=f"C{n % 10}", text=f"run {n}")
+    wait_until(all_finished(sessions, 20), timeout=60, what="20 runs finished")
     found = runs(sessions)
     posted = run_ids(standin.posts())
     assert [(r.state, r.error) for r in found if r.state != "succeeded"] == []
     assert sorted(posted) == [r.id for r in found]
     refused = [c for c in standin.calls("chat.postMessage") if c.fault in ("429", "500")]
     outcomes = [entry["outcome"] for r in found for entry in r.attempt_log]
-    assert len(outcomes) == sum(r.attempts for r in found) == 30 + len(refused)
+    assert len(outcomes) == sum(r.attempts for r in found) == 20 + len(refused)
     assert {"ratelimited", "unavailable", "posted"} <= set(outcomes)
 
 
@@ -80,9 +78,8 @@ def test_a_timeout_is_an_unknown_outcome_and_the_channel_is_checked_before_posti
 ) -> None:
     # Slack posts the message but answers after the client gave up (2 s in the test app).
     standin.faults(script=["timeout"], timeout_seconds=3, deliver_on_timeout=True)
-    procs.worker("w1")
-    procs.beat()
-    add_trigger(sessions, once(_soon(2)))
+    procs.start(workers=["w1"], beat=True)
+    add_trigger(sessions, once(_soon(1)))
     wait_until(all_finished(sessions, 1), timeout=30, what="the run finished")
     [run] = runs(sessions)
     [post] = standin.posts()
@@ -91,41 +88,24 @@ def test_a_timeout_is_an_unknown_outcome_and_the_channel_is_checked_before_posti
     assert standin.calls("conversations.history")[0].params["include_all_metadata"] in (True, "true", "1", 1)
 
 
-def test_a_refused_webhook_fails_the_run_and_tells_the_channel_once(
+def test_beat_down_across_five_due_instants_each_misfire_policy_does_what_it_says(
     sessions: sessionmaker[Session], procs: Processes, standin: SlackStandIn
 ) -> None:
-    procs.worker("w1")
-    procs.beat()
-    payload = {"url": "http://169.254.169.254/latest/meta-data/"}
-    add_trigger(sessions, once(_soon(2)), action_kind="webhook", payload=payload)
-    wait_until(all_finished(sessions, 1), timeout=30, what="the run finished")
-    [run] = runs(sessions)
-    [notice] = standin.posts()
-    assert run.state == "failed" and "cloud metadata" in (run.error or "")
-    assert "Schedule #1 failed" in notice.text and "169.254.169.254" in notice.text
-
-
-@pytest.mark.parametrize("policy", ["once", "all", "skip"])
-def test_beat_down_across_five_due_instants_follows_the_misfire_policy(
-    sessions: sessionmaker[Session], procs: Processes, standin: SlackStandIn, policy: str
-) -> None:
     now = datetime.now(UTC)
-    # Due every minute; the last five instants passed while nothing ran; the next is far off.
+    # Due every minute; the last five instants passed while nothing ran; the next is half a minute off.
     anchor = now - timedelta(minutes=4, seconds=30)  # due at -4:30, -3:30, -2:30, -1:30, -0:30
-    add_trigger(sessions, every(60, anchor=anchor), misfire_policy=policy)
-    procs.worker("w1")
-    procs.beat()
-    expected = {"once": 1, "all": 5, "skip": 1}[policy]
-    wait_until(all_finished(sessions, expected), timeout=30, what=f"{expected} run(s) finished")
-    found = runs(sessions)
-    posts = standin.posts()
-    if policy == "skip":
-        assert [(r.state, r.missed_count) for r in found] == [("skipped", 5)] and posts == []
-        return
-    assert [r.state for r in found] == ["succeeded"] * expected
-    assert len(posts) == expected == len(set(run_ids(posts)))
-    noted = [p for p in posts if "5 runs were missed while schedulebot was down" in p.text]
-    assert len(noted) == 1, "the channel is told once"
+    for policy in ("once", "all", "skip"):
+        add_trigger(sessions, every(60, anchor=anchor), misfire_policy=policy, channel=f"C-{policy}")
+    procs.start(workers=["w1"], beat=True)
+    wait_until(all_finished(sessions, 1 + 5 + 1), timeout=30, what="seven runs finished")
+    by_channel = {policy: standin.posts(f"C-{policy}") for policy in ("once", "all", "skip")}
+    assert [len(by_channel[p]) for p in ("once", "all", "skip")] == [1, 5, 0]
+    for policy in ("once", "all"):
+        noted = [p for p in by_channel[policy] if "5 runs were missed while schedulebot was down" in p.text]
+        assert len(noted) == 1, f"{policy}: the channel is told once"
+    states = sorted((r.state, r.missed_count) for r in runs(sessions))
+    assert states == [("skipped", 5), *[("succeeded", 0)] * 4, *[("succeeded", 5)] * 2]
+    assert len(set(run_ids(standin.posts()))) == 6
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -141,20 +121,24 @@ class _Hook(BaseHTTPRequestHandler):
         return
 
 
-def test_an_allow_listed_webhook_is_called_once_and_its_answer_posted(
+def test_webhooks_call_allow_listed_hosts_once_and_refuse_metadata_telling_the_channel_once(
     sessions: sessionmaker[Session], procs: Processes, standin: SlackStandIn
 ) -> None:
     server = ThreadingHTTPServer(("127.0.0.2", 0), _Hook)  # 127.0.0.2 is allow-listed in the test environment
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        procs.worker("w1")
-        procs.beat()
+        procs.start(workers=["w1"], beat=True)
         url = f"http://127.0.0.2:{server.server_address[1]}/deploy"
-        add_trigger(sessions, once(_soon(2)), action_kind="webhook", payload={"url": url})
-        wait_until(all_finished(sessions, 1), timeout=30, what="the run finished")
+        add_trigger(sessions, once(_soon(1)), action_kind="webhook", payload={"url": url}, channel="C-ok")
+        metadata = {"url": "http://169.254.169.254/latest/meta-data/"}
+        add_trigger(sessions, once(_soon(1)), action_kind="webhook", payload=metadata, channel="C-refused")
+        wait_until(all_finished(sessions, 2), timeout=30, what="both runs finished")
     finally:
         server.shutdown()
         server.server_close()
-    [post] = standin.posts()
-    assert f"Webhook POST {url} answered 202" in post.text and '{"deployed": true}' in post.text
-    assert runs(sessions)[0].state == "succeeded"
+    [answer] = standin.posts("C-ok")
+    assert f"Webhook POST {url} answered 202" in answer.text and '{"deployed": true}' in answer.text
+    [notice] = standin.posts("C-refused")
+    assert "Schedule #2 failed" in notice.text and "169.254.169.254 (cloud metadata address)" in notice.text
+    ok, refused = runs(sessions)
+    assert (ok.state, refused.state) == ("succeeded", "failed") and "cloud metadata" in (refused.error or "")

@@ -46,9 +46,9 @@ def _assert_exactly_once(sessions: sessionmaker[Session], standin: SlackStandIn,
 def test_kill_9_a_worker_mid_batch_and_every_run_posts_exactly_once(
     sessions: sessionmaker[Session], procs: Processes, standin: SlackStandIn
 ) -> None:
-    victim = procs.worker("victim")
-    procs.worker("survivor", wait=False)
-    procs.beat()
+    victim = procs.worker("victim", wait=False)
+    procs.start(workers=["survivor"], beat=True)
+    procs.wait_for_line("victim", "ready.")
     _batch(sessions, BATCH, due=_soon(2))
     standin.wait_for_posts(BATCH // 5, timeout=30)
     procs.kill(victim)
@@ -60,8 +60,7 @@ def test_kill_9_a_worker_mid_batch_and_every_run_posts_exactly_once(
 def test_redis_flushed_mid_batch_and_every_run_posts_exactly_once(
     sessions: sessionmaker[Session], procs: Processes, standin: SlackStandIn, redis_url: str
 ) -> None:
-    procs.worker("w1")
-    procs.beat()
+    procs.start(workers=["w1"], beat=True)
     _batch(sessions, 100, due=_soon(2), channels=20)  # paced: five posts per channel take about five seconds
     standin.wait_for_posts(30, timeout=30)
     client = redis.Redis.from_url(redis_url)
@@ -74,10 +73,7 @@ def test_redis_flushed_mid_batch_and_every_run_posts_exactly_once(
 def test_two_beats_for_several_ticks_post_nothing_twice(
     sessions: sessionmaker[Session], procs: Processes, standin: SlackStandIn
 ) -> None:
-    procs.worker("w1")
-    procs.worker("w2", wait=False)
-    procs.beat("beat1")
-    procs.beat("beat2")
+    procs.start(workers=["w1", "w2"], beats=2)
     start = _soon(1)
     for n in range(20):
         add_trigger(sessions, every(2, anchor=start + timedelta(seconds=n % 2), count=3), channel=f"C{n}")
