@@ -12,6 +12,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
+from bot import events as event_commands
 from bot.context import Clock, Services, utc_now
 from bot.dispatch import Dispatcher
 from bot.errors import SORRY
@@ -75,6 +76,7 @@ def create_bot(
     app.error(_answer_politely)
     for register in (commands.register, actions.register, views.register, events.register, *extensions):
         register(app, services)
+    event_commands.register(app, services)
     return Bot(app, services)
 
 

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 import telemetry
 from bot.app import INSTALL_PATH, REDIRECT_PATH, Bot, create_bot
+from bot.calendar import register_calendar_routes
 from bot.errors import SORRY
 from config import Settings
 from storage.db import DatabaseUnavailable, check_reachable
@@ -36,6 +37,7 @@ def create_web_app(settings: Settings, *, bot: Bot | None = None, **bot_options:
     web = Flask("schedulebot")
     web.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     web.extensions["schedulebot"] = bot
+    register_calendar_routes(web, sessions=bot.services.sessions, clock=bot.services.clock)
 
     @web.post(EVENTS_PATH)
     def slack_events() -> Response:
