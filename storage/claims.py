@@ -12,9 +12,12 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduling.recurrence import next_runs
@@ -37,8 +40,11 @@ DEFAULT_MISFIRE_GRACE = timedelta(minutes=2)
 DEFAULT_CATCH_UP_CAP = 50
 # Missed instants counted one by one before jumping ahead; bounds the cost of a long outage.
 MAX_MISSED_SCAN = 10_000
-# Occurrences asked of the schedule at a time while walking a trigger forward.
-OCCURRENCE_PAGE = 100
+# Occurrences asked of the schedule at a time while walking a trigger forward (the page doubles).
+FIRST_OCCURRENCE_PAGE = 2
+MAX_OCCURRENCE_PAGE = 256
+# Runs inserted per statement (each row binds about a dozen parameters).
+INSERT_CHUNK = 500
 # A queued run that has not started this long after it should have is re-sent.
 DEFAULT_QUEUED_LEASE = timedelta(minutes=2)
 # A running run older than this was abandoned by a dead worker (longer than any task's time limit).
@@ -97,8 +103,12 @@ def claim_due(
     while True:
         with transaction(session_factory) as session:
             triggers = _lock_due(session, horizon=horizon, limit=batch_size)
-            for trigger in triggers:
-                claimed += _claim_instants(session, trigger, now=now, horizon=horizon, grace=grace, cap=catch_up_cap)
+            planned = [
+                plan
+                for trigger in triggers
+                for plan in _plan_instants(session, trigger, now=now, horizon=horizon, grace=grace, cap=catch_up_cap)
+            ]
+            claimed += _insert_runs(session, planned, now)
         if len(triggers) < batch_size:
             return claimed
 
@@ -137,9 +147,9 @@ def claim_run_now(session: Session, *, team_id: str, number: int, now: datetime)
     if trigger.state in (TriggerState.CANCELLED.value, TriggerState.COMPLETED.value):
         raise NotRunnable(f"Schedule #{number} is {trigger.state}, so it cannot run. Create a new one instead.")
     due = now
-    while (run := _insert_run(session, trigger, due, now=now, kind=KIND_MANUAL)) is None:
+    while not (claimed := _insert_runs(session, [_Planned(trigger, due, KIND_MANUAL)], now)):
         due += timedelta(microseconds=1)  # two clicks in the same microsecond are still two runs
-    return Claimed(run.id, trigger.id, due, None)
+    return claimed[0]
 
 
 def _lock_one(session: Session, *, team_id: str, number: int) -> Trigger:
@@ -151,50 +161,60 @@ def _lock_one(session: Session, *, team_id: str, number: int) -> Trigger:
     return trigger
 
 
+@dataclass
+class _Planned:
+    """A Run to insert for (trigger, due); `eta` is whether the claim is sent with an ETA."""
+
+    trigger: Trigger
+    due: datetime
+    kind: str
+    missed: int = 0
+    skipped: bool = False
+    eta: bool = False
+
+
 def _claim_instants(
     session: Session, trigger: Trigger, *, now: datetime, horizon: datetime, grace: timedelta, cap: int
 ) -> list[Claimed]:
+    return _insert_runs(session, _plan_instants(session, trigger, now=now, horizon=horizon, grace=grace, cap=cap), now)
+
+
+def _plan_instants(
+    session: Session, trigger: Trigger, *, now: datetime, horizon: datetime, grace: timedelta, cap: int
+) -> list[_Planned]:
+    """Walk one trigger to the horizon: the runs it owes, and its next run instant (set on the trigger)."""
     try:
         walk = _walk(trigger, cutoff=now - grace, horizon=horizon, cap=cap)
     except ValueError as exc:  # a stored schedule this code cannot read: stop it, loudly, rather than stall the tick
         logger.error("trigger %s: unreadable schedule, paused (%s)", trigger.id, exc)
         trigger.state = TriggerState.PAUSED.value
         return []
-    claimed = _claim_missed(session, trigger, walk, now=now)
-    for due in walk.current:
-        run = _insert_run(session, trigger, due, now=now, kind=KIND_SCHEDULED)
-        if run is not None:
-            claimed.append(Claimed(run.id, trigger.id, due, due if due > now else None))
+    planned = _plan_missed(trigger, walk)
+    planned += [_Planned(trigger, due, KIND_SCHEDULED, eta=due > now) for due in walk.current]
     trigger.next_run_at = walk.next_run_at
-    if walk.next_run_at is None and not claimed and not _has_unfinished_runs(session, trigger.id):
+    if walk.next_run_at is None and not planned and not _has_unfinished_runs(session, trigger.id):
         trigger.state = TriggerState.COMPLETED.value
-    return claimed
+    return planned
 
 
-def _claim_missed(session: Session, trigger: Trigger, walk: _Walk, *, now: datetime) -> list[Claimed]:
+def _plan_missed(trigger: Trigger, walk: _Walk) -> list[_Planned]:
     if not walk.missed:
         return []
     policy = trigger.misfire_policy
     if policy == MisfirePolicy.SKIP.value:
-        _insert_run(
-            session, trigger, walk.missed[-1], now=now, kind=KIND_CATCH_UP, missed=walk.missed_count, skipped=True
-        )
-        return []
+        return [_Planned(trigger, walk.missed[-1], KIND_CATCH_UP, missed=walk.missed_count, skipped=True)]
     chosen = list(walk.missed) if policy == MisfirePolicy.ALL.value else [walk.missed[-1]]
-    claimed = []
-    for index, due in enumerate(chosen):
-        missed = walk.missed_count if index == 0 else 0
-        run = _insert_run(session, trigger, due, now=now, kind=KIND_CATCH_UP, missed=missed)
-        if run is not None:
-            claimed.append(Claimed(run.id, trigger.id, due, None))
-    return claimed
+    return [
+        _Planned(trigger, due, KIND_CATCH_UP, missed=walk.missed_count if index == 0 else 0)
+        for index, due in enumerate(chosen)
+    ]
 
 
 def _walk(trigger: Trigger, *, cutoff: datetime, horizon: datetime, cap: int) -> _Walk:
     walk = _Walk(missed=deque(maxlen=max(cap, 1)), missed_count=0, current=[], next_run_at=None)
     if trigger.next_run_at is None:
         return walk
-    schedule = Schedule.from_canonical(trigger.schedule)
+    schedule = _schedule(trigger.schedule)
     instants = _occurrences(schedule, trigger.next_run_at)
     cursor = next(instants, None)
     while cursor is not None and cursor < cutoff and walk.missed_count < MAX_MISSED_SCAN:
@@ -211,42 +231,64 @@ def _walk(trigger: Trigger, *, cutoff: datetime, horizon: datetime, cap: int) ->
     return walk
 
 
+@lru_cache(maxsize=4096)
+def _schedule(canonical: str) -> Schedule:
+    return Schedule.from_canonical(canonical)
+
+
 def _occurrences(schedule: Schedule, first: datetime | None, *, after: datetime | None = None) -> Iterator[datetime]:
-    """`first` (if given) then the schedule's occurrences after it, strictly increasing, page by page."""
+    """`first` (if given) then the schedule's occurrences after it, strictly increasing, page by page.
+
+    Pages start small and double: the tick usually needs one instant past the horizon, and a catch-up
+    after downtime needs many.
+    """
     if first is not None:
         yield first
         after = first
     assert after is not None
+    size = FIRST_OCCURRENCE_PAGE
     while True:
-        page = [t for t in next_runs(schedule, after=after, count=OCCURRENCE_PAGE) if t > after]
+        page = [t for t in next_runs(schedule, after=after, count=size) if t > after]
         yield from page
-        if len(page) < OCCURRENCE_PAGE:
+        if len(page) < size:
             return
-        after = page[-1]
+        after, size = page[-1], min(size * 2, MAX_OCCURRENCE_PAGE)
 
 
-def _insert_run(
-    session: Session,
-    trigger: Trigger,
-    due: datetime,
-    *,
-    now: datetime,
-    kind: str,
-    missed: int = 0,
-    skipped: bool = False,
-) -> Run | None:
-    """Insert the Run for (trigger, due), or return None if that instant was already claimed."""
-    run = Run(trigger_id=trigger.id, team_id=trigger.team_id, due_at=due, kind=kind, missed_count=missed)
-    run.state = RunState.SKIPPED.value if skipped else RunState.QUEUED.value
-    run.enqueued_at, run.attempts, run.attempt_log = now, 0, []
-    if skipped:
-        run.finished_at, run.outcome = now, f"skipped {missed} missed run(s): misfire policy is skip"
-    try:
-        with session.begin_nested():
-            session.add(run)
-    except IntegrityError:
-        return None
-    return run
+def _insert_runs(session: Session, planned: list[_Planned], now: datetime) -> list[Claimed]:
+    """Insert the planned Runs in one statement per chunk; instants already claimed are passed over."""
+    claimed: list[Claimed] = []
+    for start in range(0, len(planned), INSERT_CHUNK):
+        chunk = planned[start : start + INSERT_CHUNK]
+        by_key = {(p.trigger.id, p.due): p for p in chunk}
+        statement = _insert_ignoring_claimed(session, [_run_row(p, now) for p in chunk])
+        for run_id, trigger_id, due in session.execute(statement.returning(Run.id, Run.trigger_id, Run.due_at)):
+            plan = by_key[(trigger_id, due)]
+            if not plan.skipped:
+                claimed.append(Claimed(run_id, trigger_id, due, due if plan.eta else None))
+    return sorted(claimed, key=lambda c: (c.due_at, c.run_id))
+
+
+def _insert_ignoring_claimed(session: Session, rows: list[dict[str, Any]]) -> Any:
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(Run).values(rows).on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
+
+
+def _run_row(plan: _Planned, now: datetime) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "trigger_id": plan.trigger.id,
+        "team_id": plan.trigger.team_id,
+        "due_at": plan.due,
+        "kind": plan.kind,
+        "missed_count": plan.missed,
+        "state": RunState.SKIPPED.value if plan.skipped else RunState.QUEUED.value,
+        "enqueued_at": now,
+        "attempts": 0,
+        "attempt_log": [],
+        "finished_at": now if plan.skipped else None,
+        "outcome": f"skipped {plan.missed} missed run(s): misfire policy is skip" if plan.skipped else None,
+    }
+    return row
 
 
 def _has_unfinished_runs(session: Session, trigger_id: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -63,11 +64,31 @@ def test_redis_flushed_mid_batch_and_every_run_posts_exactly_once(
     procs.start(workers=["w1"], beat=True)
     _batch(sessions, 100, due=_soon(2), channels=20)  # paced: five posts per channel take about five seconds
     standin.wait_for_posts(30, timeout=30)
+    _flush(redis_url)
+    _assert_exactly_once(sessions, standin, 100)
+
+
+def test_redis_emptied_with_the_worker_lost_and_the_tick_re_sends_every_run_once(
+    sessions: sessionmaker[Session], procs: Processes, standin: SlackStandIn, redis_url: str
+) -> None:
+    """A flush while the worker holds tasks in memory loses nothing; so freeze it, flush, then lose it too."""
+    first = procs.worker("w1", wait=False)
+    procs.start(workers=[], beat=True)
+    procs.wait_for_line("w1", "ready.")
+    _batch(sessions, 100, due=_soon(2), channels=20)
+    standin.wait_for_posts(30, timeout=30)
+    first.send_signal(signal.SIGSTOP)
+    _flush(redis_url)
+    procs.kill(first)
+    procs.worker("w2", wait=False)
+    _assert_exactly_once(sessions, standin, 100)
+    assert _recovered(procs, "w2"), "the tick re-sent what Redis and the worker lost"
+
+
+def _flush(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     client.close()
-    _assert_exactly_once(sessions, standin, 100)
-    assert _recovered(procs, "w1"), "the tick re-sent what Redis lost"
 
 
 def test_two_beats_for_several_ticks_post_nothing_twice(
