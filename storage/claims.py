@@ -43,8 +43,6 @@ MAX_MISSED_SCAN = 10_000
 # Occurrences asked of the schedule at a time while walking a trigger forward (the page doubles).
 FIRST_OCCURRENCE_PAGE = 2
 MAX_OCCURRENCE_PAGE = 256
-# Runs inserted per statement (each row binds about a dozen parameters).
-INSERT_CHUNK = 500
 # A queued run that has not started this long after it should have is re-sent.
 DEFAULT_QUEUED_LEASE = timedelta(minutes=2)
 # A running run older than this was abandoned by a dead worker (longer than any task's time limit).
@@ -256,22 +254,24 @@ def _occurrences(schedule: Schedule, first: datetime | None, *, after: datetime 
 
 
 def _insert_runs(session: Session, planned: list[_Planned], now: datetime) -> list[Claimed]:
-    """Insert the planned Runs in one statement per chunk; instants already claimed are passed over."""
-    claimed: list[Claimed] = []
-    for start in range(0, len(planned), INSERT_CHUNK):
-        chunk = planned[start : start + INSERT_CHUNK]
-        by_key = {(p.trigger.id, p.due): p for p in chunk}
-        statement = _insert_ignoring_claimed(session, [_run_row(p, now) for p in chunk])
-        for run_id, trigger_id, due in session.execute(statement.returning(Run.id, Run.trigger_id, Run.due_at)):
-            plan = by_key[(trigger_id, due)]
-            if not plan.skipped:
-                claimed.append(Claimed(run_id, trigger_id, due, due if plan.eta else None))
+    """Insert the planned Runs in one batched statement; instants already claimed are passed over."""
+    if not planned:
+        return []
+    by_key = {(p.trigger.id, p.due): p for p in planned}
+    session.flush()  # the triggers' new next_run_at go first, in this same transaction
+    returned = session.connection().execute(_insert_ignoring_claimed(session), [_run_row(p, now) for p in planned])
+    claimed = []
+    for run_id, trigger_id, due in returned:
+        plan = by_key[(trigger_id, due)]
+        if not plan.skipped:
+            claimed.append(Claimed(run_id, trigger_id, due, due if plan.eta else None))
     return sorted(claimed, key=lambda c: (c.due_at, c.run_id))
 
 
-def _insert_ignoring_claimed(session: Session, rows: list[dict[str, Any]]) -> Any:
+def _insert_ignoring_claimed(session: Session) -> Any:
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(Run).values(rows).on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
+    statement = insert(Run).on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
+    return statement.returning(Run.id, Run.trigger_id, Run.due_at)
 
 
 def _run_row(plan: _Planned, now: datetime) -> dict[str, Any]:
