@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Two pytest workers, one test file each at a time: most tests wait on real processes, not the CPU.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format install clean bench bench-full chaos
