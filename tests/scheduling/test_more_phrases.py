@@ -1,4 +1,4 @@
-"""What people also type: Slack /remind, Todoist and Google Calendar habits (docs/readme/schedules.md)."""
+"""What people also type: Slack /remind, Todoist and Google Calendar habits (README: What you can type)."""
 
 import subprocess
 import sys
