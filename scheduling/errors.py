@@ -14,5 +14,16 @@ def fail(problem: str, example: str) -> ParseError:
     return ParseError(f"{problem}. Try: {example}")
 
 
-class UnknownWord(ParseError):
+class NotASchedule(ParseError):
+    """The text does not read as a schedule at all (no schedule words, or an unknown word where one should be).
+
+    split_what_when() treats every other ParseError as a schedule attempt with a named problem.
+    """
+
+
+class UnknownWord(NotASchedule):
     """The grammar met a word it has no rule for: the only error the dateparser fallback may overrule."""
+
+
+class InvalidSchedule(ParseError):
+    """The whole phrase reads as a schedule, but it cannot run as written (past, never happens, …)."""

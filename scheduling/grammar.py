@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from scheduling.clock import Clock, read_times
 from scheduling.dates import DayWord, MonthDay, read_date
-from scheduling.errors import UnknownWord, fail
+from scheduling.errors import NotASchedule, UnknownWord, fail
 from scheduling.lexicon import PERIODS
 from scheduling.modifiers import read_modifier
 from scheduling.phrase import Phrase
@@ -20,21 +20,21 @@ Step = Callable[[Reader, Phrase], bool]
 
 def read_phrase(tokens: list[str]) -> Phrase:
     if not tokens:
-        raise fail("no schedule found", EXAMPLE)
+        raise NotASchedule(f"no schedule found. Try: {EXAMPLE}")
     r = Reader(tokens)
     phrase = Phrase()
     while not r.done():
         if not any(step(r, phrase) for step in _STEPS):
             raise _unknown(r)
     if phrase == Phrase():
-        raise fail("no schedule found: no time, day or repeat in that", EXAMPLE)
+        raise NotASchedule(f"no schedule found: no time, day or repeat in that. Try: {EXAMPLE}")
     return phrase
 
 
 def _unknown(r: Reader) -> Exception:
     token = r.peek() or ""
     if token == "at":
-        return fail("'at' needs a time after it", "at 5pm")
+        return NotASchedule("'at' needs a time after it. Try: at 5pm")
     shown = token if len(token) <= 30 else token[:30] + "…"
     return UnknownWord(f"I don't understand '{shown}' in a schedule. Try: {EXAMPLE}")
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from scheduling.cron import cron_rules, looks_like_cron
-from scheduling.errors import ParseError, UnknownWord, fail
+from scheduling.errors import InvalidSchedule, NotASchedule, ParseError, UnknownWord, fail
 from scheduling.fallback import written_date
 from scheduling.grammar import read_phrase
 from scheduling.once import build_once
@@ -47,10 +47,20 @@ def _local_now(now: datetime, zone: ZoneInfo) -> datetime:
 
 def _parse(text: str, now: datetime, zone: ZoneInfo, tz: str) -> Schedule:
     if not text.strip():
-        raise fail("no schedule found: the text is empty", EXAMPLE)
+        raise NotASchedule(f"no schedule found: the text is empty. Try: {EXAMPLE}")
     if looks_like_cron(text):
         return _cron(text, now, zone, tz)
     phrase = _read(text, now)
+    try:
+        return _build(phrase, now, zone, tz)
+    except InvalidSchedule:
+        raise
+    except ParseError as exc:
+        raise InvalidSchedule(str(exc)) from exc
+
+
+def _build(phrase: Phrase, now: datetime, zone: ZoneInfo, tz: str) -> Schedule:
+    """The Schedule for a fully read phrase; a ParseError here means it cannot run as written."""
     if phrase.eod and len(phrase.times) > 1:
         raise fail("'end of day' already says the time (5 PM)", "tomorrow at eod, or tomorrow at 4pm")
     if _is_recurring(phrase):

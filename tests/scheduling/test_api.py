@@ -131,6 +131,29 @@ def test_split_what_when_rejects(command: str) -> None:
         split_what_when(command, now=NOW, tz=NY)
 
 
+@pytest.mark.parametrize(
+    ("command", "problem"),
+    [
+        ("/schedule to ship it today at 9am", "already passed"),
+        ("to pay rent on february 30", "has no day 30"),
+        ("to stand up at 25:00", "25:00"),
+        ("to nag every blursday", "blursday"),
+        ("to ping every 0 minutes", "interval"),
+    ],
+)
+def test_split_what_when_names_the_problem(command: str, problem: str) -> None:
+    with pytest.raises(ParseError, match="Try:") as caught:
+        split_what_when(command, now=NOW, tz=NY)
+    assert problem in str(caught.value)
+    assert "no schedule found" not in str(caught.value)
+
+
+@pytest.mark.parametrize("command", ["no schedule here", "to look at it", "hello world"])
+def test_split_what_when_says_no_schedule_without_an_attempt(command: str) -> None:
+    with pytest.raises(ParseError, match="no schedule found at the end of that message"):
+        split_what_when(command, now=NOW, tz=NY)
+
+
 def test_split_what_when_is_fast_for_long_commands() -> None:
     import time
 
