@@ -25,7 +25,7 @@ from scheduling.schedule import Schedule
 from storage.db import transaction
 from storage.errors import NotFound
 from storage.models import MisfirePolicy, Run, RunState, Trigger, TriggerState
-from storage.repository import get_trigger
+from storage.repository import EVENT_KIND_PREFIX, get_trigger
 
 # Task names, stable: the web process and operators refer to them by name.
 FIRE_RUN_TASK = "schedulebot.fire_run"
@@ -133,15 +133,15 @@ def claim_trigger(
     catch_up_cap: int = DEFAULT_CATCH_UP_CAP,
 ) -> list[Claimed]:
     """Claim one trigger's instants due by `horizon` (after a save); the caller commits, then sends."""
-    trigger = _lock_one(session, team_id=team_id, number=number)
+    trigger = _lock_one(session, team_id=team_id, number=number, include_events=True)  # events fire through here
     if trigger.state != TriggerState.ACTIVE.value or trigger.next_run_at is None or trigger.next_run_at > horizon:
         return []
     return _claim_instants(session, trigger, now=now, horizon=horizon, grace=grace, cap=catch_up_cap)
 
 
 def claim_run_now(session: Session, *, team_id: str, number: int, now: datetime) -> Claimed:
-    """A manual run, due now; the caller commits, then sends."""
-    trigger = _lock_one(session, team_id=team_id, number=number)
+    """A manual run of a `/schedule` trigger, due now; the caller commits, then sends."""
+    trigger = _lock_one(session, team_id=team_id, number=number, include_events=False)
     if trigger.state in (TriggerState.CANCELLED.value, TriggerState.COMPLETED.value):
         raise NotRunnable(f"Schedule #{number} is {trigger.state}, so it cannot run. Create a new one instead.")
     due = now
@@ -150,11 +150,12 @@ def claim_run_now(session: Session, *, team_id: str, number: int, now: datetime)
     return claimed[0]
 
 
-def _lock_one(session: Session, *, team_id: str, number: int) -> Trigger:
+def _lock_one(session: Session, *, team_id: str, number: int, include_events: bool) -> Trigger:
     query = select(Trigger).where(Trigger.team_id == team_id, Trigger.number == number).with_for_update()
     trigger = session.scalar(query)
-    if trigger is None:
-        get_trigger(session, team_id=team_id, number=number)  # raises NotFound with its user message
+    if trigger is None or (not include_events and trigger.action_kind.startswith(EVENT_KIND_PREFIX)):
+        # raises NotFound with its user message
+        get_trigger(session, team_id=team_id, number=number, include_events=include_events)
         raise NotFound(f"There is no schedule #{number} in this workspace.")
     return trigger
 

@@ -20,6 +20,13 @@ from storage.models import AuditEntry, Run, Trigger, TriggerState, UserZone, utc
 # Attempts at taking the next per-workspace trigger number when two saves race for it.
 DEFAULT_NUMBER_ATTEMPTS = 5
 LIVE_STATES = (TriggerState.ACTIVE.value, TriggerState.PAUSED.value)
+# Events keep their reminder, start, end and notice triggers in the same table (storage/events/models.py
+# TriggerKind); their action kinds all start with this. `/schedule` and App Home never see or change them.
+EVENT_KIND_PREFIX = "event_"
+
+
+def _not_event() -> Any:
+    return ~Trigger.action_kind.startswith(EVENT_KIND_PREFIX, autoescape=True)
 
 
 def create_trigger(
@@ -65,8 +72,12 @@ def _next_number(session: Session, *, team_id: str) -> int:
     return (highest or 0) + 1
 
 
-def get_trigger(session: Session, *, team_id: str, number: int) -> Trigger:
-    trigger = session.scalar(select(Trigger).where(Trigger.team_id == team_id, Trigger.number == number))
+def get_trigger(session: Session, *, team_id: str, number: int, include_events: bool = False) -> Trigger:
+    """The trigger numbered `number`; an event's trigger counts as unknown unless `include_events`."""
+    query = select(Trigger).where(Trigger.team_id == team_id, Trigger.number == number)
+    if not include_events:
+        query = query.where(_not_event())
+    trigger = session.scalar(query)
     if trigger is None:
         raise NotFound(f"There is no schedule #{number} in this workspace. Try `/schedule list` to see them.")
     return trigger
@@ -79,8 +90,12 @@ def list_triggers(
     channel_id: str | None = None,
     creator_id: str | None = None,
     states: Iterable[str] = LIVE_STATES,
+    include_events: bool = False,
 ) -> Sequence[Trigger]:
+    """Triggers in the given states, by number; events' triggers are left out unless `include_events`."""
     query = select(Trigger).where(Trigger.team_id == team_id, Trigger.state.in_(list(states)))
+    if not include_events:
+        query = query.where(_not_event())
     if channel_id is not None:
         query = query.where(Trigger.channel_id == channel_id)
     if creator_id is not None:

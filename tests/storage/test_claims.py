@@ -19,6 +19,7 @@ from storage.claims import (
     find_stalled,
 )
 from storage.db import transaction
+from storage.errors import NotFound
 from storage.models import Run, RunState, Trigger, TriggerState
 from storage.repository import set_trigger_state
 from tests.tasks.factories import TEAM, add_trigger, every, once
@@ -218,3 +219,13 @@ def test_an_abandoned_running_run_is_found_after_the_running_lease(sessions: ses
     assert find_stalled(sessions, now=NOW + timedelta(seconds=30), lease=lease, running_lease=running) == []
     found = find_stalled(sessions, now=NOW + timedelta(seconds=61), lease=lease, running_lease=running)
     assert [c.run_id for c in found] == [claimed.run_id]
+
+
+def test_an_events_trigger_is_claimed_after_a_save_but_cannot_be_run_by_number(sessions: sessionmaker[Session]) -> None:
+    trigger = add_trigger(sessions, once(NOW + timedelta(seconds=5)), action_kind="event_start")
+    with transaction(sessions) as session:
+        claimed = claim_trigger(session, team_id=TEAM, number=trigger.number, now=NOW, horizon=NOW + TICK)
+    assert [c.trigger_id for c in claimed] == [trigger.id]
+    with pytest.raises(NotFound, match=f"There is no schedule #{trigger.number} "), transaction(sessions) as session:
+        claim_run_now(session, team_id=TEAM, number=trigger.number, now=NOW)
+    assert len(_runs(sessions)) == 1

@@ -140,3 +140,42 @@ def test_no_function_reads_or_touches_another_workspace(sessions: sessionmaker[S
         mine = repository.get_trigger(session, team_id="TA", number=theirs.number)
         assert (mine.state, mine.channel_id) == ("active", "C1")
         assert repository.get_user_zone(session, team_id="TA", user_id="U1").zone == "Asia/Tokyo"  # type: ignore[union-attr]
+
+
+def test_events_triggers_are_left_out_unless_asked_for(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as session:
+        mine = _add(session, "TA")
+        for kind in ("event_reminder", "event_start", "event_end", "event_notice"):
+            repository.create_trigger(
+                session,
+                team_id="TA",
+                channel_id="C1",
+                creator_id="U1",
+                schedule='{"kind": "once"}',
+                zone="UTC",
+                next_run_at=WHEN,
+                action_kind=kind,
+            )
+        # `_` is a LIKE wildcard: a kind that merely looks like the prefix is still a schedule.
+        lookalike = repository.create_trigger(
+            session,
+            team_id="TA",
+            channel_id="C1",
+            creator_id="U1",
+            schedule="{}",
+            zone="UTC",
+            next_run_at=WHEN,
+            action_kind="eventXreport",
+        )
+    with transaction(sessions) as session:
+        assert [t.number for t in repository.list_triggers(session, team_id="TA")] == [mine.number, lookalike.number]
+        everything = repository.list_triggers(session, team_id="TA", include_events=True)
+        assert [t.number for t in everything] == [1, 2, 3, 4, 5, 6]
+        for number in (2, 3, 4, 5):
+            with pytest.raises(NotFound, match=f"There is no schedule #{number} "):
+                repository.get_trigger(session, team_id="TA", number=number)
+            with pytest.raises(NotFound):
+                repository.set_trigger_state(session, team_id="TA", number=number, state="cancelled")
+            with pytest.raises(NotFound):
+                repository.update_trigger(session, team_id="TA", number=number, channel_id="CX")
+            assert repository.get_trigger(session, team_id="TA", number=number, include_events=True).state == "active"

@@ -1,0 +1,66 @@
+"""An event's own triggers (reminder, start, end, notice) are not schedules: `/schedule` never lists or acts on them."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.standin import Call, SlackStandIn
+from storage.db import transaction
+from storage.models import Trigger
+from tests.bot.conftest import Slack, text_of
+
+
+def _event(slack: Slack, text: str) -> str:
+    key = uuid.uuid4().hex
+    url = slack.standin.response_url(key, channel="C1", user="U1", team_id="T1")
+    response = slack.sender.command(
+        command="/event", text=text, user_id="U1", channel_id="C1", team_id="T1", response_url=url
+    )
+    assert response.status_code == 200, response.text
+    return text_of(slack.reply_to(key))
+
+
+def _event_numbers(db: sessionmaker[Session]) -> list[int]:
+    with transaction(db) as session:
+        query = select(Trigger.number).where(Trigger.team_id == "T1", Trigger.action_kind.like("event%"))
+        return sorted(session.scalars(query))
+
+
+def test_schedule_does_not_list_or_act_on_an_events_triggers(
+    slack: Slack, standin: SlackStandIn, db: sessionmaker[Session]
+) -> None:
+    assert "Event added" in _event(slack, 'add "Deploy window" tomorrow at 3pm')
+    numbers = _event_numbers(db)
+    assert numbers, "the event made no triggers"
+    slack.command("to check the deploy every friday at 4pm")
+    listed = text_of(slack.command("list"))
+    assert "check the deploy" in listed and "Deploy window" not in listed
+    for number in numbers:
+        assert f"#{number}" not in listed
+    for verb in ("show", "cancel", "pause", "run", "history"):
+        reply = text_of(slack.command(f"{verb} {numbers[0]}"))
+        assert f"There is no schedule #{numbers[0]}" in reply, (verb, reply)
+    assert f"There is no schedule #{numbers[0]}" in text_of(slack.command(f"edit {numbers[0]} every monday at 9am"))
+    with transaction(db) as session:
+        states = {t.number: t.state for t in session.scalars(select(Trigger).where(Trigger.number.in_(numbers)))}
+    assert set(states.values()) == {"active"}
+    assert slack.sender.app_home_opened(user="U1").status_code == 200
+    standin.wait_for(lambda calls: any(c.method == "views.publish" for c in calls))
+    view = standin.home_view("U1")
+    assert view is not None
+    home = text_of(Call("views.publish", {"text": "", "blocks": view["blocks"]}))
+    assert "check the deploy" in home and "Deploy window" not in home
+    assert not [n for n in numbers if re.search(rf"#{n}\b", home)], home
+
+
+@pytest.mark.parametrize("verb", ["skip", "snooze"])
+def test_other_changes_also_refuse_an_events_trigger(slack: Slack, db: sessionmaker[Session], verb: str) -> None:
+    _event(slack, 'add "Deploy window" tomorrow at 3pm')
+    number = _event_numbers(db)[0]
+    text = f"{verb} {number} 10m" if verb == "snooze" else f"{verb} {number}"
+    assert f"There is no schedule #{number}" in text_of(slack.command(text))
