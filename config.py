@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
     tick_seconds: int = Field(default=60, alias="SCHEDULEBOT_TICK_SECONDS", ge=1, le=3600)
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
+    # gunicorn worker processes for the web process (the name Procfile platforms already use).
+    web_concurrency: int = Field(default=2, alias="WEB_CONCURRENCY", ge=1, le=64)
     log_format: str = Field(default="text", alias="LOG_FORMAT")
     # Hosts or CIDRs a webhook action may reach even though they are loopback or private.
     webhook_allowlist: str = Field(default="", alias="SCHEDULEBOT_WEBHOOK_ALLOWLIST")

@@ -43,6 +43,7 @@ class WebServer(BaseApplication):  # type: ignore[misc]
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {
         "bind": f"0.0.0.0:{settings.port}",
+        "workers": settings.web_concurrency,
         "worker_class": "gthread",
         "threads": DEFAULT_THREADS,
         "timeout": DEFAULT_WORKER_TIMEOUT,
