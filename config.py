@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
     slack_client_secret: str | None = Field(default=None, alias="SLACK_CLIENT_SECRET", repr=False)
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
+    # Where people reach the web process (calendar feed links); unset, links use http://localhost:$PORT.
+    public_url: str | None = Field(default=None, alias="PUBLIC_URL")
     tick_seconds: int = Field(default=60, alias="SCHEDULEBOT_TICK_SECONDS", ge=1, le=3600)
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
     # gunicorn worker processes for the web process (the name Procfile platforms already use).
@@ -67,6 +69,10 @@ class Settings(BaseSettings):
     @cached_property
     def webhook_allowed(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in self.webhook_allowlist.split(",") if part.strip())
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
 
     @property
     def oauth_enabled(self) -> bool:

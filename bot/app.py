@@ -76,7 +76,7 @@ def create_bot(
     app.error(_answer_politely)
     for register in (commands.register, actions.register, views.register, events.register, *extensions):
         register(app, services)
-    event_commands.register(app, services)
+    event_commands.register(app, services, public_url=settings.base_url)
     return Bot(app, services)
 
 

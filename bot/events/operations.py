@@ -157,7 +157,7 @@ def feed(services: Services, actor: Actor, command: EventCommand, public_url: st
             now=services.clock(),
             rotate="rotate" in command.flags,
         )
-    url = (public_url or "https://<your schedulebot host>").rstrip("/") + FEED_PATH.format(token=token)
+    url = (public_url or "http://localhost:3000").rstrip("/") + FEED_PATH.format(token=token)
     rotated = "A new feed URL; the old one no longer works.\n" if "rotate" in command.flags else ""
     return Reply(
         f"{rotated}Subscribe to <#{actor.channel_id}>'s events in Google Calendar or Outlook with this secret URL "

@@ -20,7 +20,7 @@ def standin(slack_standin: SlackStandIn) -> SlackStandIn:  # noqa: F811
 
 @pytest.fixture
 def served(standin: SlackStandIn, engine: Engine, database_url: str) -> Iterator[Served]:
-    yield from serve(make_settings(database_url, standin.api_url), engine)
+    yield from serve(make_settings(database_url, standin.api_url, PUBLIC_URL="https://bot.example.com/"), engine)
 
 
 @pytest.fixture

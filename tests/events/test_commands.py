@@ -91,7 +91,7 @@ def test_only_the_creator_or_an_admin_changes_and_everyone_can_look(
 
 def test_feed_url_is_ephemeral_and_rotates(slack: Slack) -> None:
     first = _command(slack, "feed")
-    assert "/calendar/" in first and ".ics" in first
+    assert "https://bot.example.com/calendar/" in first and ".ics" in first
     assert _command(slack, "feed") == first
     rotated = _command(slack, "feed rotate")
     assert "old one no longer works" in rotated and rotated != first
