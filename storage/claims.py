@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 KIND_SCHEDULED = "scheduled"
 KIND_CATCH_UP = "catch_up"
 KIND_MANUAL = "manual"
+# The outcome of a claimed run given back by `release_claimed` (a skip, snooze or new time).
+RELEASED_PREFIX = "released: "
 
 
 class NotRunnable(Exception):
@@ -148,6 +150,42 @@ def claim_run_now(session: Session, *, team_id: str, number: int, now: datetime)
     while not (claimed := _insert_runs(session, [_Planned(trigger, due, KIND_MANUAL)], now)):
         due += timedelta(microseconds=1)  # two clicks in the same microsecond are still two runs
     return claimed[0]
+
+
+def release_claimed(
+    session: Session, *, team_id: str, trigger_id: int, now: datetime, why: str = "the schedule changed"
+) -> list[datetime]:
+    """Give back this trigger's claimed scheduled runs that have not started and are still ahead of `now`.
+
+    The tick and a save claim instants up to the next tick ahead and move `next_run_at` past them, so
+    a skip, snooze or new time must also drop what is already queued. Each such run is marked
+    skipped (outcome `released: <why>`) in the caller's transaction, so the worker does nothing with
+    it; the due instants come back, earliest first. Runs already started, catch-up and manual runs are
+    kept. If the new plan claims a released instant again, the claim takes that run back (`_insert_runs`).
+    """
+    # Lock the trigger first: a tick claiming it now either finishes before this (its runs are seen
+    # below) or waits for this transaction (and then reads the re-planned next_run_at).
+    lock = select(Trigger).where(Trigger.team_id == team_id, Trigger.id == trigger_id).with_for_update()
+    if session.scalar(lock.execution_options(populate_existing=True)) is None:
+        return []
+    query = (
+        select(Run)
+        .where(
+            Run.team_id == team_id,
+            Run.trigger_id == trigger_id,
+            Run.kind == KIND_SCHEDULED,
+            Run.state == RunState.QUEUED.value,
+            Run.started_at.is_(None),
+            Run.due_at > now,
+        )
+        .order_by(Run.due_at)
+        .with_for_update()
+    )
+    runs = list(session.scalars(query))
+    for run in runs:
+        run.state, run.finished_at, run.outcome = RunState.SKIPPED.value, now, RELEASED_PREFIX + why
+    session.flush()
+    return [run.due_at for run in runs]
 
 
 def _lock_one(session: Session, *, team_id: str, number: int, include_events: bool) -> Trigger:
@@ -263,10 +301,40 @@ def _insert_runs(session: Session, planned: list[_Planned], now: datetime) -> li
     returned = session.connection().execute(_insert_ignoring_claimed(session), [_run_row(p, now) for p in planned])
     claimed = []
     for run_id, trigger_id, due in returned:
-        plan = by_key[(trigger_id, due)]
+        plan = by_key.pop((trigger_id, due))
         if not plan.skipped:
             claimed.append(Claimed(run_id, trigger_id, due, due if plan.eta else None))
+    for plan in by_key.values():  # already claimed: taken back only if a change released it
+        if not plan.skipped and (run_id := _retake_released(session, plan, now)) is not None:
+            claimed.append(Claimed(run_id, plan.trigger.id, plan.due, plan.due if plan.eta else None))
     return sorted(claimed, key=lambda c: (c.due_at, c.run_id))
+
+
+def _retake_released(session: Session, plan: _Planned, now: datetime) -> int | None:
+    """A run released by `release_claimed` whose instant the trigger owes again: queued once more."""
+    run = session.scalar(
+        select(Run)
+        .where(
+            Run.trigger_id == plan.trigger.id,
+            Run.due_at == plan.due,
+            Run.state == RunState.SKIPPED.value,
+            Run.started_at.is_(None),
+            Run.outcome.startswith(RELEASED_PREFIX),
+        )
+        .with_for_update()
+    )
+    if run is None:
+        return None
+    run.state, run.kind, run.enqueued_at, run.finished_at, run.outcome = (
+        RunState.QUEUED.value,
+        plan.kind,
+        now,
+        None,
+        None,
+    )
+    run.missed_count = plan.missed
+    session.flush()
+    return run.id
 
 
 def _insert_ignoring_claimed(session: Session) -> Any:

@@ -13,7 +13,7 @@ from bot.blocks import Reply, quote, slack_date, what_of, where
 from bot.context import Actor, Services
 from bot.errors import Conflict
 from bot.permissions import require_can_change
-from storage import repository
+from storage import claims, repository
 from storage.db import transaction
 from storage.models import Trigger, TriggerState
 
@@ -127,7 +127,12 @@ def skip(services: Services, actor: Actor, number: int) -> Reply:
                 f"#{number} runs only once, so there is no next run to skip. Cancel it instead",
                 f"/schedule cancel {number}",
             )
-        skipped = trigger.next_run_at if trigger.next_run_at and trigger.next_run_at > now else None
+        # A run already claimed (queued for the coming seconds) is the next run: skipping it is the skip.
+        released = claims.release_claimed(
+            session, team_id=actor.team_id, trigger_id=trigger.id, now=now, why=f"skipped with /schedule skip {number}"
+        )
+        skipped = released[0] if released else None
+        skipped = skipped or (trigger.next_run_at if trigger.next_run_at and trigger.next_run_at > now else None)
         skipped = skipped or schedules.first_run(schedule, after=now)
         following = schedules.first_run(schedule, after=skipped) if skipped else None
         if skipped is None or following is None:
@@ -139,7 +144,9 @@ def skip(services: Services, actor: Actor, number: int) -> Reply:
             f"Next run {slack_date(following, zone)}."
         )
 
-    return change(services, actor, number, "skip", apply)
+    reply = change(services, actor, number, "skip", apply)
+    send_if_due(services, team_id=actor.team_id, number=number, now=now)  # the following run may be due soon
+    return reply
 
 
 def snooze(services: Services, actor: Actor, number: int, duration_text: str) -> Reply:
@@ -155,6 +162,9 @@ def snooze(services: Services, actor: Actor, number: int, duration_text: str) ->
                 f"/schedule skip {number}",
             )
         at = now + delay
+        claims.release_claimed(
+            session, team_id=actor.team_id, trigger_id=trigger.id, now=now, why=f"snoozed until {at.isoformat()}"
+        )
         repository.update_trigger(
             session,
             team_id=actor.team_id,

@@ -13,7 +13,7 @@ from bot.commands.changes import change, require_live, send_if_due
 from bot.commands.grammar import ADD_EXAMPLE, Command, unquote
 from bot.context import Actor, Services
 from bot.errors import UsageError
-from storage import repository
+from storage import claims, repository
 from storage.db import transaction
 from storage.models import Trigger, TriggerState
 
@@ -141,6 +141,8 @@ def _edit_when(services: Services, actor: Actor, number: int, when: str) -> Repl
         if not runs:
             raise UsageError("That schedule has no runs in the future", f"/schedule edit {number} every monday at 9am")
         state = TriggerState.PAUSED.value if trigger.state == TriggerState.PAUSED else TriggerState.ACTIVE.value
+        # Runs claimed for the old time must not post; the new time is claimed afresh below.
+        claims.release_claimed(session, team_id=actor.team_id, trigger_id=trigger.id, now=now, why="given a new time")
         repository.update_trigger(
             session,
             team_id=actor.team_id,

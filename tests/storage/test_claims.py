@@ -17,11 +17,12 @@ from storage.claims import (
     claim_run_now,
     claim_trigger,
     find_stalled,
+    release_claimed,
 )
 from storage.db import transaction
 from storage.errors import NotFound
 from storage.models import Run, RunState, Trigger, TriggerState
-from storage.repository import set_trigger_state
+from storage.repository import set_trigger_state, update_trigger
 from tests.tasks.factories import TEAM, add_trigger, every, once
 
 NOW = datetime(2026, 3, 6, 15, 0, 0, tzinfo=UTC)
@@ -229,3 +230,40 @@ def test_an_events_trigger_is_claimed_after_a_save_but_cannot_be_run_by_number(s
     with pytest.raises(NotFound, match=f"There is no schedule #{trigger.number} "), transaction(sessions) as session:
         claim_run_now(session, team_id=TEAM, number=trigger.number, now=NOW)
     assert len(_runs(sessions)) == 1
+
+
+def test_release_claimed_gives_back_the_runs_not_yet_started(sessions: sessionmaker[Session]) -> None:
+    trigger = add_trigger(sessions, every(15, anchor=NOW + timedelta(seconds=5)))
+    claimed = claim_due(sessions, now=NOW, horizon=NOW + TICK)  # 15:00:05, :20, :35, :50
+    with transaction(sessions) as session:
+        started = session.get(Run, claimed[2].run_id)
+        assert started is not None
+        started.state, started.started_at = RunState.RUNNING.value, NOW
+        claim_run_now(session, team_id=TEAM, number=trigger.number, now=NOW + timedelta(seconds=30))
+    now = NOW + timedelta(seconds=10)
+    with transaction(sessions) as session:
+        assert release_claimed(session, team_id="T-other", trigger_id=trigger.id, now=now) == []
+        released = release_claimed(session, team_id=TEAM, trigger_id=trigger.id, now=now, why="skipped by U1")
+    assert released == [NOW + timedelta(seconds=20), NOW + timedelta(seconds=50)]
+    runs = {(r.kind, r.due_at): r for r in _runs(sessions)}
+    assert [(r.state, r.outcome) for r in runs.values() if r.state == RunState.SKIPPED] == [
+        (RunState.SKIPPED, "released: skipped by U1")
+    ] * 2
+    assert runs[("scheduled", NOW + timedelta(seconds=5))].state == RunState.QUEUED  # already due: left alone
+    assert runs[("scheduled", NOW + timedelta(seconds=35))].state == RunState.RUNNING
+    assert runs[(KIND_MANUAL, NOW + timedelta(seconds=30))].state == RunState.QUEUED
+    resent = find_stalled(sessions, now=NOW + timedelta(hours=1))  # the released runs are never re-sent
+    assert sorted(c.due_at for c in resent) == [NOW + timedelta(seconds=s) for s in (5, 30, 35)]
+
+
+def test_a_released_instant_claimed_again_is_taken_back(sessions: sessionmaker[Session]) -> None:
+    due = NOW + timedelta(seconds=30)
+    trigger = add_trigger(sessions, once(due))
+    [first] = claim_due(sessions, now=NOW, horizon=NOW + TICK)
+    with transaction(sessions) as session:
+        assert release_claimed(session, team_id=TEAM, trigger_id=trigger.id, now=NOW) == [due]
+        update_trigger(session, team_id=TEAM, number=trigger.number, next_run_at=due)  # edited to the same time
+    with transaction(sessions) as session:
+        again = claim_trigger(session, team_id=TEAM, number=trigger.number, now=NOW, horizon=NOW + TICK)
+    assert [(c.run_id, c.eta) for c in again] == [(first.run_id, due)]
+    assert [(r.state, r.outcome, r.finished_at) for r in _runs(sessions)] == [(RunState.QUEUED, None, None)]
