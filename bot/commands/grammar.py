@@ -1,14 +1,16 @@
 """`/schedule` text → Command. Pure: no Slack, no database, no clock.
 
 Grammar (DESIGN.md): `[#channel] [to|about] <what> <when>` adds; otherwise the first word names a
-subcommand. Slack escapes channels as `<#C123|name>` because the manifest sets should_escape.
+subcommand. `[to|about]` is optional, so words that start with a subcommand's name but do not fit its
+grammar (`run the backups every night at 2am`) add a schedule instead. Slack escapes channels as
+`<#C123|name>` because the manifest sets should_escape.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.errors import UsageError
 
@@ -35,6 +37,17 @@ class Command:
     argument: str = ""
     # A word that was not a subcommand, when the user probably meant one.
     suggestion: str | None = None
+    # add only: the text began with a subcommand's name but did not fit it; what was wrong, with an
+    # example, to show if the words cannot be read as a schedule either.
+    misread: str | None = None
+
+
+class _NotThisCommand(Exception):
+    """The words after a subcommand's name do not fit it; read them as an add instead."""
+
+    def __init__(self, error: UsageError | None = None) -> None:
+        super().__init__(str(error or ""))
+        self.error = error
 
 
 def parse_command(text: str, *, user_id: str = "") -> Command:
@@ -47,7 +60,10 @@ def parse_command(text: str, *, user_id: str = "") -> Command:
     if first in ("?", "-h", "--help"):
         return Command("help")
     if first in SUBCOMMANDS:
-        return _subcommand(first, words[1:], text)
+        try:
+            return _subcommand(first, words[1:], text)
+        except _NotThisCommand as miss:
+            return replace(_add(text.strip(), user_id), misread=str(miss.error) if miss.error else None)
     if len(words) == 1 and not _CHANNEL.match(words[0]):
         return Command("unknown", argument=words[0], suggestion=suggest(first))
     return _add(text.strip(), user_id)
@@ -66,6 +82,8 @@ def suggest(word: str) -> str | None:
 
 def _subcommand(name: str, rest: list[str], text: str) -> Command:
     if name == "help":
+        if len(rest) > 1 or (rest and rest[0].lower() not in SUBCOMMANDS):
+            raise _NotThisCommand()  # `help the new hire tomorrow at 10am`
         return Command("help")
     if name == "list":
         return _list(rest)
@@ -95,8 +113,10 @@ def _number(name: str, rest: list[str]) -> int:
     if not rest:
         raise UsageError(f"Which schedule should I {name}? Give its number from `/schedule list`", _ex(name))
     match = _NUMBER.match(rest[0])
-    if match is None:
-        raise UsageError(f"“{rest[0]}” is not a schedule number; numbers look like `3` or `#3`", _ex(name))
+    if match is None:  # `show the demo friday at 3pm`
+        raise _NotThisCommand(
+            UsageError(f"“{rest[0]}” is not a schedule number; numbers look like `3` or `#3`", _ex(name))
+        )
     number = int(match.group(1))
     if not 1 <= number <= MAX_NUMBER:
         raise UsageError(f"There is no schedule #{number} in this workspace", "/schedule list")
@@ -118,12 +138,17 @@ def _list(rest: list[str]) -> Command:
         return Command("list", argument="all")
     if len(rest) == 1 and (match := _CHANNEL.match(rest[0])):
         return Command("list", channel_id=match.group(1))
-    raise UsageError(f"I can list `mine`, `all` or a #channel, not “{' '.join(rest)}”", "/schedule list #ops")
+    error = UsageError(f"I can list `mine`, `all` or a #channel, not “{' '.join(rest)}”", "/schedule list #ops")
+    if len(rest) == 1:
+        raise error
+    raise _NotThisCommand(error)  # `list the open PRs every monday at 9am`
 
 
 def _tz(rest: list[str]) -> Command:
-    if len(rest) > 1:
-        raise UsageError("A time zone is one IANA name, like `Europe/Berlin`", "/schedule tz Europe/Berlin")
+    if len(rest) > 1:  # `tz report every friday at 5pm`
+        raise _NotThisCommand(
+            UsageError("A time zone is one IANA name, like `Europe/Berlin`", "/schedule tz Europe/Berlin")
+        )
     return Command("tz", argument=rest[0] if rest else "")
 
 

@@ -12,20 +12,23 @@ from bot.commands import changes, create, reads
 from bot.commands.grammar import Command, parse_command, suggest
 from bot.commands.help import help_reply, unknown_reply
 from bot.context import Actor, Services
-from bot.errors import UserError
+from bot.errors import UsageError, UserError
 from bot.schedules import ParseError
 from storage.errors import NotFound
 
 
 def execute(services: Services, actor: Actor, text: str, *, client: WebClient | None = None) -> Reply:
     """Run what the user typed; a user's mistake becomes an ephemeral reply explaining it."""
+    command: Command | None = None
     try:
         command = parse_command(text, user_id=actor.user_id)
         return run_command(services, actor, command, client=client).with_note(actor.profile.note)
+    except UsageError as exc:
+        return Reply(f":warning: {exc}{_misread(command)}")
     except (UserError, NotFound) as exc:
         return Reply(f":warning: {exc}")
     except ParseError as exc:
-        return Reply(f":warning: {_sentence(str(exc))}{_did_you_mean(text)}")
+        return Reply(f":warning: {_sentence(str(exc))}{_misread(command) or _did_you_mean(text)}")
 
 
 def run_command(services: Services, actor: Actor, command: Command, *, client: WebClient | None = None) -> Reply:
@@ -58,6 +61,14 @@ CHANGES = {
     "run": changes.run,
     "skip": changes.skip,
 }
+
+
+def _misread(command: Command | None) -> str:
+    """Words that began with a subcommand's name were read as a new schedule and failed: say both."""
+    if command is None or command.misread is None:
+        return ""
+    name = command.argument.split(maxsplit=1)[0].lower()
+    return f"\nIf you meant `/schedule {name}`: {command.misread}"
 
 
 def _did_you_mean(text: str) -> str:
