@@ -13,7 +13,7 @@ from bot.blocks import Reply
 from bot.context import Services
 from bot.events.operations import announce
 from bot.events.router import execute
-from bot.listeners.common import actor_for, boundary, ephemeral, team_of
+from bot.listeners.common import actor_for, boundary, ephemeral, is_redelivery, team_of
 from storage.db import transaction
 from storage.events import repository as events
 from storage.events.display import ACTION_GOING, ACTION_NOT_GOING
@@ -54,11 +54,16 @@ def register(app: App, services: Services, *, public_url: str | None = None) -> 
     app.command(COMMAND)(on_event)
     app.action(ACTION_GOING)(on_rsvp)
     app.action(ACTION_NOT_GOING)(on_rsvp)
-    app.middleware(_mentions(services, public_url))
+    app.middleware(_mentions(app, services, public_url))
 
 
-def _mentions(services: Services, public_url: str | None) -> Callable[..., BoltResponse | None]:
-    """`@schedulebot event …` mentions, taken before the /schedule words see them."""
+def _mentions(app: App, services: Services, public_url: str | None) -> Callable[..., BoltResponse | None]:
+    """`@schedulebot event …` mentions, taken before the /schedule words see them.
+
+    Like Bolt's own event listeners, the 200 goes back first and the work runs after it on the
+    app's listener threads: Slack resends an event not answered within 3 seconds, and the resend
+    (X-Slack-Retry-Num) of one already received is ignored, so an event is never created twice.
+    """
 
     def middleware(
         req: BoltRequest, body: dict[str, Any], client: WebClient, context: BoltContext, next: Callable[[], Any]
@@ -67,23 +72,34 @@ def _mentions(services: Services, public_url: str | None) -> Callable[..., BoltR
         found = _MENTION.match(str(event.get("text") or "")) if event.get("type") == "app_mention" else None
         if found is None:
             return next()  # type: ignore[no-any-return]
-        user_id, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
-
-        def tell(reply: Reply) -> None:
-            client.chat_postEphemeral(
-                channel=channel_id, user=user_id, thread_ts=event.get("thread_ts"), **reply.message()
+        if is_redelivery(req):
+            return BoltResponse(status=200, body="")
+        if app.process_before_response:  # FaaS mode: nothing may run after the response
+            _mention(services, public_url, client, context, event, found["rest"])
+        else:
+            app.listener_runner.listener_executor.submit(
+                _mention, services, public_url, client, context, event, found["rest"]
             )
-
-        with boundary("@schedulebot event", tell):
-            actor = actor_for(
-                services,
-                client,
-                context,
-                user_id=user_id,
-                channel_id=channel_id,
-                command=f"@schedulebot event {found['rest']}",
-            )
-            tell(execute(services, actor, found["rest"], client=client, public_url=public_url))
         return BoltResponse(status=200, body="")
 
     return middleware
+
+
+def _mention(
+    services: Services,
+    public_url: str | None,
+    client: WebClient,
+    context: BoltContext,
+    event: dict[str, Any],
+    rest: str,
+) -> None:
+    user_id, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
+
+    def tell(reply: Reply) -> None:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, thread_ts=event.get("thread_ts"), **reply.message())
+
+    with boundary("@schedulebot event", tell):
+        actor = actor_for(
+            services, client, context, user_id=user_id, channel_id=channel_id, command=f"@schedulebot event {rest}"
+        )
+        tell(execute(services, actor, rest, client=client, public_url=public_url))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, BoltRequest
 from slack_sdk import WebClient
 
 from bot.blocks import Reply
@@ -17,6 +17,22 @@ from bot.errors import SORRY
 logger = logging.getLogger(__name__)
 
 Tell = Callable[[Reply], Any]
+
+
+# Retry reasons meaning the first delivery never reached this app: that retry is the only copy.
+NOT_DELIVERED = frozenset({"connection_failed", "ssl_error"})
+
+
+def is_redelivery(req: BoltRequest) -> bool:
+    """An Events API retry of an event this app already received (Slack resends when the 200 came late).
+
+    Bolt lower-cases header names and keeps each value as a list.
+    """
+    headers = req.headers or {}
+    if not headers.get("x-slack-retry-num"):
+        return False
+    reason = (headers.get("x-slack-retry-reason") or [""])[0]
+    return reason not in NOT_DELIVERED
 
 
 def team_of(context: BoltContext) -> str:

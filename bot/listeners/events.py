@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext, Say
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse, Say
 from slack_sdk import WebClient
 
 from bot import home
 from bot.blocks import Reply
 from bot.commands.router import execute
 from bot.context import Services
-from bot.listeners.common import actor_for, boundary, team_of
+from bot.listeners.common import actor_for, boundary, is_redelivery, team_of
 from bot.zones import SlackUser
 
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
+# Events whose words change schedules: a second delivery would act twice.
+WORD_EVENTS = ("app_mention", "message")
+
+logger = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
@@ -51,6 +57,7 @@ def register(app: App, services: Services) -> None:
                 team_id=team_of(context), user_id=str(user["id"]), user=SlackUser.from_api(user)
             )
 
+    app.middleware(_ignore_redeliveries)
     app.event("app_mention")(on_mention)
     app.event("message")(on_direct_message)
     app.event("app_home_opened")(on_home_opened)
@@ -70,3 +77,12 @@ def _words(
     text = _LEADING_MENTION.sub("", str(event.get("text") or "")).strip()
     actor = actor_for(services, client, context, user_id=user_id, channel_id=channel_id, command=f"{via}: {text}")
     return execute(services, actor, text, client=client)
+
+
+def _ignore_redeliveries(req: BoltRequest, body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:
+    """A retried mention or DM was received already (and acted on): answer 200 and do it no second time."""
+    event = body.get("event") or {}
+    if body.get("type") == "event_callback" and event.get("type") in WORD_EVENTS and is_redelivery(req):
+        logger.info("ignored a redelivered %s event", event.get("type"))
+        return BoltResponse(status=200, body="")
+    return next()  # type: ignore[no-any-return]
