@@ -31,7 +31,9 @@ BOT_SCOPES = (
     "chat:write",
     "chat:write.public",
     "commands",
+    "groups:history",
     "im:history",
+    "mpim:history",
     "users:read",
 )
 INSTALL_PATH = "/slack/install"

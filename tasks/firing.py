@@ -27,10 +27,12 @@ logger = logging.getLogger("schedulebot.firing")
 PACE_TOLERANCE = 0.05
 # Look this far before the first attempt when searching the channel for a run's message.
 HISTORY_MARGIN = timedelta(minutes=1)
-# Retry-After values are clamped to this, so a re-queued task never waits long in Redis.
-MAX_RETRY_AFTER = 600
-# Attempt outcomes that count towards the run's bounded retries ("started" is an attempt a worker died in).
-TRANSIENT = ("unavailable", "timeout", "action_retry", "started")
+# The longest countdown one re-queued task waits in Redis; a longer wait (a long Retry-After, a far
+# slot) is taken in steps of at most this, each step re-queued without posting.
+MAX_REQUEUE_WAIT = 600.0
+# Attempt outcomes that count towards the run's bounded retries ("started" is an attempt a worker died
+# in; "unverified", a look for an earlier attempt's post that could not be made). 429s never count.
+TRANSIENT = ("unavailable", "timeout", "unverified", "action_retry", "started")
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def fire(rt: Runtime, run_id: int, *, slot: float | None = None) -> Requeue | No
     if view is None or view.state not in UNFINISHED:
         logger.info("run %s: nothing to do (%s)", run_id, view.state if view else "no such run")
         return None
-    wait = _pace(rt, view, slot)
+    wait = _held(rt, view, slot) or _pace(rt, view, slot)
     if wait is not None:
         return wait
     started = runstate.start(rt.sessions, run_id, now=rt.now(), running_lease=rt.options.running_lease)
@@ -53,6 +55,17 @@ def fire(rt: Runtime, run_id: int, *, slot: float | None = None) -> Requeue | No
         logger.info("run %s trigger %s: held by another worker", run_id, view.trigger_id)
         return None
     return _attempt(rt, started)
+
+
+def _held(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
+    """A rate-limited run waits out its Retry-After as the database records it, even if the pacer forgot it."""
+    if view.state != RunState.QUEUED.value or view.not_before is None or view.last_outcome != "ratelimited":
+        return None
+    wait = (view.not_before - rt.now()).total_seconds()
+    if wait <= PACE_TOLERANCE:
+        return None
+    logger.info("run %s trigger %s: rate limited, waits %.1fs more", view.run_id, view.trigger_id, wait)
+    return Requeue(countdown=min(wait, MAX_REQUEUE_WAIT), slot=slot)
 
 
 def _pace(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
@@ -63,7 +76,7 @@ def _pace(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
         return None
     runstate.repace(rt.sessions, view.run_id, until=datetime.fromtimestamp(slot, rt.now().tzinfo))
     logger.info("run %s trigger %s: paced, posts in %.2fs", view.run_id, view.trigger_id, slot - now)
-    return Requeue(countdown=slot - now, slot=slot)
+    return Requeue(countdown=min(slot - now, MAX_REQUEUE_WAIT), slot=slot)
 
 
 def _attempt(rt: Runtime, view: RunView) -> Requeue | None:
@@ -80,6 +93,8 @@ def _attempt(rt: Runtime, view: RunView) -> Requeue | None:
         return _rate_limited(rt, view, exc)
     except Unavailable as exc:
         return _retry_or_fail(rt, view, "unavailable", str(exc))
+    except Unverified as exc:
+        return _retry_or_fail(rt, view, "unverified", str(exc))
     except UnknownOutcome as exc:
         return _retry_or_fail(rt, view, "timeout", str(exc))
     except Refused as exc:
@@ -115,11 +130,22 @@ def _context(rt: Runtime, view: RunView) -> ActionContext:
     )
 
 
+class Unverified(UnknownOutcome):
+    """The channel could not be read to see whether an earlier attempt posted: still unknown, post nothing."""
+
+
 def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
     """Post, unless an earlier attempt that got no answer did post: then that message's ts."""
     if view.maybe_posted:
         since = view.first_attempt_at - HISTORY_MARGIN
-        found = rt.poster.find_posted(team_id=view.team_id, channel=view.channel_id, run_id=view.run_id, since=since)
+        try:
+            found = rt.poster.find_posted(
+                team_id=view.team_id, channel=view.channel_id, run_id=view.run_id, since=since
+            )
+        except RateLimited:
+            raise  # Retry-After is honoured like a post's
+        except SlackFailure as exc:  # missing_scope, a 5xx, no answer, too much to read: never a refusal of the post
+            raise Unverified(f"could not check whether an earlier attempt posted: {exc}") from exc
         if found is not None:
             logger.info(
                 "run %s trigger %s: already posted by an earlier attempt, ts=%s", view.run_id, view.trigger_id, found
@@ -129,11 +155,10 @@ def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
 
 
 def _rate_limited(rt: Runtime, view: RunView, exc: RateLimited) -> Requeue | None:
-    if view.failures("ratelimited") + 1 >= rt.options.max_rate_limited:
-        return _fail(rt, view, f"Slack kept rate limiting the post ({exc})", attempt="ratelimited")
-    countdown = min(exc.retry_after, MAX_RETRY_AFTER)
-    rt.pacer.block_until(view.team_id, view.channel_id, until=rt.now().timestamp() + countdown)
-    return _defer(rt, view, countdown, outcome="ratelimited", error=str(exc))
+    """Wait the whole Retry-After, the channel's other posts too; a 429 never counts towards failing the run."""
+    wait = float(exc.retry_after)
+    rt.pacer.block_until(view.team_id, view.channel_id, until=rt.now().timestamp() + wait)
+    return _defer(rt, view, wait, outcome="ratelimited", error=str(exc))
 
 
 def _retry_or_fail(rt: Runtime, view: RunView, outcome: str, error: str) -> Requeue | None:
@@ -159,7 +184,7 @@ def _defer(rt: Runtime, view: RunView, countdown: float, *, outcome: str, error:
     logger.warning(
         "run %s trigger %s: %s, retry in %.1fs (%s)", view.run_id, view.trigger_id, outcome, countdown, error
     )
-    return Requeue(countdown=countdown)
+    return Requeue(countdown=min(countdown, MAX_REQUEUE_WAIT))
 
 
 def _fail(rt: Runtime, view: RunView, error: str, *, attempt: str) -> None:

@@ -11,8 +11,6 @@ from storage.claims import DEFAULT_CATCH_UP_CAP, DEFAULT_MISFIRE_GRACE, DEFAULT_
 DEFAULT_CHANNEL_INTERVAL = 1.0
 # Attempts that end in a Slack 5xx, a timeout or a failing action before the run is failed.
 DEFAULT_MAX_ATTEMPTS = 5
-# 429 answers tolerated for one run before it is failed (Slack normally recovers long before).
-DEFAULT_MAX_RATE_LIMITED = 30
 # Backoff after a transient failure: base * 2**n seconds, at most the cap, with full jitter.
 DEFAULT_BACKOFF_BASE = 2.0
 DEFAULT_BACKOFF_CAP = 60.0
@@ -33,7 +31,6 @@ class FiringOptions:
     running_lease: timedelta = DEFAULT_RUNNING_LEASE
     channel_interval: float = DEFAULT_CHANNEL_INTERVAL
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
-    max_rate_limited: int = DEFAULT_MAX_RATE_LIMITED
     backoff_base: float = DEFAULT_BACKOFF_BASE
     backoff_cap: float = DEFAULT_BACKOFF_CAP
     soft_time_limit: int = DEFAULT_SOFT_TIME_LIMIT

@@ -7,29 +7,32 @@ re-queues its task for that moment instead of sleeping. A 429 pushes the channel
 from __future__ import annotations
 
 import threading
+import time
 
 import redis
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 KEY_PREFIX = "schedulebot:pace:"
-# Slot keys outlive any reservation they hold by this much, then vanish.
+# Slot keys outlive the furthest slot or block they hold by this much, then vanish.
 KEY_TTL_SECONDS = 3600
 
-# KEYS[1] channel key; ARGV: now, interval. Returns the reserved slot (seconds since the epoch, as text).
+# KEYS[1] channel key; ARGV: now, interval, ttl. Returns the reserved slot (seconds since the epoch, as text).
 _RESERVE = """
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
 local now = tonumber(ARGV[1])
 local slot = math.max(free, now)
-redis.call('SET', KEYS[1], tostring(slot + tonumber(ARGV[2])), 'EX', tonumber(ARGV[3]))
+local next_free = slot + tonumber(ARGV[2])
+redis.call('SET', KEYS[1], tostring(next_free), 'EX', math.ceil(next_free - now) + tonumber(ARGV[3]))
 return tostring(slot)
 """
 
-# KEYS[1] channel key; ARGV: until. Moves the channel's next free slot to at least `until`.
+# KEYS[1] channel key; ARGV: until, now, ttl. Moves the channel's next free slot to at least `until`.
 _BLOCK = """
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > free then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+local until_ = tonumber(ARGV[1])
+if until_ > free then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', math.max(0, math.ceil(until_ - tonumber(ARGV[2]))) + tonumber(ARGV[3]))
 end
 return 1
 """
@@ -46,7 +49,8 @@ class ChannelPacer:
         return float(self._reserve(keys=[_key(team_id, channel)], args=[now, self._interval, KEY_TTL_SECONDS]))
 
     def block_until(self, team_id: str, channel: str, *, until: float) -> None:
-        self._block(keys=[_key(team_id, channel)], args=[until, KEY_TTL_SECONDS])
+        """No post to the channel before `until` (a 429's Retry-After, however long)."""
+        self._block(keys=[_key(team_id, channel)], args=[until, time.time(), KEY_TTL_SECONDS])
 
 
 def _key(team_id: str, channel: str) -> str:

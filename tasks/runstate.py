@@ -23,7 +23,9 @@ from storage.models import Run, RunState, Trigger, TriggerState
 
 UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
 # Attempt outcomes after which nothing can have reached the channel.
-NOT_POSTED = frozenset({"ratelimited", "unavailable", "action_failed", "action_retry", "refused", "skipped"})
+NOT_POSTED = frozenset(
+    {"ratelimited", "unavailable", "unverified", "action_failed", "action_retry", "refused", "skipped"}
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class RunView:
     kind: str
     state: str
     started_at: datetime | None
+    # When a queued run is due to be tried again (its pace slot, backoff or Retry-After).
+    not_before: datetime | None
     attempt_log: list[dict[str, Any]]
     outcome: str | None
     missed_count: int
@@ -55,6 +59,10 @@ class RunView:
     def maybe_posted(self) -> bool:
         """An earlier attempt may have reached Slack: it died mid-way or got no answer."""
         return any(entry.get("outcome") not in NOT_POSTED for entry in self.attempt_log[:-1])
+
+    @property
+    def last_outcome(self) -> str | None:
+        return self.attempt_log[-1].get("outcome") if self.attempt_log else None
 
     @property
     def first_attempt_at(self) -> datetime:
@@ -174,6 +182,7 @@ def _view(run: Run, trigger: Trigger) -> RunView:
         kind=run.kind,
         state=run.state,
         started_at=run.started_at,
+        not_before=run.enqueued_at,
         attempt_log=list(run.attempt_log),
         outcome=run.outcome,
         missed_count=run.missed_count,

@@ -26,8 +26,10 @@ logger = logging.getLogger(__name__)
 # The event type of the metadata every run's message carries, so a later attempt can find it.
 RUN_EVENT_TYPE = "schedulebot_run"
 FAILURE_EVENT_TYPE = "schedulebot_run_failed"
-# Messages read back when looking for a run's message after an unknown outcome.
+# Messages read back per page when looking for a run's message after an unknown outcome.
 HISTORY_LIMIT = 200
+# Pages read at most per look; a channel busier than that since the first attempt leaves the outcome unknown.
+MAX_HISTORY_PAGES = 25
 # Retry-After when Slack sends a 429 without one.
 DEFAULT_RETRY_AFTER = 5
 
@@ -89,20 +91,32 @@ class SlackPoster:
         return str(response["ts"])
 
     def find_posted(self, *, team_id: str, channel: str, run_id: int, since: datetime) -> str | None:
-        """The ts of the run's message among the channel's messages since `since`, if Slack has it."""
-        response = self._call(
-            team_id,
-            "conversations_history",
-            channel=channel,
-            oldest=f"{since.timestamp():.6f}",
-            limit=HISTORY_LIMIT,
-            include_all_metadata=True,
+        """The ts of the run's message among the channel's messages since `since`, if Slack has it.
+
+        Reads every page back to `since`; None only when all of them were read. A channel too busy to
+        read within MAX_HISTORY_PAGES raises UnknownOutcome: the caller must not post on a guess.
+        """
+        cursor: str | None = None
+        for _ in range(MAX_HISTORY_PAGES):
+            response = self._call(
+                team_id,
+                "conversations_history",
+                channel=channel,
+                oldest=f"{since.timestamp():.6f}",
+                limit=HISTORY_LIMIT,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+            for message in response.get("messages") or []:
+                if _is_run_message(message, run_id):
+                    return str(message["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return None
+        raise UnknownOutcome(
+            f"could not tell whether run {run_id} posted: more than {MAX_HISTORY_PAGES * HISTORY_LIMIT} messages"
+            f" in {channel} since the first attempt"
         )
-        for message in response.get("messages") or []:
-            meta = message.get("metadata") or {}
-            if meta.get("event_type") == RUN_EVENT_TYPE and (meta.get("event_payload") or {}).get("run_id") == run_id:
-                return str(message["ts"])
-        return None
 
     def announce(self, *, team_id: str, channel: str, message: Message) -> str:
         """Post a message that belongs to no run (an event's announcement); return its ts."""
@@ -145,6 +159,11 @@ class SlackPoster:
         if self._settings.slack_bot_token:
             return self._settings.slack_bot_token
         raise NoToken(f"schedulebot is not installed in workspace {team_id} (no bot token)")
+
+
+def _is_run_message(message: dict[str, Any], run_id: int) -> bool:
+    meta = message.get("metadata") or {}
+    return bool(meta.get("event_type") == RUN_EVENT_TYPE and (meta.get("event_payload") or {}).get("run_id") == run_id)
 
 
 # The `kind` label of schedulebot_slack_api_errors_total for each failure.

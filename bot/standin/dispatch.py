@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.standin.api import ApiError, ApiRequest
-from bot.standin.faults import CHANNEL_RATE, Fault, FaultInjector
+from bot.standin.faults import CHANNEL_RATE, MISSING_SCOPE, Fault, FaultInjector
 from bot.standin.methods import METHODS, TOKENLESS_METHODS
 from bot.standin.records import RESPONSE_URL_METHOD, Call, CallLog
 from bot.standin.workspace import DEFAULT_TEAM_ID, Team, Workspace
@@ -105,6 +105,8 @@ class Dispatcher:
             reply = Reply(429, body, {"Retry-After": str(fault.retry_after)})
         elif fault.kind == "500":
             reply = Reply(500, {"ok": False, "error": "internal_error"})
+        elif fault.kind == MISSING_SCOPE:  # Slack answers 200 and names no scope the caller could fix at run time
+            reply = Reply(200, {"ok": False, "error": MISSING_SCOPE})
         else:  # a timeout that Slack never acted on
             reply = Reply(504, {"ok": False, "error": "request_timeout"}, delay=fault.timeout_seconds)
         error = str(reply.body["error"]) if isinstance(reply.body, dict) else None

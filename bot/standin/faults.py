@@ -19,7 +19,9 @@ DEFAULT_FAULT_METHODS = ("chat.postMessage",)
 # Matches every method in `FaultPlan.methods`.
 ALL_METHODS = "*"
 
-KINDS = ("429", "500", "timeout", "ok")
+# "missing_scope": the token lacks the method's scope (e.g. conversations.history in a private channel).
+MISSING_SCOPE = "missing_scope"
+KINDS = ("429", "500", "timeout", MISSING_SCOPE, "ok")
 CHANNEL_RATE = "channel_rate"
 
 

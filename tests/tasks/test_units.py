@@ -27,7 +27,8 @@ def test_backoff_grows_with_jitter_up_to_a_cap(attempt: int, low: float, high: f
 def _view(*, recurring: bool, kind: str = "scheduled", missed: int = 0) -> RunView:
     return RunView(
         run_id=7, trigger_id=3, number=12, team_id="T1", channel_id="C1", action_kind="message", payload={},
-        due_at=datetime(2026, 3, 6, tzinfo=UTC), kind=kind, state="running", started_at=None, attempt_log=[],
+        due_at=datetime(2026, 3, 6, tzinfo=UTC), kind=kind, state="running", started_at=None, not_before=None,
+        attempt_log=[],
         outcome=None, missed_count=missed, trigger_state="active", misfire_policy="once", recurring=recurring,
     )  # fmt: skip
 

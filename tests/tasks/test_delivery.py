@@ -1,0 +1,175 @@
+"""Firing in-process against the stand-in: unknown outcomes stay unknown, and 429s are waited out, never fatal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.standin import SlackStandIn
+from config import load_settings
+from storage.db import transaction
+from storage.models import Run, RunState
+from tasks import firing, slack
+from tasks.firing import MAX_REQUEUE_WAIT, Requeue
+from tasks.options import FiringOptions
+from tasks.runtime import Runtime, build_runtime
+from tasks.slack import FAILURE_EVENT_TYPE, RUN_EVENT_TYPE, SlackPoster, UnknownOutcome
+from tests.tasks.conftest import BOT_TOKEN, run_ids, runs
+from tests.tasks.factories import TEAM, add_trigger, once
+
+OPTIONS = FiringOptions(
+    running_lease=timedelta(seconds=8),
+    soft_time_limit=5,
+    time_limit=6,
+    http_timeout=0.5,
+    channel_interval=0.0,
+    backoff_base=0.2,
+    backoff_cap=1.0,
+    max_attempts=3,
+)
+
+
+@pytest.fixture
+def rt(engine: Engine, redis_url: str, standin: SlackStandIn) -> Iterator[Runtime]:
+    settings = load_settings(
+        DATABASE_URL=engine.url.render_as_string(hide_password=False),
+        REDIS_URL=redis_url,
+        SLACK_API_URL=standin.api_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_CLIENT_ID=None,
+    )
+    runtime = build_runtime(settings, OPTIONS)
+    yield runtime
+    runtime.close()
+
+
+def _queued_run(sessions: sessionmaker[Session], channel: str) -> int:
+    now = datetime.now(UTC).replace(microsecond=0)
+    trigger = add_trigger(sessions, once(now), channel=channel)
+    with transaction(sessions) as session:
+        run = Run(
+            trigger_id=trigger.id,
+            team_id=TEAM,
+            due_at=now,
+            state=RunState.QUEUED.value,
+            enqueued_at=now,
+            attempt_log=[],
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _outcomes(sessions: sessionmaker[Session]) -> list[str]:
+    [run] = runs(sessions)
+    return [entry["outcome"] for entry in run.attempt_log]
+
+
+def test_a_private_channel_s_unreadable_history_after_a_timeout_retries_instead_of_failing(
+    sessions: sessionmaker[Session], rt: Runtime, standin: SlackStandIn
+) -> None:
+    # The post lands but its answer comes too late; then reading the private channel's history is refused once.
+    methods = ("chat.postMessage", "conversations.history")
+    standin.faults(script=("timeout", "missing_scope", "ok"), methods=methods, timeout_seconds=1.5)
+    run_id = _queued_run(sessions, "G-private")
+
+    assert isinstance(firing.fire(rt, run_id), Requeue)
+    assert isinstance(firing.fire(rt, run_id), Requeue), "missing_scope on the history is no refusal of the post"
+    [run] = runs(sessions)
+    assert run.state == RunState.QUEUED.value and "missing_scope" in (run.error or "")
+    assert _outcomes(sessions) == ["timeout", "unverified"]
+    assert firing.fire(rt, run_id) is None
+
+    [post] = standin.posts()
+    [run] = runs(sessions)
+    assert (run.state, run.slack_ts) == (RunState.SUCCEEDED.value, post.ts)
+    assert _outcomes(sessions) == ["timeout", "unverified", "posted"]
+
+
+def test_an_unreadable_history_is_retried_a_bounded_number_of_times_and_never_posts_on_a_guess(
+    sessions: sessionmaker[Session], rt: Runtime, standin: SlackStandIn
+) -> None:
+    methods = ("chat.postMessage", "conversations.history")
+    standin.faults(script=("timeout", "missing_scope", "missing_scope"), methods=methods, timeout_seconds=1.5)
+    run_id = _queued_run(sessions, "G-private")
+    while firing.fire(rt, run_id) is not None:
+        pass
+    [run] = runs(sessions)
+    assert run.state == RunState.FAILED.value and _outcomes(sessions) == ["timeout", "unverified", "unverified"]
+    assert run_ids(standin.posts()) == [run_id, run_id], "the first post and the failure notice, nothing else"
+    assert [p.metadata["event_type"] for p in standin.posts() if p.metadata] == [RUN_EVENT_TYPE, FAILURE_EVENT_TYPE]
+
+
+def _fill(standin: SlackStandIn, channel: str, n: int, first: dict[str, object] | None = None) -> None:
+    if first is not None:
+        standin.workspace.add_message(
+            channel, {"type": "message", "text": "run", "ts": standin.workspace.next_ts(), **first}
+        )
+    for i in range(n):
+        standin.workspace.add_message(
+            channel, {"type": "message", "text": f"chatter {i}", "ts": standin.workspace.next_ts()}
+        )
+
+
+@pytest.fixture
+def poster(standin: SlackStandIn) -> SlackPoster:
+    settings = load_settings(SLACK_API_URL=standin.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_CLIENT_ID=None)
+    return SlackPoster(settings, sqlalchemy.create_engine("sqlite://"), timeout=5.0)
+
+
+def test_find_posted_pages_back_through_a_busy_channel(standin: SlackStandIn, poster: SlackPoster) -> None:
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    meta = {"event_type": RUN_EVENT_TYPE, "event_payload": {"run_id": 42}}
+    _fill(standin, "C-busy", 2 * slack.HISTORY_LIMIT + 50, first={"metadata": meta})
+    [ours] = [m for m in standin.history("C-busy") if m.get("metadata")]
+    assert poster.find_posted(team_id=TEAM, channel="C-busy", run_id=42, since=since) == ours["ts"]
+    assert len(standin.calls("conversations.history")) == 3
+    assert poster.find_posted(team_id=TEAM, channel="C-busy", run_id=43, since=since) is None
+
+
+def test_find_posted_says_unknown_rather_than_not_found_when_too_much_to_read(
+    standin: SlackStandIn, poster: SlackPoster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(slack, "MAX_HISTORY_PAGES", 2)
+    _fill(standin, "C-busy", 2 * slack.HISTORY_LIMIT + 1)
+    with pytest.raises(UnknownOutcome):
+        poster.find_posted(team_id=TEAM, channel="C-busy", run_id=42, since=datetime.now(UTC) - timedelta(minutes=1))
+
+
+def test_a_long_retry_after_is_waited_out_in_full_and_blocks_the_channel(
+    sessions: sessionmaker[Session], rt: Runtime, standin: SlackStandIn
+) -> None:
+    standin.faults(script=("429",), retry_after=1800)
+    run_id = _queued_run(sessions, "C1")
+    started = datetime.now(UTC)
+    requeue = firing.fire(rt, run_id)
+    assert requeue is not None and requeue.countdown == MAX_REQUEUE_WAIT, "a bounded step in Redis"
+    # Woken early (a step, a redelivery): still nothing posted, and the wait is the whole Retry-After.
+    again = firing.fire(rt, run_id)
+    assert again is not None and again.countdown == MAX_REQUEUE_WAIT
+    [run] = runs(sessions)
+    assert run.state == RunState.QUEUED.value and run.enqueued_at is not None
+    assert run.enqueued_at >= started + timedelta(seconds=1800)
+    assert rt.pacer.reserve(TEAM, "C1", now=started.timestamp()) >= started.timestamp() + 1800
+    assert len(standin.calls("chat.postMessage")) == 1
+
+
+def test_any_number_of_429s_never_fails_the_run(
+    sessions: sessionmaker[Session], rt: Runtime, standin: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin.faults(script=("429",) * 40, retry_after=1)
+    run_id = _queued_run(sessions, "C1")
+    clock = [datetime.now(UTC)]
+    monkeypatch.setattr(rt, "now", lambda: clock[0])
+    for _ in range(40):
+        assert firing.fire(rt, run_id) is not None
+        clock[0] += timedelta(seconds=2)  # past each Retry-After
+    assert firing.fire(rt, run_id) is None
+    [run] = runs(sessions)
+    assert run.state == RunState.SUCCEEDED.value
+    assert _outcomes(sessions) == ["ratelimited"] * 40 + ["posted"]
