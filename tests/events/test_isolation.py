@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from types import ModuleType
 from typing import Any
@@ -122,7 +122,7 @@ def test_no_function_reads_or_touches_another_workspace(sessions: sessionmaker[S
                 result = call(session, number, event_id)
             except (NotFound, EventError):
                 result = None
-            rows = result if isinstance(result, list | tuple) or hasattr(result, "__iter__") else [result]
+            rows = list(result) if isinstance(result, Sequence) and not isinstance(result, str) else [result]
             for row in rows or []:
                 assert row is None or getattr(row, "team_id", T) == T, f"{name} returned {row!r}"
         with transaction(sessions) as session:

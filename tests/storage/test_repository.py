@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -133,7 +133,7 @@ def test_no_function_reads_or_touches_another_workspace(sessions: sessionmaker[S
             result = CROSS_WORKSPACE_CALLS[name](session, theirs.number)
         except NotFound:
             result = None
-        rows = result if isinstance(result, list | tuple) or hasattr(result, "__iter__") else [result]
+        rows = list(result) if isinstance(result, Sequence) and not isinstance(result, str) else [result]
         for row in rows or []:
             assert row is None or getattr(row, "team_id", "TB") == "TB", f"{name} returned {row!r}"
     with transaction(sessions) as session:
