@@ -98,7 +98,7 @@ MISTAKES = [
     ("to check the deploy", "no schedule found"),
     ("to check the deploy every blursday", "Try:"),
     ("every day at 9am", "Say what to schedule"),
-    ("to remember at 25:00", "no schedule found"),
+    ("to remember at 25:00", "'25:00' is not a time of day"),
 ]
 
 
