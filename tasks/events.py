@@ -102,7 +102,7 @@ def _clock(context: ActionContext) -> ActionResult:
         transition = events.apply_clock(session, team_id=event.team_id, event_id=event.id, now=at, cause=Cause.CLOCK)
         going, _ = events.rsvps(session, team_id=event.team_id, event_id=event.id)
         if transition is None:  # a person or the sweep got there first, and their notice tells the channel
-            text = f"{display.title(event)} (event #{event.number}) is {display.state_label(event.state)}."
+            text = ""
         else:
             events.mark_posted(session, team_id=event.team_id, transition_id=transition.id, now=at)
             text = display.transition_text(event, transition, going)

@@ -84,7 +84,11 @@ def _attempt(rt: Runtime, view: RunView) -> Requeue | None:
         _finish(rt, view, RunState.SKIPPED, attempt="skipped", error=f"trigger is {view.trigger_state}")
         return None
     try:
-        ts = _deliver(rt, view, _message(rt, view))
+        text = _outcome(rt, view)
+        if not text:  # the action had nothing to say: the run is done without a post
+            _finish(rt, view, RunState.SUCCEEDED, attempt="nothing to post")
+            return None
+        ts = _deliver(rt, view, run_message(view, text))
     except ActionFailed as exc:
         return _fail(rt, view, str(exc), attempt="action_failed")
     except ActionRetry as exc:
@@ -107,12 +111,12 @@ def _manual_allowed(view: RunView) -> bool:
     return view.kind == KIND_MANUAL and view.trigger_state in (TriggerState.ACTIVE.value, TriggerState.PAUSED.value)
 
 
-def _message(rt: Runtime, view: RunView) -> Message:
+def _outcome(rt: Runtime, view: RunView) -> str:
     text = view.outcome
     if text is None:  # the action runs once; a retry posts the result it already has
         text = find_action(view.action_kind)(_context(rt, view)).text
         runstate.record_outcome(rt.sessions, view.run_id, text)
-    return run_message(view, text)
+    return text
 
 
 def _context(rt: Runtime, view: RunView) -> ActionContext:

@@ -33,7 +33,7 @@ class ActionContext:
 
 @dataclass(frozen=True)
 class ActionResult:
-    """What to post to the trigger's channel."""
+    """What to post to the trigger's channel; an empty text posts nothing."""
 
     text: str
 

@@ -173,3 +173,16 @@ def test_any_number_of_429s_never_fails_the_run(
     [run] = runs(sessions)
     assert run.state == RunState.SUCCEEDED.value
     assert _outcomes(sessions) == ["ratelimited"] * 40 + ["posted"]
+
+
+def test_an_action_with_nothing_to_say_finishes_its_run_without_a_post(
+    sessions: sessionmaker[Session], rt: Runtime, standin: SlackStandIn
+) -> None:
+    # An event's start trigger that fires after a person already started the event returns empty text.
+    run_id = _queued_run(sessions, "C-quiet")
+    with transaction(sessions) as session:
+        session.get(Run, run_id).outcome = ""  # type: ignore[union-attr]
+    assert firing.fire(rt, run_id) is None
+    [run] = runs(sessions)
+    assert (run.state, run.slack_ts) == (RunState.SUCCEEDED.value, None)
+    assert standin.calls("chat.postMessage") == []
