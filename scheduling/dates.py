@@ -16,7 +16,10 @@ WEEKEND = (5, 6)
 WEEKDAY_ANY = -1  # 'the last weekday of the month': any of Mon-Fri, picked by position
 _DAY_GROUPS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
     *((tuple(words.split()), WORKDAYS) for words in ("weekdays", "weekday", "workdays", "workday")),
-    *((tuple(words.split()), WORKDAYS) for words in ("business days", "business day", "working days", "working day")),
+    *(
+        (tuple(words.split()), WORKDAYS)
+        for words in ("business days", "business day", "working days", "working day", "work days", "work day")
+    ),
     *((tuple(words.split()), WEEKEND) for words in ("weekends", "weekend")),
 )
 

@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from scheduling.cron import cron_rules, looks_like_cron
+from scheduling.dates import MonthDays
 from scheduling.errors import InvalidSchedule, NotASchedule, ParseError, UnknownWord, fail
 from scheduling.fallback import written_date
 from scheduling.grammar import read_phrase
@@ -82,7 +83,9 @@ def _read(text: str, now: datetime) -> Phrase:
 
 def _is_recurring(p: Phrase) -> bool:
     multiple = len(p.times) > 1 and (p.date is None or p.start is not None or p.end is not None)
-    return p.recurring or multiple or p.window is not None or (p.relative is None and bool(p.weekdays))
+    # 'on the 1st and 15th', like 'on mondays and thursdays', names days that come round again.
+    month_days = isinstance(p.date, MonthDays) and len(p.date.days) > 1
+    return p.recurring or multiple or month_days or p.window is not None or (p.relative is None and bool(p.weekdays))
 
 
 def _cron(text: str, now: datetime, zone: ZoneInfo, tz: str) -> Schedule:

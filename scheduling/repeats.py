@@ -68,7 +68,7 @@ def _decimal_every(r: Reader, p: Phrase) -> bool:
 
 def _every_item(r: Reader, p: Phrase, *, interval: int) -> None:
     token = r.peek() or ""
-    if interval > 1 and token in ("weekday", "weekdays", "workday", "workdays", "business", "working"):
+    if interval > 1 and token in ("weekday", "weekdays", "workday", "workdays", "business", "working", "work"):
         raise fail(
             f"'every other {token}' is unclear (alternate working days, or every other week?)",
             "every 2 weeks on weekdays, or every monday, wednesday and friday",

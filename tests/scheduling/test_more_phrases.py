@@ -104,6 +104,8 @@ WEEKDAYS_9 = ["2026-03-09T09:00:00-04:00", "2026-03-10T09:00:00-04:00", "2026-03
         ("every business day", WEEKDAYS_9),
         ("workdays at 9", WEEKDAYS_9),
         ("every working day", WEEKDAYS_9),
+        ("every work day at 9", WEEKDAYS_9),
+        ("on the 1st and 15th", ["2026-03-15T09:00:00-04:00", "2026-04-01T09:00:00-04:00"]),
         ("every single day", ["2026-03-07T09:00:00-05:00", "2026-03-08T09:00:00-04:00", "2026-03-09T09:00:00-04:00"]),
         ("each monday", ["2026-03-09T09:00:00-04:00", "2026-03-16T09:00:00-04:00", "2026-03-23T09:00:00-04:00"]),
         ("every day except sunday", MON_TO_SAT),
