@@ -38,6 +38,8 @@ SOFT_SHUTDOWN_TIMEOUT = 15.0
 # Retries for infrastructure errors (database or Redis unreachable) inside a task.
 INFRA_RETRIES = 5
 INFRA_ERRORS = (OperationalError, redis.ConnectionError)
+# Worker processes per core: a run mostly waits on the database and Slack, so two per core keep the CPU busy.
+PROCESSES_PER_CORE = 2
 
 
 def broker_url(settings: Settings) -> str:
@@ -68,6 +70,7 @@ def _config(settings: Settings, options: FiringOptions) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "worker_concurrency": PROCESSES_PER_CORE * (os.cpu_count() or 1),
         # Only Redis takes a visibility timeout; the embedded broker of `make run` (SQLAlchemy) refuses it.
         "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT} if uses_redis(settings) else {},
         "broker_connection_retry_on_startup": True,

@@ -15,7 +15,7 @@ import telemetry
 from storage.claims import KIND_MANUAL
 from storage.models import RunState, TriggerState
 from tasks import runstate
-from tasks.actions import ActionContext, ActionFailed, ActionRetry, find_action
+from tasks.actions import ActionContext, ActionFailed, ActionRetry, find_action, is_pure
 from tasks.messages import failure_message, run_message
 from tasks.runstate import UNFINISHED, RunView
 from tasks.runtime import Runtime
@@ -42,6 +42,11 @@ class Requeue:
 
 
 def fire(rt: Runtime, run_id: int, *, slot: float | None = None) -> Requeue | None:
+    with telemetry.log_context(run_id=run_id):  # the trigger id bound below ends with the run
+        return _fire(rt, run_id, slot)
+
+
+def _fire(rt: Runtime, run_id: int, slot: float | None) -> Requeue | None:
     view = runstate.load(rt.sessions, run_id)
     telemetry.bind(trigger_id=view.trigger_id if view else None)
     if view is None or view.state not in UNFINISHED:
@@ -103,7 +108,7 @@ def _attempt(rt: Runtime, view: RunView) -> Requeue | None:
         return _retry_or_fail(rt, view, "timeout", str(exc))
     except Refused as exc:
         return _fail(rt, view, str(exc), attempt="refused")
-    _finish(rt, view, RunState.SUCCEEDED, attempt="posted", slack_ts=ts)
+    _finish(rt, view, RunState.SUCCEEDED, attempt="posted", slack_ts=ts, outcome=text)
     return None
 
 
@@ -114,8 +119,10 @@ def _manual_allowed(view: RunView) -> bool:
 def _outcome(rt: Runtime, view: RunView) -> str:
     text = view.outcome
     if text is None:  # the action runs once; a retry posts the result it already has
-        text = find_action(view.action_kind)(_context(rt, view)).text
-        runstate.record_outcome(rt.sessions, view.run_id, text)
+        action = find_action(view.action_kind)
+        text = action(_context(rt, view)).text
+        if not is_pure(action):  # a pure action gives the same text again, so only the others are kept now
+            runstate.record_outcome(rt.sessions, view.run_id, text)
     return text
 
 
@@ -210,10 +217,24 @@ def _fail(rt: Runtime, view: RunView, error: str, *, attempt: str) -> None:
 
 
 def _finish(
-    rt: Runtime, view: RunView, state: RunState, *, attempt: str, error: str | None = None, slack_ts: str | None = None
+    rt: Runtime,
+    view: RunView,
+    state: RunState,
+    *,
+    attempt: str,
+    error: str | None = None,
+    slack_ts: str | None = None,
+    outcome: str | None = None,
 ) -> bool:
     done = runstate.finish(
-        rt.sessions, view.run_id, now=rt.now(), state=state, attempt=attempt, error=error, slack_ts=slack_ts
+        rt.sessions,
+        view.run_id,
+        now=rt.now(),
+        state=state,
+        attempt=attempt,
+        error=error,
+        slack_ts=slack_ts,
+        outcome=outcome,
     )
     if done:
         logger.info(

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from scheduling.schedule import Schedule
 from storage.db import transaction
@@ -89,9 +89,9 @@ def start(sessions: sessionmaker[Session], run_id: int, *, now: datetime, runnin
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             return None
-        run = session.get_one(Run, run_id, populate_existing=True)
+        run, trigger = _with_trigger(session, run_id)
         run.attempt_log = [*run.attempt_log, {"n": run.attempts, "at": now.isoformat(), "outcome": "started"}]
-        return _view(run, run.trigger)
+        return _view(run, trigger)
 
 
 def record_outcome(sessions: sessionmaker[Session], run_id: int, outcome: str) -> None:
@@ -132,6 +132,7 @@ def finish(
     attempt: str,
     error: str | None = None,
     slack_ts: str | None = None,
+    outcome: str | None = None,
 ) -> bool:
     """running → succeeded/failed/skipped; False if this worker no longer held the run."""
     with transaction(sessions) as session:
@@ -139,6 +140,8 @@ def finish(
         if run is None:
             return False
         run.state, run.finished_at, run.error = state.value, now, error
+        if outcome is not None:
+            run.outcome = outcome
         if slack_ts is not None:
             run.slack_ts, run.posted_at = slack_ts, now
         _close_attempt(run, now=now, outcome=attempt, error=error)
@@ -157,8 +160,17 @@ def complete_if_exhausted(session: Session, trigger: Trigger) -> None:
 
 
 def _running(session: Session, run_id: int) -> Run | None:
-    run = session.scalar(select(Run).where(Run.id == run_id).with_for_update())
+    # The trigger comes in the same read: finishing a run may complete its trigger.
+    query = select(Run).options(joinedload(Run.trigger)).where(Run.id == run_id).with_for_update(of=Run)
+    run = session.scalar(query)
     return run if run is not None and run.state == RunState.RUNNING.value else None
+
+
+def _with_trigger(session: Session, run_id: int) -> tuple[Run, Trigger]:
+    run, trigger = session.execute(
+        select(Run, Trigger).join(Trigger).where(Run.id == run_id).execution_options(populate_existing=True)
+    ).one()
+    return run, trigger
 
 
 def _close_attempt(run: Run, *, now: datetime, outcome: str, error: str | None) -> None:

@@ -53,6 +53,16 @@ class UnknownAction(ActionFailed):
     pass
 
 
+def pure(action: Action) -> Action:
+    """Mark an action whose text depends only on its context: a retry may run it again instead of storing it."""
+    action.schedulebot_pure = True  # type: ignore[attr-defined]
+    return action
+
+
+def is_pure(action: Action) -> bool:
+    return bool(getattr(action, "schedulebot_pure", False))
+
+
 def find_action(kind: str) -> Action:
     from tasks.actions.message import message
     from tasks.actions.webhook import webhook

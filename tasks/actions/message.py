@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tasks.actions import ActionContext, ActionFailed, ActionResult
+from tasks.actions import ActionContext, ActionFailed, ActionResult, pure
 
 
+@pure
 def message(context: ActionContext) -> ActionResult:
     text = str(context.payload.get("text") or "").strip()
     if not text:
