@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import redis
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
@@ -23,18 +24,18 @@ class ServiceUnavailable(Exception):
 
 
 @contextmanager
-def postgres_database(prefix: str = "sbbench") -> Iterator[str]:
+def postgres_database(prefix: str = "sbbench", *, admin_url: str = POSTGRES_ADMIN_URL) -> Iterator[str]:
     """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
+    except OperationalError as exc:
         admin.dispose()
-        raise ServiceUnavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable ({exc})") from None
+        raise ServiceUnavailable(f"PostgreSQL at {admin.url!r} is not reachable ({exc.orig})") from None
     try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -42,17 +43,17 @@ def postgres_database(prefix: str = "sbbench") -> Iterator[str]:
 
 
 @contextmanager
-def redis_database() -> Iterator[str]:
+def redis_database(*, base_url: str = REDIS_BASE_URL) -> Iterator[str]:
     """Lease a Redis db number nobody else holds, flushed before and after; yield its URL."""
-    locks = redis.Redis.from_url(f"{REDIS_BASE_URL}/0")
+    locks = redis.Redis.from_url(f"{base_url}/0")
     token = uuid.uuid4().hex
     try:
         number = next((n for n in REDIS_DB_RANGE if _lease(locks, n, token)), None)
     except redis.ConnectionError as exc:
-        raise ServiceUnavailable(f"Redis at {REDIS_BASE_URL} is not reachable ({exc})") from None
+        raise ServiceUnavailable(f"Redis at {base_url} is not reachable ({exc})") from None
     if number is None:
         raise ServiceUnavailable("every Redis db number 1-15 is leased by another run")
-    url = f"{REDIS_BASE_URL}/{number}"
+    url = f"{base_url}/{number}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     try:
