@@ -13,7 +13,7 @@ from bot.blocks import Reply
 from bot.context import Services
 from bot.events.operations import announce
 from bot.events.router import execute
-from bot.listeners.common import actor_for, boundary, ephemeral, is_redelivery, team_of
+from bot.listeners.common import actor_for, boundary, command_actor, ephemeral, is_redelivery, team_of
 from storage.db import transaction
 from storage.events import repository as events
 from storage.events.display import ACTION_GOING, ACTION_NOT_GOING
@@ -27,14 +27,7 @@ def register(app: App, services: Services, *, public_url: str | None = None) -> 
         ack()
         text = str(command.get("text") or "")
         with boundary(COMMAND, lambda reply: respond(**ephemeral(reply))):
-            actor = actor_for(
-                services,
-                client,
-                context,
-                user_id=str(command.get("user_id") or ""),
-                channel_id=str(command.get("channel_id") or ""),
-                command=f"{COMMAND} {text}".strip(),
-            )
+            actor = command_actor(services, client, context, command)
             respond(**ephemeral(execute(services, actor, text, client=client, public_url=public_url)))
 
     def on_rsvp(

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.commands.router import execute
 from bot.context import Services
-from bot.listeners.common import actor_for, boundary, ephemeral
+from bot.listeners.common import boundary, command_actor, ephemeral
 
 COMMAND = "/schedule"
 
@@ -21,14 +21,7 @@ def register(app: App, services: Services) -> None:
         ack()
         text = str(command.get("text") or "")
         with boundary("/schedule", lambda reply: respond(**ephemeral(reply))):
-            actor = actor_for(
-                services,
-                client,
-                context,
-                user_id=str(command.get("user_id") or ""),
-                channel_id=str(command.get("channel_id") or ""),
-                command=f"{COMMAND} {text}".strip(),
-            )
+            actor = command_actor(services, client, context, command)
             respond(**ephemeral(execute(services, actor, text, client=client)))
 
     app.command(COMMAND)(on_schedule)

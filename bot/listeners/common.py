@@ -47,6 +47,19 @@ def actor_for(
     return Actor(team_id=team_id, user_id=user_id, channel_id=channel_id, profile=profile, command=command[:500])
 
 
+def command_actor(services: Services, client: WebClient | None, context: BoltContext, command: dict[str, Any]) -> Actor:
+    """Who typed a slash command, where, and what they typed (for the audit trail)."""
+    text = str(command.get("text") or "")
+    return actor_for(
+        services,
+        client,
+        context,
+        user_id=str(command.get("user_id") or ""),
+        channel_id=str(command.get("channel_id") or ""),
+        command=f"{command.get('command') or ''} {text}".strip(),
+    )
+
+
 def ephemeral(reply: Reply) -> dict[str, Any]:
     return {"response_type": "ephemeral", "replace_original": False, **reply.message()}
 
