@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from storage.events.display import slack_date
 from storage.models import Trigger
 
 # Action ids of every button the bot shows or that workers put on their posts; value = trigger number.
@@ -80,14 +80,6 @@ def cancel_confirm(number: int) -> Block:
         "deny": {"type": "plain_text", "text": "Keep it"},
         "style": "danger",
     }
-
-
-def slack_date(moment: datetime, zone: str) -> str:
-    """A date token each reader sees in their own zone; the fallback is written in the trigger's zone."""
-    local = moment.astimezone(ZoneInfo(zone))
-    hour = local.hour % 12 or 12
-    fallback = f"{local:%a %b} {local.day}, {local.year} {hour}:{local:%M %p} {local.tzname()}"
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def quote(text: str) -> str:

@@ -32,10 +32,13 @@ def escape(text: str) -> str:
 
 
 def slack_date(moment: datetime, zone: str) -> str:
-    """A date token each reader sees in their own zone; the fallback is in the event's zone."""
+    """A date token each reader sees in their own zone; the fallback is written in `zone`.
+
+    The one formatter for Slack date tokens: bot/ (confirmations, lists) and tasks/ (event posts) both use it.
+    """
     local = moment.astimezone(ZoneInfo(zone))
     hour = local.hour % 12 or 12
-    fallback = f"{local:%a %b} {local.day} {hour}:{local:%M %p} {local.tzname()}"
+    fallback = f"{local:%a %b} {local.day}, {local.year} {hour}:{local:%M %p} {local.tzname()}"
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
