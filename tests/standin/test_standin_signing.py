@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -110,18 +111,26 @@ def test_view_submission_state_values(bolt_app: App, sender: SignedSender, stand
 
 def test_events_reach_their_listeners(bolt_app: App, sender: SignedSender, standin: SlackStandIn) -> None:
     events: list[dict[str, Any]] = []
+    all_four = threading.Event()
+
+    def record(event: dict[str, Any]) -> None:
+        events.append(event)
+        if len(events) == 4:
+            all_four.set()
+
     for name in ("app_mention", "app_home_opened", "user_change"):
-        bolt_app.event(name)(lambda event: events.append(event))
+        bolt_app.event(name)(record)
 
     @bolt_app.message("")
     def direct(message: dict[str, Any], say: Say) -> None:
-        events.append(message)
         say("noted")
+        record(message)
 
     assert sender.app_mention("remind #ops to ship every friday", user="U2", channel="C2").status_code == 200
     assert sender.message_im("list", user="U2").status_code == 200
     assert sender.app_home_opened(user="U2").status_code == 200
     assert sender.user_change("U2", tz="Europe/Paris").status_code == 200
+    assert all_four.wait(timeout=5), f"listeners ran for {[e['type'] for e in events]} only"
     standin.wait_for_posts(1, timeout=5)
 
     by_type = {e["type"]: e for e in events}
