@@ -55,7 +55,7 @@ def _fire(rt: Runtime, run_id: int, slot: float | None) -> Requeue | None:
     wait = _held(rt, view, slot) or _pace(rt, view, slot)
     if wait is not None:
         return wait
-    started = runstate.start(rt.sessions, run_id, now=rt.now(), running_lease=rt.options.running_lease)
+    started = runstate.start(rt.sessions, view, now=rt.now(), running_lease=rt.options.running_lease)
     if started is None:
         logger.info("run %s trigger %s: held by another worker", run_id, view.trigger_id)
         return None
@@ -122,7 +122,7 @@ def _outcome(rt: Runtime, view: RunView) -> str:
         action = find_action(view.action_kind)
         text = action(_context(rt, view)).text
         if not is_pure(action):  # a pure action gives the same text again, so only the others are kept now
-            runstate.record_outcome(rt.sessions, view.run_id, text)
+            runstate.record_outcome(rt.sessions, view, text)
     return text
 
 
@@ -189,7 +189,7 @@ def backoff(attempt: int, *, base: float, cap: float, rng: random.Random | None 
 def _defer(rt: Runtime, view: RunView, countdown: float, *, outcome: str, error: str) -> Requeue | None:
     now = rt.now()
     if not runstate.defer(
-        rt.sessions, view.run_id, now=now, until=now + timedelta(seconds=countdown), outcome=outcome, error=error
+        rt.sessions, view, now=now, until=now + timedelta(seconds=countdown), outcome=outcome, error=error
     ):
         return None
     logger.warning(
@@ -228,7 +228,7 @@ def _finish(
 ) -> bool:
     done = runstate.finish(
         rt.sessions,
-        view.run_id,
+        view,
         now=rt.now(),
         state=state,
         attempt=attempt,

@@ -1,4 +1,4 @@
-"""A run's life after its claim: every move is a conditional update, and every attempt is recorded.
+"""A run's life after its claim: every move is one conditional update, and every attempt is recorded.
 
 queued ─start─▶ running ─finish─▶ succeeded | failed | skipped
    ▲               │
@@ -6,16 +6,20 @@ queued ─start─▶ running ─finish─▶ succeeded | failed | skipped
 
 A running run whose worker died is taken over by `start` once its `started_at` is older than the
 running lease, which is longer than any task's time limit, so a live attempt is never taken over.
+
+Each move after `load` is a single UPDATE guarded by the attempt number the worker read: a move made
+by another worker in between (a duplicate task, a take-over) makes this one a no-op, never a double.
+The statements are SQLAlchemy Core on the tables, so a run costs a few round trips and no ORM work.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy import Row, and_, exists, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from scheduling.schedule import Schedule
 from storage.db import transaction
@@ -26,6 +30,9 @@ UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
 NOT_POSTED = frozenset(
     {"ratelimited", "unavailable", "unverified", "action_failed", "action_retry", "refused", "skipped"}
 )
+
+runs = Run.__table__
+triggers = Trigger.__table__
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class RunView:
     trigger_state: str
     misfire_policy: str
     recurring: bool
+    # The attempt number as read; every later move of this worker is conditional on it.
+    attempts: int = 0
 
     def failures(self, *outcomes: str) -> int:
         return sum(1 for entry in self.attempt_log if entry.get("outcome") in outcomes)
@@ -69,63 +78,91 @@ class RunView:
         return datetime.fromisoformat(self.attempt_log[0]["at"]) if self.attempt_log else self.due_at
 
 
+_VIEW_COLUMNS = (
+    runs.c.id,
+    runs.c.trigger_id,
+    runs.c.team_id,
+    runs.c.due_at,
+    runs.c.kind,
+    runs.c.state,
+    runs.c.started_at,
+    runs.c.enqueued_at,
+    runs.c.attempts,
+    runs.c.attempt_log,
+    runs.c.outcome,
+    runs.c.missed_count,
+    triggers.c.number,
+    triggers.c.channel_id,
+    triggers.c.action_kind,
+    triggers.c.payload,
+    triggers.c.state.label("trigger_state"),
+    triggers.c.misfire_policy,
+    triggers.c.schedule,
+    triggers.c.next_run_at,
+)
+# The trigger's state as the run's UPDATE sees it, so a pause committed just before a start is seen.
+_TRIGGER_STATE = select(triggers.c.state).where(triggers.c.id == runs.c.trigger_id).scalar_subquery()
+
+
 def load(sessions: sessionmaker[Session], run_id: int) -> RunView | None:
+    query = select(*_VIEW_COLUMNS).join_from(runs, triggers, runs.c.trigger_id == triggers.c.id)
     with sessions() as session:
-        row = session.execute(select(Run, Trigger).join(Trigger).where(Run.id == run_id)).first()
-        return None if row is None else _view(row[0], row[1])
+        row = session.connection().execute(query.where(runs.c.id == run_id)).first()
+    return None if row is None else _view(row)
 
 
-def start(sessions: sessionmaker[Session], run_id: int, *, now: datetime, running_lease: timedelta) -> RunView | None:
+def start(sessions: sessionmaker[Session], view: RunView, *, now: datetime, running_lease: timedelta) -> RunView | None:
     """queued → running (or take over an abandoned running run); None if another worker has it."""
     startable = or_(
-        Run.state == RunState.QUEUED.value,
-        and_(Run.state == RunState.RUNNING.value, Run.started_at < now - running_lease),
+        runs.c.state == RunState.QUEUED.value,
+        and_(runs.c.state == RunState.RUNNING.value, runs.c.started_at < now - running_lease),
+    )
+    attempts = view.attempts + 1
+    log = [*view.attempt_log, {"n": attempts, "at": now.isoformat(), "outcome": "started"}]
+    statement = (
+        update(runs)
+        .where(runs.c.id == view.run_id, runs.c.attempts == view.attempts, startable)
+        .values(state=RunState.RUNNING.value, started_at=now, attempts=attempts, attempt_log=log)
+        .returning(_TRIGGER_STATE)
     )
     with transaction(sessions) as session:
-        moved = session.execute(
-            update(Run)
-            .where(Run.id == run_id, startable)
-            .values(state=RunState.RUNNING.value, started_at=now, attempts=Run.attempts + 1)
-        )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        run, trigger = _with_trigger(session, run_id)
-        run.attempt_log = [*run.attempt_log, {"n": run.attempts, "at": now.isoformat(), "outcome": "started"}]
-        return _view(run, trigger)
+        trigger_state = session.connection().execute(statement).scalar_one_or_none()
+    if trigger_state is None:
+        return None
+    return replace(
+        view, state=RunState.RUNNING.value, started_at=now, attempts=attempts, attempt_log=log,
+        trigger_state=trigger_state,
+    )  # fmt: skip
 
 
-def record_outcome(sessions: sessionmaker[Session], run_id: int, outcome: str) -> None:
+def record_outcome(sessions: sessionmaker[Session], view: RunView, outcome: str) -> None:
     """Keep the action's result, so a later attempt posts it without running the action again."""
     with transaction(sessions) as session:
-        session.execute(
-            update(Run).where(Run.id == run_id, Run.state == RunState.RUNNING.value).values(outcome=outcome)
-        )
+        session.connection().execute(update(runs).where(*_held(view)).values(outcome=outcome))
 
 
 def repace(sessions: sessionmaker[Session], run_id: int, *, until: datetime) -> None:
     """A queued run waits for its channel's slot; the recovery lease counts from then."""
     with transaction(sessions) as session:
-        session.execute(
-            update(Run).where(Run.id == run_id, Run.state == RunState.QUEUED.value).values(enqueued_at=until)
+        session.connection().execute(
+            update(runs).where(runs.c.id == run_id, runs.c.state == RunState.QUEUED.value).values(enqueued_at=until)
         )
 
 
 def defer(
-    sessions: sessionmaker[Session], run_id: int, *, now: datetime, until: datetime, outcome: str, error: str
+    sessions: sessionmaker[Session], view: RunView, *, now: datetime, until: datetime, outcome: str, error: str
 ) -> bool:
     """running → queued, due again at `until`; the attempt is recorded with its outcome."""
+    log = _closed(view, now=now, outcome=outcome, error=error)
+    values = {"state": RunState.QUEUED.value, "enqueued_at": until, "error": error, "attempt_log": log}
     with transaction(sessions) as session:
-        run = _running(session, run_id)
-        if run is None:
-            return False
-        run.state, run.enqueued_at, run.error = RunState.QUEUED.value, until, error
-        _close_attempt(run, now=now, outcome=outcome, error=error)
-        return True
+        moved = session.connection().execute(update(runs).where(*_held(view)).values(**values))
+        return bool(moved.rowcount == 1)
 
 
 def finish(
     sessions: sessionmaker[Session],
-    run_id: int,
+    view: RunView,
     *,
     now: datetime,
     state: RunState,
@@ -135,77 +172,78 @@ def finish(
     outcome: str | None = None,
 ) -> bool:
     """running → succeeded/failed/skipped; False if this worker no longer held the run."""
+    values: dict[str, Any] = {
+        "state": state.value,
+        "finished_at": now,
+        "error": error,
+        "attempt_log": _closed(view, now=now, outcome=attempt, error=error),
+    }
+    if outcome is not None:
+        values["outcome"] = outcome
+    if slack_ts is not None:
+        values["slack_ts"], values["posted_at"] = slack_ts, now
     with transaction(sessions) as session:
-        run = _running(session, run_id)
-        if run is None:
+        connection = session.connection()
+        if connection.execute(update(runs).where(*_held(view)).values(**values)).rowcount != 1:  # type: ignore[attr-defined]
             return False
-        run.state, run.finished_at, run.error = state.value, now, error
-        if outcome is not None:
-            run.outcome = outcome
-        if slack_ts is not None:
-            run.slack_ts, run.posted_at = slack_ts, now
-        _close_attempt(run, now=now, outcome=attempt, error=error)
-        complete_if_exhausted(session, run.trigger)
+        connection.execute(_complete_if_exhausted(view.trigger_id, now=now))
         return True
 
 
-def complete_if_exhausted(session: Session, trigger: Trigger) -> None:
-    """A one-off after its run, or a series after its last occurrence, is completed."""
-    if trigger.state != TriggerState.ACTIVE.value or trigger.next_run_at is not None:
-        return
-    session.flush()
-    pending = select(Run.id).where(Run.trigger_id == trigger.id, Run.state.in_(UNFINISHED)).limit(1)
-    if session.scalar(pending) is None:
-        trigger.state = TriggerState.COMPLETED.value
-
-
-def _running(session: Session, run_id: int) -> Run | None:
-    # The trigger comes in the same read: finishing a run may complete its trigger.
-    query = select(Run).options(joinedload(Run.trigger)).where(Run.id == run_id).with_for_update(of=Run)
-    run = session.scalar(query)
-    return run if run is not None and run.state == RunState.RUNNING.value else None
-
-
-def _with_trigger(session: Session, run_id: int) -> tuple[Run, Trigger]:
-    run, trigger = session.execute(
-        select(Run, Trigger).join(Trigger).where(Run.id == run_id).execution_options(populate_existing=True)
-    ).one()
-    return run, trigger
-
-
-def _close_attempt(run: Run, *, now: datetime, outcome: str, error: str | None) -> None:
-    entries = list(run.attempt_log) or [{"n": run.attempts, "at": now.isoformat()}]
-    last = {**entries[-1], "outcome": outcome, "finished": now.isoformat()}
-    if error:
-        last["error"] = error[:500]
-    run.attempt_log = [*entries[:-1], last]
-
-
-def _view(run: Run, trigger: Trigger) -> RunView:
-    return RunView(
-        run_id=run.id,
-        trigger_id=trigger.id,
-        number=trigger.number,
-        team_id=run.team_id,
-        channel_id=trigger.channel_id,
-        action_kind=trigger.action_kind,
-        payload=dict(trigger.payload),
-        due_at=run.due_at,
-        kind=run.kind,
-        state=run.state,
-        started_at=run.started_at,
-        not_before=run.enqueued_at,
-        attempt_log=list(run.attempt_log),
-        outcome=run.outcome,
-        missed_count=run.missed_count,
-        trigger_state=trigger.state,
-        misfire_policy=trigger.misfire_policy,
-        recurring=_recurring(trigger),
+def _complete_if_exhausted(trigger_id: int, *, now: datetime) -> Any:
+    """A one-off after its run, or a series after its last occurrence, is completed: one UPDATE."""
+    pending = exists().where(runs.c.trigger_id == trigger_id, runs.c.state.in_(UNFINISHED))
+    return (
+        update(triggers)
+        .where(
+            triggers.c.id == trigger_id,
+            triggers.c.state == TriggerState.ACTIVE.value,
+            triggers.c.next_run_at.is_(None),
+            ~pending,
+        )
+        .values(state=TriggerState.COMPLETED.value, updated_at=now)
     )
 
 
-def _recurring(trigger: Trigger) -> bool:
+def _held(view: RunView) -> tuple[Any, ...]:
+    """The run is still running the attempt this worker started."""
+    return (runs.c.id == view.run_id, runs.c.state == RunState.RUNNING.value, runs.c.attempts == view.attempts)
+
+
+def _closed(view: RunView, *, now: datetime, outcome: str, error: str | None) -> list[dict[str, Any]]:
+    entries = list(view.attempt_log) or [{"n": view.attempts, "at": now.isoformat()}]
+    last = {**entries[-1], "outcome": outcome, "finished": now.isoformat()}
+    if error:
+        last["error"] = error[:500]
+    return [*entries[:-1], last]
+
+
+def _view(row: Row[Any]) -> RunView:
+    return RunView(
+        run_id=row.id,
+        trigger_id=row.trigger_id,
+        number=row.number,
+        team_id=row.team_id,
+        channel_id=row.channel_id,
+        action_kind=row.action_kind,
+        payload=dict(row.payload or {}),
+        due_at=row.due_at,
+        kind=row.kind,
+        state=row.state,
+        started_at=row.started_at,
+        not_before=row.enqueued_at,
+        attempt_log=list(row.attempt_log or []),
+        outcome=row.outcome,
+        missed_count=row.missed_count,
+        trigger_state=row.trigger_state,
+        misfire_policy=row.misfire_policy,
+        recurring=_recurring(row.schedule, row.next_run_at),
+        attempts=row.attempts,
+    )
+
+
+def _recurring(schedule: str, next_run_at: datetime | None) -> bool:
     try:
-        return Schedule.from_canonical(trigger.schedule).kind == "recurring"
+        return Schedule.from_canonical(schedule).kind == "recurring"
     except ValueError:
-        return trigger.next_run_at is not None
+        return next_run_at is not None
