@@ -13,15 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import NamedTuple
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduling.recurrence import next_runs
 from scheduling.schedule import Schedule
+from storage.claim_writes import RunRow, TriggerMove, insert_runs, move_triggers
 from storage.db import transaction
 from storage.errors import NotFound
 from storage.models import MisfirePolicy, Run, RunState, Trigger, TriggerState
@@ -79,6 +78,19 @@ def task_id_for(run_id: int) -> str:
     return f"run-{run_id}"
 
 
+class _Due(NamedTuple):
+    """What a claim reads of a trigger it locked (the tick selects only these columns)."""
+
+    id: int
+    team_id: str
+    schedule: str
+    next_run_at: datetime | None
+    misfire_policy: str
+
+
+_DUE_COLUMNS = [getattr(Trigger.__table__.c, name) for name in _Due._fields]
+
+
 @dataclass
 class _Walk:
     """A trigger's instants from next_run_at to the horizon, split at the misfire cutoff."""
@@ -87,6 +99,22 @@ class _Walk:
     missed_count: int
     current: list[datetime]
     next_run_at: datetime | None
+
+
+@dataclass
+class _Walks:
+    """The walks of one claim, shared by the triggers with the same schedule and next run instant."""
+
+    cutoff: datetime
+    horizon: datetime
+    cap: int
+    known: dict[tuple[str, datetime | None], _Walk]
+
+    def of(self, due: _Due) -> _Walk:
+        key = (due.schedule, due.next_run_at)
+        if (walk := self.known.get(key)) is None:
+            walk = self.known[key] = _walk(due, cutoff=self.cutoff, horizon=self.horizon, cap=self.cap)
+        return walk
 
 
 def claim_due(
@@ -98,30 +126,33 @@ def claim_due(
     grace: timedelta = DEFAULT_MISFIRE_GRACE,
     catch_up_cap: int = DEFAULT_CATCH_UP_CAP,
 ) -> list[Claimed]:
-    """Claim every instant of active triggers due at or before `horizon`, committing batch by batch."""
+    """Claim every instant of active triggers due at or before `horizon`, committing batch by batch.
+
+    Each batch is three statements whatever its size: the locking select, one UPDATE moving the
+    triggers on and one INSERT of their runs (`storage.claim_writes`).
+    """
     claimed: list[Claimed] = []
+    walks = _Walks(cutoff=now - grace, horizon=horizon, cap=catch_up_cap, known={})
     while True:
         with transaction(session_factory) as session:
-            triggers = _lock_due(session, horizon=horizon, limit=batch_size)
-            planned = [
-                plan
-                for trigger in triggers
-                for plan in _plan_instants(session, trigger, now=now, horizon=horizon, grace=grace, cap=catch_up_cap)
-            ]
-            claimed += _insert_runs(session, planned, now)
-        if len(triggers) < batch_size:
+            due = _lock_due(session, horizon=horizon, limit=batch_size)
+            plans = [_plan_instants(session, trigger, now=now, walks=walks) for trigger in due]
+            move_triggers(session.connection(), [move for _, move in plans])
+            claimed += _insert_runs(session, [run for runs, _ in plans for run in runs], now)
+        if len(due) < batch_size:
             return claimed
 
 
-def _lock_due(session: Session, *, horizon: datetime, limit: int) -> list[Trigger]:
+def _lock_due(session: Session, *, horizon: datetime, limit: int) -> list[_Due]:
+    table = Trigger.__table__
     query = (
-        select(Trigger)
-        .where(Trigger.state == TriggerState.ACTIVE.value, Trigger.next_run_at <= horizon)
-        .order_by(Trigger.next_run_at)
+        select(*_DUE_COLUMNS)
+        .where(table.c.state == TriggerState.ACTIVE.value, table.c.next_run_at <= horizon)
+        .order_by(table.c.next_run_at)
         .limit(limit)
         .with_for_update(skip_locked=True)  # SQLite renders nothing: BEGIN IMMEDIATE already serializes writers
     )
-    return list(session.scalars(query))
+    return [_Due(*row) for row in session.connection().execute(query)]
 
 
 def claim_trigger(
@@ -138,7 +169,11 @@ def claim_trigger(
     trigger = _lock_one(session, team_id=team_id, number=number, include_events=True)  # events fire through here
     if trigger.state != TriggerState.ACTIVE.value or trigger.next_run_at is None or trigger.next_run_at > horizon:
         return []
-    return _claim_instants(session, trigger, now=now, horizon=horizon, grace=grace, cap=catch_up_cap)
+    due = _Due(*(getattr(trigger, name) for name in _Due._fields))
+    walks = _Walks(cutoff=now - grace, horizon=horizon, cap=catch_up_cap, known={})
+    runs, move = _plan_instants(session, due, now=now, walks=walks)
+    trigger.next_run_at, trigger.state = move.next_run_at, move.state  # the caller's session sees the move
+    return _insert_runs(session, runs, now)
 
 
 def claim_run_now(session: Session, *, team_id: str, number: int, now: datetime) -> Claimed:
@@ -147,7 +182,7 @@ def claim_run_now(session: Session, *, team_id: str, number: int, now: datetime)
     if trigger.state in (TriggerState.CANCELLED.value, TriggerState.COMPLETED.value):
         raise NotRunnable(f"Schedule #{number} is {trigger.state}, so it cannot run. Create a new one instead.")
     due = now
-    while not (claimed := _insert_runs(session, [_Planned(trigger, due, KIND_MANUAL)], now)):
+    while not (claimed := _insert_runs(session, [_Planned(trigger.id, trigger.team_id, due, KIND_MANUAL)], now)):
         due += timedelta(microseconds=1)  # two clicks in the same microsecond are still two runs
     return claimed[0]
 
@@ -202,7 +237,8 @@ def _lock_one(session: Session, *, team_id: str, number: int, include_events: bo
 class _Planned:
     """A Run to insert for (trigger, due); `eta` is whether the claim is sent with an ETA."""
 
-    trigger: Trigger
+    trigger_id: int
+    team_id: str
     due: datetime
     kind: str
     missed: int = 0
@@ -210,44 +246,41 @@ class _Planned:
     eta: bool = False
 
 
-def _claim_instants(
-    session: Session, trigger: Trigger, *, now: datetime, horizon: datetime, grace: timedelta, cap: int
-) -> list[Claimed]:
-    return _insert_runs(session, _plan_instants(session, trigger, now=now, horizon=horizon, grace=grace, cap=cap), now)
-
-
 def _plan_instants(
-    session: Session, trigger: Trigger, *, now: datetime, horizon: datetime, grace: timedelta, cap: int
-) -> list[_Planned]:
-    """Walk one trigger to the horizon: the runs it owes, and its next run instant (set on the trigger)."""
+    session: Session, trigger: _Due, *, now: datetime, walks: _Walks
+) -> tuple[list[_Planned], TriggerMove]:
+    """Walk one active trigger to the horizon: the runs it owes, and where that leaves the trigger."""
     try:
-        walk = _walk(trigger, cutoff=now - grace, horizon=horizon, cap=cap)
+        walk = walks.of(trigger)
     except ValueError as exc:  # a stored schedule this code cannot read: stop it, loudly, rather than stall the tick
         logger.error("trigger %s: unreadable schedule, paused (%s)", trigger.id, exc)
-        trigger.state = TriggerState.PAUSED.value
-        return []
+        return [], TriggerMove(trigger.id, trigger.next_run_at, TriggerState.PAUSED.value)
     planned = _plan_missed(trigger, walk)
-    planned += [_Planned(trigger, due, KIND_SCHEDULED, eta=due > now) for due in walk.current]
-    trigger.next_run_at = walk.next_run_at
+    planned += [_Planned(trigger.id, trigger.team_id, due, KIND_SCHEDULED, eta=due > now) for due in walk.current]
+    state = TriggerState.ACTIVE.value
     if walk.next_run_at is None and not planned and not _has_unfinished_runs(session, trigger.id):
-        trigger.state = TriggerState.COMPLETED.value
-    return planned
+        state = TriggerState.COMPLETED.value
+    return planned, TriggerMove(trigger.id, walk.next_run_at, state)
 
 
-def _plan_missed(trigger: Trigger, walk: _Walk) -> list[_Planned]:
+def _plan_missed(trigger: _Due, walk: _Walk) -> list[_Planned]:
     if not walk.missed:
         return []
     policy = trigger.misfire_policy
     if policy == MisfirePolicy.SKIP.value:
-        return [_Planned(trigger, walk.missed[-1], KIND_CATCH_UP, missed=walk.missed_count, skipped=True)]
+        return [
+            _Planned(
+                trigger.id, trigger.team_id, walk.missed[-1], KIND_CATCH_UP, missed=walk.missed_count, skipped=True
+            )
+        ]
     chosen = list(walk.missed) if policy == MisfirePolicy.ALL.value else [walk.missed[-1]]
     return [
-        _Planned(trigger, due, KIND_CATCH_UP, missed=walk.missed_count if index == 0 else 0)
+        _Planned(trigger.id, trigger.team_id, due, KIND_CATCH_UP, missed=walk.missed_count if index == 0 else 0)
         for index, due in enumerate(chosen)
     ]
 
 
-def _walk(trigger: Trigger, *, cutoff: datetime, horizon: datetime, cap: int) -> _Walk:
+def _walk(trigger: _Due, *, cutoff: datetime, horizon: datetime, cap: int) -> _Walk:
     walk = _Walk(missed=deque(maxlen=max(cap, 1)), missed_count=0, current=[], next_run_at=None)
     if trigger.next_run_at is None:
         return walk
@@ -293,20 +326,20 @@ def _occurrences(schedule: Schedule, first: datetime | None, *, after: datetime 
 
 
 def _insert_runs(session: Session, planned: list[_Planned], now: datetime) -> list[Claimed]:
-    """Insert the planned Runs in one batched statement; instants already claimed are passed over."""
+    """Insert the planned Runs in one statement; instants already claimed are passed over."""
     if not planned:
         return []
-    by_key = {(p.trigger.id, p.due): p for p in planned}
-    session.flush()  # the triggers' new next_run_at go first, in this same transaction
-    returned = session.connection().execute(_insert_ignoring_claimed(session), [_run_row(p, now) for p in planned])
+    by_key = {(p.trigger_id, p.due): p for p in planned}
+    session.flush()  # a claimed trigger's new next_run_at goes first, in this same transaction
+    returned = insert_runs(session.connection(), [_run_row(p, now) for p in planned], enqueued_at=now)
     claimed = []
     for run_id, trigger_id, due in returned:
         plan = by_key.pop((trigger_id, due))
         if not plan.skipped:
             claimed.append(Claimed(run_id, trigger_id, due, due if plan.eta else None))
     for plan in by_key.values():  # already claimed: taken back only if a change released it
-        if not plan.skipped and (run_id := _retake_released(session, plan, now)) is not None:
-            claimed.append(Claimed(run_id, plan.trigger.id, plan.due, plan.due if plan.eta else None))
+        if not plan.skipped and (retaken := _retake_released(session, plan, now)) is not None:
+            claimed.append(Claimed(retaken, plan.trigger_id, plan.due, plan.due if plan.eta else None))
     return sorted(claimed, key=lambda c: (c.due_at, c.run_id))
 
 
@@ -315,7 +348,7 @@ def _retake_released(session: Session, plan: _Planned, now: datetime) -> int | N
     run = session.scalar(
         select(Run)
         .where(
-            Run.trigger_id == plan.trigger.id,
+            Run.trigger_id == plan.trigger_id,
             Run.due_at == plan.due,
             Run.state == RunState.SKIPPED.value,
             Run.started_at.is_(None),
@@ -337,27 +370,13 @@ def _retake_released(session: Session, plan: _Planned, now: datetime) -> int | N
     return run.id
 
 
-def _insert_ignoring_claimed(session: Session) -> Any:
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Run).on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
-    return statement.returning(Run.id, Run.trigger_id, Run.due_at)
-
-
-def _run_row(plan: _Planned, now: datetime) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "trigger_id": plan.trigger.id,
-        "team_id": plan.trigger.team_id,
-        "due_at": plan.due,
-        "kind": plan.kind,
-        "missed_count": plan.missed,
-        "state": RunState.SKIPPED.value if plan.skipped else RunState.QUEUED.value,
-        "enqueued_at": now,
-        "attempts": 0,
-        "attempt_log": [],
-        "finished_at": now if plan.skipped else None,
-        "outcome": f"skipped {plan.missed} missed run(s): misfire policy is skip" if plan.skipped else None,
-    }
-    return row
+def _run_row(plan: _Planned, now: datetime) -> RunRow:
+    if plan.skipped:
+        outcome = f"skipped {plan.missed} missed run(s): misfire policy is skip"
+        return RunRow(
+            plan.trigger_id, plan.team_id, plan.due, plan.kind, RunState.SKIPPED.value, plan.missed, now, outcome
+        )
+    return RunRow(plan.trigger_id, plan.team_id, plan.due, plan.kind, RunState.QUEUED.value, plan.missed)
 
 
 def _has_unfinished_runs(session: Session, trigger_id: int) -> bool:

@@ -137,6 +137,34 @@ def test_claims_go_in_batches(sessions: sessionmaker[Session]) -> None:
     assert len(claim_due(sessions, now=NOW, horizon=NOW + TICK, batch_size=10)) == 25
 
 
+def test_triggers_sharing_a_schedule_and_instant_are_each_claimed_and_moved_on(sessions: sessionmaker[Session]) -> None:
+    schedule = every(60, anchor=NOW - timedelta(seconds=30))
+    shared = [add_trigger(sessions, schedule, channel=f"C{n}") for n in range(3)]
+    later = add_trigger(sessions, schedule, next_run_at=NOW + timedelta(seconds=30))
+    claimed = claim_due(sessions, now=NOW, horizon=NOW + TICK, batch_size=2)
+    instants = [NOW - timedelta(seconds=30), NOW + timedelta(seconds=30)]
+    assert sorted((c.trigger_id, c.due_at) for c in claimed) == [
+        *((t.id, due) for t in shared for due in instants),
+        (later.id, instants[1]),
+    ]
+    moved = [_trigger(sessions, t.id) for t in [*shared, later]]
+    assert [(t.next_run_at, t.state) for t in moved] == [(NOW + timedelta(seconds=90), TriggerState.ACTIVE)] * 4
+    assert all(t.updated_at > t.created_at for t in moved)
+
+
+def test_an_unreadable_schedule_pauses_its_trigger_and_the_batch_goes_on(sessions: sessionmaker[Session]) -> None:
+    broken = add_trigger(sessions, once(NOW))
+    fine = add_trigger(sessions, once(NOW + timedelta(seconds=1)))
+    with transaction(sessions) as session:
+        stored = session.get(Trigger, broken.id)
+        assert stored is not None
+        stored.schedule = "not a schedule"
+    assert [c.trigger_id for c in claim_due(sessions, now=NOW, horizon=NOW + TICK)] == [fine.id]
+    paused = _trigger(sessions, broken.id)
+    assert (paused.state, paused.next_run_at) == (TriggerState.PAUSED, NOW)
+    assert _trigger(sessions, fine.id).next_run_at is None
+
+
 def test_a_series_stops_after_its_last_occurrence(sessions: sessionmaker[Session]) -> None:
     trigger = add_trigger(sessions, every(10, anchor=NOW, count=3))
     assert len(claim_due(sessions, now=NOW, horizon=NOW + TICK)) == 3
