@@ -11,14 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFound
 from storage.models import AuditEntry, Run, Trigger, TriggerState, UserZone, utcnow
 
-# Attempts at taking the next per-workspace trigger number when two saves race for it.
-DEFAULT_NUMBER_ATTEMPTS = 5
+# First key of the PostgreSQL advisory lock that hands out one workspace's trigger numbers (the second
+# is the workspace's hash), so other advisory locks can keep out of its way with other first keys.
+NUMBERS_LOCK_SPACE = 7401
 LIVE_STATES = (TriggerState.ACTIVE.value, TriggerState.PAUSED.value)
 # Events keep their reminder, start, end and notice triggers in the same table (storage/events/models.py
 # TriggerKind); their action kinds all start with this. `/schedule` and App Home never see or change them.
@@ -43,28 +43,33 @@ def create_trigger(
     payload: dict[str, Any] | None = None,
     misfire_policy: str = "once",
 ) -> Trigger:
-    """Insert a trigger with the next free short number in its workspace."""
-    for _ in range(DEFAULT_NUMBER_ATTEMPTS):
-        trigger = Trigger(
-            team_id=team_id,
-            number=_next_number(session, team_id=team_id),
-            channel_id=channel_id,
-            creator_id=creator_id,
-            schedule=schedule,
-            schedule_text=schedule_text,
-            zone=zone,
-            next_run_at=next_run_at,
-            action_kind=action_kind,
-            payload=payload or {},
-            misfire_policy=misfire_policy,
-        )
-        try:
-            with session.begin_nested():
-                session.add(trigger)
-            return trigger
-        except IntegrityError:
-            continue
-    raise RuntimeError(f"could not take a trigger number in workspace {team_id} after {DEFAULT_NUMBER_ATTEMPTS} tries")
+    """Insert a trigger with the next free short number in its workspace.
+
+    Saves in one workspace take numbers one at a time, so many at once all succeed: on PostgreSQL behind
+    a lock held until the caller commits, on SQLite behind the write lock every transaction takes first.
+    """
+    _lock_numbers(session, team_id=team_id)
+    trigger = Trigger(
+        team_id=team_id,
+        number=_next_number(session, team_id=team_id),
+        channel_id=channel_id,
+        creator_id=creator_id,
+        schedule=schedule,
+        schedule_text=schedule_text,
+        zone=zone,
+        next_run_at=next_run_at,
+        action_kind=action_kind,
+        payload=payload or {},
+        misfire_policy=misfire_policy,
+    )
+    session.add(trigger)
+    session.flush()
+    return trigger
+
+
+def _lock_numbers(session: Session, *, team_id: str) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(NUMBERS_LOCK_SPACE, func.hashtext(team_id))))
 
 
 def _next_number(session: Session, *, team_id: str) -> int:

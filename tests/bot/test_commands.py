@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.standin import SlackStandIn
 from storage import repository
 from storage.db import transaction
-from tests.bot.conftest import Slack, text_of, trigger_state
+from tests.bot.conftest import Served, Slack, text_of, trigger_state
+
+# More people adding at once than the bot has listener threads, so saves in one workspace overlap.
+CONCURRENT_ADDS = 16
 
 
 def _buttons(reply: object) -> list[str]:
@@ -116,3 +122,22 @@ def test_unknown_subcommand_shows_help_with_a_suggestion(slack: Slack) -> None:
     assert "Did you mean `/schedule list`?" in shown
     assert "/schedule snooze ID <duration>" in shown
     assert "What I can do" in text_of(slack.command(""))
+
+
+def test_adds_at_the_same_moment_in_one_workspace_each_get_their_own_number(
+    standin: SlackStandIn, served: Served, db: sessionmaker[Session]
+) -> None:
+    def add(i: int) -> str:
+        person = Slack(standin, served.url)
+        try:
+            return text_of(person.command(f"to check {i} every friday at 4pm"))
+        finally:
+            person.sender.close()
+
+    with ThreadPoolExecutor(CONCURRENT_ADDS) as pool:
+        replies = list(pool.map(add, range(CONCURRENT_ADDS)))
+    assert all("Scheduled *#" in reply for reply in replies), [r for r in replies if "Scheduled" not in r]
+    with transaction(db) as session:
+        triggers = repository.list_triggers(session, team_id="T1")
+    assert [t.number for t in triggers] == list(range(1, CONCURRENT_ADDS + 1))
+    assert sorted(t.payload["text"] for t in triggers) == sorted(f"check {i}" for i in range(CONCURRENT_ADDS))
