@@ -9,16 +9,18 @@ from __future__ import annotations
 import logging
 import os
 import time
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis
 from celery import Celery, Task
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import OperationalError
 
 import telemetry
 from config import Settings, load_settings
-from storage.claims import FIRE_RUN_TASK, TICK_TASK, UPDATE_EVENT_STATES_TASK, Claimed
+from storage.claims import FIRE_RUN_TASK, TICK_TASK, UPDATE_EVENT_STATES_TASK, Claimed, task_id_for
 from tasks import firing
 from tasks.beat import SCHEDULER, beat_schedule
 from tasks.options import FiringOptions
@@ -38,6 +40,13 @@ SOFT_SHUTDOWN_TIMEOUT = 15.0
 # Retries for infrastructure errors (database or Redis unreachable) inside a task.
 INFRA_RETRIES = 5
 INFRA_ERRORS = (OperationalError, redis.ConnectionError)
+# Runs due at the same instant go out in batches of up to MAX_BATCH, but never in fewer than
+# PARALLEL_TASKS tasks, so a burst is shared by every worker process and a few runs go out singly.
+FIRE_RUNS_TASK = "schedulebot.fire_runs"
+MAX_BATCH = 25
+PARALLEL_TASKS = 16
+# A batch hands what is left to a new task after this share of the soft time limit.
+BATCH_TIME_SHARE = 0.5
 # Worker processes per core: a run mostly waits on the database and Slack, so two per core keep the CPU busy.
 PROCESSES_PER_CORE = 2
 
@@ -96,17 +105,76 @@ def runtime_for(app: Celery) -> Runtime:
     return current
 
 
-def send_claimed(app: Celery, claimed: Claimed) -> None:
+def send_claimed(app: Celery, claimed: Sequence[Claimed]) -> None:
+    """Send claimed runs: one task each, or, when many fall due at the same instant, one task per batch.
+
+    A batch keeps a burst from costing a Celery task per run, while still leaving at least
+    PARALLEL_TASKS tasks for the worker processes to share. Each run stays its own conditional move
+    in the database, so a batch redelivered after a lost worker fires only what was left.
+    """
+    by_eta: dict[datetime | None, list[Claimed]] = {}
+    for item in claimed:
+        by_eta.setdefault(item.eta, []).append(item)
+    for eta, group in by_eta.items():
+        size = max(1, min(MAX_BATCH, len(group) // PARALLEL_TASKS))
+        for first in range(0, len(group), size):
+            batch = group[first : first + size]
+            if len(batch) == 1:
+                send_one(app, batch[0])
+            else:
+                run_ids = [item.run_id for item in batch]
+                app.send_task(FIRE_RUNS_TASK, args=[run_ids], task_id=_batch_id(run_ids), eta=eta, queue=QUEUE)
+
+
+def send_one(app: Celery, claimed: Claimed) -> None:
     app.send_task(FIRE_RUN_TASK, args=[claimed.run_id], task_id=claimed.task_id, eta=claimed.eta, queue=QUEUE)
 
 
+def _batch_id(run_ids: list[int]) -> str:
+    return f"runs-{run_ids[0]}-{run_ids[-1]}-{len(run_ids)}"
+
+
 def fire_run(task: Task, run_id: int, slot: float | None = None) -> None:
-    with telemetry.log_context(run_id=run_id):
-        requeue = firing.fire(runtime_for(task.app), run_id, slot=slot)
-    if requeue is not None:  # a new message, not task.retry: waiting for a slot or a 429 is not a failed try
-        task.apply_async(
-            args=[run_id], kwargs={"slot": requeue.slot}, task_id=task.request.id, countdown=requeue.countdown
-        )
+    requeue = firing.fire(runtime_for(task.app), run_id, slot=slot)
+    if requeue is not None:
+        _send_requeue(task.app, run_id, requeue)
+
+
+def fire_runs(task: Task, run_ids: list[int]) -> None:
+    """Runs due at the same instant, fired one after another by this worker.
+
+    A run that must wait (its channel's slot, a 429, a backoff) goes out again on its own. A batch
+    that runs long hands what is left to a new batch, so no task nears its time limit. An error in
+    one run's code is logged and the others go on; the run is re-sent by the tick after its lease.
+    """
+    rt = runtime_for(task.app)
+    deadline = time.monotonic() + rt.options.soft_time_limit * BATCH_TIME_SHARE
+    for index, run_id in enumerate(run_ids):
+        if time.monotonic() > deadline:
+            rest = run_ids[index:]
+            task.app.send_task(FIRE_RUNS_TASK, args=[rest], task_id=_batch_id(rest), queue=QUEUE)
+            return
+        try:
+            requeue = firing.fire(rt, run_id)
+        except (*INFRA_ERRORS, SoftTimeLimitExceeded):
+            raise  # the batch is retried (or re-sent by the tick); runs already done are not fired again
+        except Exception:
+            logger.exception("run %s: firing failed; the tick re-sends it after its lease", run_id)
+            continue
+        if requeue is not None:
+            _send_requeue(task.app, run_id, requeue)
+
+
+def _send_requeue(app: Celery, run_id: int, requeue: firing.Requeue) -> None:
+    """A new message, not task.retry: waiting for a slot or a 429 is not a failed try."""
+    app.send_task(
+        FIRE_RUN_TASK,
+        args=[run_id],
+        kwargs={"slot": requeue.slot},
+        task_id=task_id_for(run_id),
+        countdown=requeue.countdown,
+        queue=QUEUE,
+    )
 
 
 def execute_scheduled_triggers(task: Task) -> dict[str, int]:
@@ -124,7 +192,7 @@ def update_event_states(task: Task) -> None:
 
     rt = runtime_for(task.app)
     horizon = timedelta(seconds=rt.settings.tick_seconds)
-    send = lambda claimed: send_claimed(task.app, claimed)  # noqa: E731
+    send = lambda claimed: send_one(task.app, claimed)  # noqa: E731
     events.update_event_states(rt.sessions, rt.poster, now=rt.now(), horizon=horizon, send=send)
 
 
@@ -137,6 +205,7 @@ def _register(app: Celery) -> None:
         "max_retries": INFRA_RETRIES,
     }
     app.task(name=FIRE_RUN_TASK, bind=True, **infra)(fire_run)
+    app.task(name=FIRE_RUNS_TASK, bind=True, **infra)(fire_runs)
     app.task(name=TICK_TASK, bind=True, **infra)(execute_scheduled_triggers)
     app.task(name=UPDATE_EVENT_STATES_TASK, bind=True)(update_event_states)
 

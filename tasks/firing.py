@@ -11,6 +11,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
+
 import telemetry
 from storage.claims import KIND_MANUAL
 from storage.models import RunState, TriggerState
@@ -42,24 +44,25 @@ class Requeue:
 
 
 def fire(rt: Runtime, run_id: int, *, slot: float | None = None) -> Requeue | None:
-    with telemetry.log_context(run_id=run_id):  # the trigger id bound below ends with the run
-        return _fire(rt, run_id, slot)
+    # The trigger id bound below ends with the run; one database connection serves the whole attempt.
+    with telemetry.log_context(run_id=run_id), runstate.connect(rt.engine) as db:
+        return _fire(rt, db, run_id, slot)
 
 
-def _fire(rt: Runtime, run_id: int, slot: float | None) -> Requeue | None:
-    view = runstate.load(rt.sessions, run_id)
+def _fire(rt: Runtime, db: Connection, run_id: int, slot: float | None) -> Requeue | None:
+    view = runstate.load(db, run_id)
     telemetry.bind(trigger_id=view.trigger_id if view else None)
     if view is None or view.state not in UNFINISHED:
         logger.info("run %s: nothing to do (%s)", run_id, view.state if view else "no such run")
         return None
-    wait = _held(rt, view, slot) or _pace(rt, view, slot)
+    wait = _held(rt, view, slot) or _pace(rt, db, view, slot)
     if wait is not None:
         return wait
-    started = runstate.start(rt.sessions, view, now=rt.now(), running_lease=rt.options.running_lease)
+    started = runstate.start(db, view, now=rt.now(), running_lease=rt.options.running_lease)
     if started is None:
         logger.info("run %s trigger %s: held by another worker", run_id, view.trigger_id)
         return None
-    return _attempt(rt, started)
+    return _attempt(rt, db, started)
 
 
 def _held(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
@@ -73,42 +76,42 @@ def _held(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
     return Requeue(countdown=min(wait, MAX_REQUEUE_WAIT), slot=slot)
 
 
-def _pace(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
+def _pace(rt: Runtime, db: Connection, view: RunView, slot: float | None) -> Requeue | None:
     now = rt.now().timestamp()
     if slot is None:
         slot = rt.pacer.reserve(view.team_id, view.channel_id, now=now)
     if slot - now <= PACE_TOLERANCE:
         return None
-    runstate.repace(rt.sessions, view.run_id, until=datetime.fromtimestamp(slot, rt.now().tzinfo))
+    runstate.repace(db, view.run_id, until=datetime.fromtimestamp(slot, rt.now().tzinfo))
     logger.info("run %s trigger %s: paced, posts in %.2fs", view.run_id, view.trigger_id, slot - now)
     return Requeue(countdown=min(slot - now, MAX_REQUEUE_WAIT), slot=slot)
 
 
-def _attempt(rt: Runtime, view: RunView) -> Requeue | None:
+def _attempt(rt: Runtime, db: Connection, view: RunView) -> Requeue | None:
     if view.trigger_state != TriggerState.ACTIVE.value and not _manual_allowed(view):
-        _finish(rt, view, RunState.SKIPPED, attempt="skipped", error=f"trigger is {view.trigger_state}")
+        _finish(rt, db, view, RunState.SKIPPED, attempt="skipped", error=f"trigger is {view.trigger_state}")
         return None
     try:
-        text = _outcome(rt, view)
+        text = _outcome(rt, db, view)
         if not text:  # the action had nothing to say: the run is done without a post
-            _finish(rt, view, RunState.SUCCEEDED, attempt="nothing to post")
+            _finish(rt, db, view, RunState.SUCCEEDED, attempt="nothing to post")
             return None
         ts = _deliver(rt, view, run_message(view, text))
     except ActionFailed as exc:
-        return _fail(rt, view, str(exc), attempt="action_failed")
+        return _fail(rt, db, view, str(exc), attempt="action_failed")
     except ActionRetry as exc:
-        return _retry_or_fail(rt, view, "action_retry", str(exc))
+        return _retry_or_fail(rt, db, view, "action_retry", str(exc))
     except RateLimited as exc:
-        return _rate_limited(rt, view, exc)
+        return _rate_limited(rt, db, view, exc)
     except Unavailable as exc:
-        return _retry_or_fail(rt, view, "unavailable", str(exc))
+        return _retry_or_fail(rt, db, view, "unavailable", str(exc))
     except Unverified as exc:
-        return _retry_or_fail(rt, view, "unverified", str(exc))
+        return _retry_or_fail(rt, db, view, "unverified", str(exc))
     except UnknownOutcome as exc:
-        return _retry_or_fail(rt, view, "timeout", str(exc))
+        return _retry_or_fail(rt, db, view, "timeout", str(exc))
     except Refused as exc:
-        return _fail(rt, view, str(exc), attempt="refused")
-    _finish(rt, view, RunState.SUCCEEDED, attempt="posted", slack_ts=ts, outcome=text)
+        return _fail(rt, db, view, str(exc), attempt="refused")
+    _finish(rt, db, view, RunState.SUCCEEDED, attempt="posted", slack_ts=ts, outcome=text)
     return None
 
 
@@ -116,13 +119,13 @@ def _manual_allowed(view: RunView) -> bool:
     return view.kind == KIND_MANUAL and view.trigger_state in (TriggerState.ACTIVE.value, TriggerState.PAUSED.value)
 
 
-def _outcome(rt: Runtime, view: RunView) -> str:
+def _outcome(rt: Runtime, db: Connection, view: RunView) -> str:
     text = view.outcome
     if text is None:  # the action runs once; a retry posts the result it already has
         action = find_action(view.action_kind)
         text = action(_context(rt, view)).text
         if not is_pure(action):  # a pure action gives the same text again, so only the others are kept now
-            runstate.record_outcome(rt.sessions, view, text)
+            runstate.record_outcome(db, view, text)
     return text
 
 
@@ -165,19 +168,19 @@ def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
     return rt.poster.post(team_id=view.team_id, channel=view.channel_id, message=message, run_id=view.run_id)
 
 
-def _rate_limited(rt: Runtime, view: RunView, exc: RateLimited) -> Requeue | None:
+def _rate_limited(rt: Runtime, db: Connection, view: RunView, exc: RateLimited) -> Requeue | None:
     """Wait the whole Retry-After, the channel's other posts too; a 429 never counts towards failing the run."""
     wait = float(exc.retry_after)
     rt.pacer.block_until(view.team_id, view.channel_id, until=rt.now().timestamp() + wait)
-    return _defer(rt, view, wait, outcome="ratelimited", error=str(exc))
+    return _defer(rt, db, view, wait, outcome="ratelimited", error=str(exc))
 
 
-def _retry_or_fail(rt: Runtime, view: RunView, outcome: str, error: str) -> Requeue | None:
+def _retry_or_fail(rt: Runtime, db: Connection, view: RunView, outcome: str, error: str) -> Requeue | None:
     attempts = view.failures(*TRANSIENT)  # the current attempt's entry still says "started", so it counts
     if attempts >= rt.options.max_attempts:
-        return _fail(rt, view, error, attempt=outcome)
+        return _fail(rt, db, view, error, attempt=outcome)
     countdown = backoff(attempts, base=rt.options.backoff_base, cap=rt.options.backoff_cap)
-    return _defer(rt, view, countdown, outcome=outcome, error=error)
+    return _defer(rt, db, view, countdown, outcome=outcome, error=error)
 
 
 def backoff(attempt: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -186,11 +189,9 @@ def backoff(attempt: int, *, base: float, cap: float, rng: random.Random | None 
     return step / 2 + (rng or random).uniform(0, step / 2)
 
 
-def _defer(rt: Runtime, view: RunView, countdown: float, *, outcome: str, error: str) -> Requeue | None:
+def _defer(rt: Runtime, db: Connection, view: RunView, countdown: float, *, outcome: str, error: str) -> Requeue | None:
     now = rt.now()
-    if not runstate.defer(
-        rt.sessions, view, now=now, until=now + timedelta(seconds=countdown), outcome=outcome, error=error
-    ):
+    if not runstate.defer(db, view, now=now, until=now + timedelta(seconds=countdown), outcome=outcome, error=error):
         return None
     logger.warning(
         "run %s trigger %s: %s, retry in %.1fs (%s)", view.run_id, view.trigger_id, outcome, countdown, error
@@ -198,9 +199,9 @@ def _defer(rt: Runtime, view: RunView, countdown: float, *, outcome: str, error:
     return Requeue(countdown=min(countdown, MAX_REQUEUE_WAIT))
 
 
-def _fail(rt: Runtime, view: RunView, error: str, *, attempt: str) -> None:
+def _fail(rt: Runtime, db: Connection, view: RunView, error: str, *, attempt: str) -> None:
     """The run is failed, and the channel told why, once: only by the worker that failed it."""
-    if not _finish(rt, view, RunState.FAILED, attempt=attempt, error=error):
+    if not _finish(rt, db, view, RunState.FAILED, attempt=attempt, error=error):
         return None
     notice = failure_message(view, error, attempts=len(view.attempt_log))
     try:
@@ -218,6 +219,7 @@ def _fail(rt: Runtime, view: RunView, error: str, *, attempt: str) -> None:
 
 def _finish(
     rt: Runtime,
+    db: Connection,
     view: RunView,
     state: RunState,
     *,
@@ -227,7 +229,7 @@ def _finish(
     outcome: str | None = None,
 ) -> bool:
     done = runstate.finish(
-        rt.sessions,
+        db,
         view,
         now=rt.now(),
         state=state,

@@ -9,20 +9,23 @@ running lease, which is longer than any task's time limit, so a live attempt is 
 
 Each move after `load` is a single UPDATE guarded by the attempt number the worker read: a move made
 by another worker in between (a duplicate task, a take-over) makes this one a no-op, never a double.
-The statements are SQLAlchemy Core on the tables, so a run costs a few round trips and no ORM work.
+A worker holds one connection for a run's attempt (`connect`). On PostgreSQL every read and move is
+one autocommitted statement, a single round trip (finishing also completes an exhausted trigger, in
+the same statement); on SQLite each runs in its own short transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, exists, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, Row, and_, exists, func, or_, select, update
+from sqlalchemy.sql import Executable
 
 from scheduling.schedule import Schedule
-from storage.db import transaction
 from storage.models import Run, RunState, Trigger, TriggerState
 
 UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
@@ -104,14 +107,22 @@ _VIEW_COLUMNS = (
 _TRIGGER_STATE = select(triggers.c.state).where(triggers.c.id == runs.c.trigger_id).scalar_subquery()
 
 
-def load(sessions: sessionmaker[Session], run_id: int) -> RunView | None:
+@contextmanager
+def connect(engine: Engine) -> Iterator[Connection]:
+    """The one connection a worker uses for a run's attempt."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
+
+
+def load(db: Connection, run_id: int) -> RunView | None:
     query = select(*_VIEW_COLUMNS).join_from(runs, triggers, runs.c.trigger_id == triggers.c.id)
-    with sessions() as session:
-        row = session.connection().execute(query.where(runs.c.id == run_id)).first()
+    row = _one(db, query.where(runs.c.id == run_id))
     return None if row is None else _view(row)
 
 
-def start(sessions: sessionmaker[Session], view: RunView, *, now: datetime, running_lease: timedelta) -> RunView | None:
+def start(db: Connection, view: RunView, *, now: datetime, running_lease: timedelta) -> RunView | None:
     """queued → running (or take over an abandoned running run); None if another worker has it."""
     startable = or_(
         runs.c.state == RunState.QUEUED.value,
@@ -125,43 +136,33 @@ def start(sessions: sessionmaker[Session], view: RunView, *, now: datetime, runn
         .values(state=RunState.RUNNING.value, started_at=now, attempts=attempts, attempt_log=log)
         .returning(_TRIGGER_STATE)
     )
-    with transaction(sessions) as session:
-        trigger_state = session.connection().execute(statement).scalar_one_or_none()
-    if trigger_state is None:
+    row = _one(db, statement)
+    if row is None:
         return None
     return replace(
-        view, state=RunState.RUNNING.value, started_at=now, attempts=attempts, attempt_log=log,
-        trigger_state=trigger_state,
-    )  # fmt: skip
+        view, state=RunState.RUNNING.value, started_at=now, attempts=attempts, attempt_log=log, trigger_state=row[0]
+    )
 
 
-def record_outcome(sessions: sessionmaker[Session], view: RunView, outcome: str) -> None:
+def record_outcome(db: Connection, view: RunView, outcome: str) -> None:
     """Keep the action's result, so a later attempt posts it without running the action again."""
-    with transaction(sessions) as session:
-        session.connection().execute(update(runs).where(*_held(view)).values(outcome=outcome))
+    _moved(db, update(runs).where(*_held(view)).values(outcome=outcome))
 
 
-def repace(sessions: sessionmaker[Session], run_id: int, *, until: datetime) -> None:
+def repace(db: Connection, run_id: int, *, until: datetime) -> None:
     """A queued run waits for its channel's slot; the recovery lease counts from then."""
-    with transaction(sessions) as session:
-        session.connection().execute(
-            update(runs).where(runs.c.id == run_id, runs.c.state == RunState.QUEUED.value).values(enqueued_at=until)
-        )
+    _moved(db, update(runs).where(runs.c.id == run_id, runs.c.state == RunState.QUEUED.value).values(enqueued_at=until))
 
 
-def defer(
-    sessions: sessionmaker[Session], view: RunView, *, now: datetime, until: datetime, outcome: str, error: str
-) -> bool:
+def defer(db: Connection, view: RunView, *, now: datetime, until: datetime, outcome: str, error: str) -> bool:
     """running → queued, due again at `until`; the attempt is recorded with its outcome."""
     log = _closed(view, now=now, outcome=outcome, error=error)
     values = {"state": RunState.QUEUED.value, "enqueued_at": until, "error": error, "attempt_log": log}
-    with transaction(sessions) as session:
-        moved = session.connection().execute(update(runs).where(*_held(view)).values(**values))
-        return bool(moved.rowcount == 1)
+    return _moved(db, update(runs).where(*_held(view)).values(**values)) == 1
 
 
 def finish(
-    sessions: sessionmaker[Session],
+    db: Connection,
     view: RunView,
     *,
     now: datetime,
@@ -171,7 +172,7 @@ def finish(
     slack_ts: str | None = None,
     outcome: str | None = None,
 ) -> bool:
-    """running → succeeded/failed/skipped; False if this worker no longer held the run."""
+    """running → succeeded/failed/skipped (an exhausted trigger completed); False if this worker lost the run."""
     values: dict[str, Any] = {
         "state": state.value,
         "finished_at": now,
@@ -182,27 +183,60 @@ def finish(
         values["outcome"] = outcome
     if slack_ts is not None:
         values["slack_ts"], values["posted_at"] = slack_ts, now
-    with transaction(sessions) as session:
-        connection = session.connection()
-        if connection.execute(update(runs).where(*_held(view)).values(**values)).rowcount != 1:  # type: ignore[attr-defined]
+    moved = update(runs).where(*_held(view)).values(**values)
+    if _autocommits(db):
+        return bool(db.execute(_finish_and_complete(moved, view, now=now)).scalar_one() == 1)
+    with db.begin():
+        if db.execute(moved).rowcount != 1:  # type: ignore[attr-defined]
             return False
-        connection.execute(_complete_if_exhausted(view.trigger_id, now=now))
+        db.execute(_complete_if_exhausted(view, now=now))
         return True
 
 
-def _complete_if_exhausted(trigger_id: int, *, now: datetime) -> Any:
-    """A one-off after its run, or a series after its last occurrence, is completed: one UPDATE."""
-    pending = exists().where(runs.c.trigger_id == trigger_id, runs.c.state.in_(UNFINISHED))
+def _complete_if_exhausted(view: RunView, *, now: datetime) -> Any:
+    """A one-off after its run, or a series after its last occurrence, is completed."""
+    others = exists().where(
+        runs.c.trigger_id == view.trigger_id, runs.c.state.in_(UNFINISHED), runs.c.id != view.run_id
+    )
     return (
         update(triggers)
         .where(
-            triggers.c.id == trigger_id,
+            triggers.c.id == view.trigger_id,
             triggers.c.state == TriggerState.ACTIVE.value,
             triggers.c.next_run_at.is_(None),
-            ~pending,
+            ~others,
         )
         .values(state=TriggerState.COMPLETED.value, updated_at=now)
     )
+
+
+def _finish_and_complete(moved: Any, view: RunView, *, now: datetime) -> Any:
+    """One PostgreSQL statement: the run's move, then its trigger's completion only if the run moved.
+
+    The statement sees the runs as they were before it, so the check for other unfinished runs leaves
+    this run out by its id.
+    """
+    moved_cte = moved.returning(runs.c.trigger_id).cte("moved")
+    completed = _complete_if_exhausted(view, now=now).where(triggers.c.id == moved_cte.c.trigger_id)
+    return select(func.count()).select_from(moved_cte).add_cte(completed.cte("completed"))
+
+
+def _autocommits(db: Connection) -> bool:
+    return bool(db.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
+
+
+def _one(db: Connection, statement: Executable) -> Row[Any] | None:
+    if _autocommits(db):
+        return db.execute(statement).first()
+    with db.begin():
+        return db.execute(statement).first()
+
+
+def _moved(db: Connection, statement: Executable) -> int:
+    if _autocommits(db):
+        return int(db.execute(statement).rowcount)  # type: ignore[attr-defined]
+    with db.begin():
+        return int(db.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def _held(view: RunView) -> tuple[Any, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,7 +12,8 @@ from tasks.runtime import Runtime
 
 logger = logging.getLogger("schedulebot.tick")
 
-Send = Callable[[Claimed], None]
+# Sends what one tick claimed (and re-sends what stalled) all at once, so runs due together can share a task.
+SendAll = Callable[[Sequence[Claimed]], None]
 
 
 @dataclass(frozen=True)
@@ -21,18 +22,17 @@ class TickReport:
     resent: int
 
 
-def run_tick(rt: Runtime, *, now: datetime, send: Send) -> TickReport:
+def run_tick(rt: Runtime, *, now: datetime, send: SendAll) -> TickReport:
     """One tick. Claims are committed before anything is sent; a send lost on the way is re-sent later."""
     horizon = now + timedelta(seconds=rt.settings.tick_seconds) + rt.options.lookahead_margin
     claimed = claim_due(
         rt.sessions, now=now, horizon=horizon, grace=rt.options.misfire_grace, catch_up_cap=rt.options.catch_up_cap
     )
     stalled = find_stalled(rt.sessions, now=now, lease=rt.options.queued_lease, running_lease=rt.options.running_lease)
-    for item in claimed:
-        send(item)
+    send(claimed)
     for item in stalled:
         logger.warning("run %s trigger %s: stalled, re-sent", item.run_id, item.trigger_id)
-        send(item)
+    send(stalled)
     if claimed or stalled:
         logger.info("tick: %d run(s) claimed, %d re-sent", len(claimed), len(stalled))
     return TickReport(claimed=len(claimed), resent=len(stalled))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import Connection, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.claims import claim_due
@@ -13,6 +16,12 @@ from tasks import runstate
 from tests.tasks.factories import add_trigger, every, once
 
 LEASE = timedelta(minutes=5)
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Connection]:
+    with runstate.connect(engine) as connection:
+        yield connection
 
 
 def _claimed_run(sessions: sessionmaker[Session], schedule_kind: str = "once") -> tuple[int, datetime]:
@@ -29,63 +38,68 @@ def _row(sessions: sessionmaker[Session], run_id: int) -> tuple[Run, Trigger]:
         return run, trigger
 
 
-def test_two_workers_with_the_same_read_start_the_run_once(sessions: sessionmaker[Session]) -> None:
+def test_two_workers_with_the_same_read_start_the_run_once(sessions: sessionmaker[Session], db: Connection) -> None:
     run_id, now = _claimed_run(sessions)
-    first, second = runstate.load(sessions, run_id), runstate.load(sessions, run_id)
+    first, second = runstate.load(db, run_id), runstate.load(db, run_id)
     assert first is not None and second is not None
-    started = runstate.start(sessions, first, now=now, running_lease=LEASE)
+    started = runstate.start(db, first, now=now, running_lease=LEASE)
     assert started is not None and started.attempts == 1 and started.last_outcome == "started"
-    assert runstate.start(sessions, second, now=now, running_lease=LEASE) is None
+    assert runstate.start(db, second, now=now, running_lease=LEASE) is None
     run, _ = _row(sessions, run_id)
     assert (run.state, run.attempts, len(run.attempt_log)) == (RunState.RUNNING.value, 1, 1)
 
 
 def test_a_taken_over_attempt_can_no_longer_finish_and_the_taker_finishes_once(
     sessions: sessionmaker[Session],
+    db: Connection,
 ) -> None:
     run_id, now = _claimed_run(sessions)
-    loaded = runstate.load(sessions, run_id)
+    loaded = runstate.load(db, run_id)
     assert loaded is not None
-    stale = runstate.start(sessions, loaded, now=now, running_lease=LEASE)
+    stale = runstate.start(db, loaded, now=now, running_lease=LEASE)
     later = now + LEASE + timedelta(seconds=1)
-    reread = runstate.load(sessions, run_id)
+    reread = runstate.load(db, run_id)
     assert stale is not None and reread is not None
-    taker = runstate.start(sessions, reread, now=later, running_lease=LEASE)
+    taker = runstate.start(db, reread, now=later, running_lease=LEASE)
     assert taker is not None and taker.attempts == 2 and taker.maybe_posted  # the first attempt died mid-way
     done = dict(now=later, state=RunState.SUCCEEDED, attempt="posted", slack_ts="1.000100", outcome="hi")
-    assert not runstate.finish(sessions, stale, **done)  # type: ignore[arg-type]
-    assert runstate.finish(sessions, taker, **done)  # type: ignore[arg-type]
-    assert not runstate.finish(sessions, taker, **done)  # type: ignore[arg-type]
+    assert not runstate.finish(db, stale, **done)  # type: ignore[arg-type]
+    assert runstate.finish(db, taker, **done)  # type: ignore[arg-type]
+    assert not runstate.finish(db, taker, **done)  # type: ignore[arg-type]
     run, trigger = _row(sessions, run_id)
     assert (run.state, run.slack_ts, run.attempts) == (RunState.SUCCEEDED.value, "1.000100", 2)
     assert [entry["outcome"] for entry in run.attempt_log] == ["started", "posted"]
     assert trigger.state == TriggerState.COMPLETED.value  # a one-off is done after its only run
 
 
-def test_a_deferred_run_is_queued_again_and_a_recurring_trigger_stays_active(sessions: sessionmaker[Session]) -> None:
+def test_a_deferred_run_is_queued_again_and_a_recurring_trigger_stays_active(
+    sessions: sessionmaker[Session], db: Connection
+) -> None:
     run_id, now = _claimed_run(sessions, "recurring")
-    loaded = runstate.load(sessions, run_id)
+    loaded = runstate.load(db, run_id)
     assert loaded is not None
-    started = runstate.start(sessions, loaded, now=now, running_lease=LEASE)
+    started = runstate.start(db, loaded, now=now, running_lease=LEASE)
     assert started is not None
     until = now + timedelta(seconds=30)
-    assert runstate.defer(sessions, started, now=now, until=until, outcome="ratelimited", error="429")
-    assert not runstate.defer(sessions, started, now=now, until=until, outcome="ratelimited", error="429")
-    again = runstate.load(sessions, run_id)
+    assert runstate.defer(db, started, now=now, until=until, outcome="ratelimited", error="429")
+    assert not runstate.defer(db, started, now=now, until=until, outcome="ratelimited", error="429")
+    again = runstate.load(db, run_id)
     assert again is not None and again.state == RunState.QUEUED.value and again.not_before == until
-    restarted = runstate.start(sessions, again, now=until, running_lease=LEASE)
+    restarted = runstate.start(db, again, now=until, running_lease=LEASE)
     assert restarted is not None and restarted.attempts == 2
-    assert runstate.finish(sessions, restarted, now=until, state=RunState.SUCCEEDED, attempt="posted")
+    assert runstate.finish(db, restarted, now=until, state=RunState.SUCCEEDED, attempt="posted")
     run, trigger = _row(sessions, run_id)
     assert [entry["outcome"] for entry in run.attempt_log] == ["ratelimited", "posted"]
     assert trigger.state == TriggerState.ACTIVE.value
 
 
-def test_a_pause_committed_before_the_start_is_seen_by_the_start(sessions: sessionmaker[Session]) -> None:
+def test_a_pause_committed_before_the_start_is_seen_by_the_start(
+    sessions: sessionmaker[Session], db: Connection
+) -> None:
     run_id, now = _claimed_run(sessions, "recurring")
-    loaded = runstate.load(sessions, run_id)
+    loaded = runstate.load(db, run_id)
     assert loaded is not None and loaded.trigger_state == TriggerState.ACTIVE.value
     with sessions.begin() as session:
         session.get_one(Trigger, loaded.trigger_id).state = TriggerState.PAUSED.value
-    started = runstate.start(sessions, loaded, now=now, running_lease=LEASE)
+    started = runstate.start(db, loaded, now=now, running_lease=LEASE)
     assert started is not None and started.trigger_state == TriggerState.PAUSED.value
