@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
 
 from sqlalchemy import Connection, Integer, bindparam, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,8 +21,9 @@ from storage.models import Run, Trigger, utcnow
 from storage.types import UTCDateTime
 
 
-class RunRow(NamedTuple):
-    """A Run to insert as queued, or as already skipped when `outcome` is given."""
+@dataclass
+class RunRow:
+    """A Run to insert as queued, or as already skipped when `outcome` is given; the fields are its columns."""
 
     trigger_id: int
     team_id: str
@@ -34,7 +35,8 @@ class RunRow(NamedTuple):
     outcome: str | None = None
 
 
-class TriggerMove(NamedTuple):
+@dataclass
+class TriggerMove:
     """Where a claim leaves a trigger: its next run instant (None when it has no more) and its state."""
 
     id: int
@@ -75,7 +77,7 @@ def insert_runs(
         returned = connection.execute(_POSTGRESQL_INSERT_RUNS, params)
     else:
         statement = sqlite_insert(Run).on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
-        values = [{**row._asdict(), "enqueued_at": enqueued_at, "attempts": 0, "attempt_log": []} for row in rows]
+        values = [{**vars(row), "enqueued_at": enqueued_at, "attempts": 0, "attempt_log": []} for row in rows]
         returned = connection.execute(statement.returning(Run.id, Run.trigger_id, Run.due_at), values)
     return [(run_id, trigger_id, due_at) for run_id, trigger_id, due_at in returned.all()]
 
@@ -95,7 +97,7 @@ def move_triggers(connection: Connection, moves: Sequence[TriggerMove]) -> None:
 
 
 def _json(rows: Sequence[RunRow] | Sequence[TriggerMove]) -> str:
-    return json.dumps([row._asdict() for row in rows], default=_utc_text)
+    return json.dumps([vars(row) for row in rows], default=_utc_text)  # vars: the fields, and cheaper than asdict
 
 
 def _utc_text(moment: datetime) -> str:
