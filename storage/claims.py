@@ -152,7 +152,7 @@ def _lock_due(session: Session, *, horizon: datetime, limit: int) -> list[_Due]:
         .limit(limit)
         .with_for_update(skip_locked=True)  # SQLite renders nothing: BEGIN IMMEDIATE already serializes writers
     )
-    return [_Due(*row) for row in session.connection().execute(query)]
+    return [_Due(*row) for row in session.connection().execute(query).all()]
 
 
 def claim_trigger(
