@@ -1,4 +1,8 @@
-"""The one module that posts to Slack from workers: slack_sdk's WebClient on SLACK_API_URL.
+"""The one module that calls Slack from workers: the Web API on SLACK_API_URL, over kept-alive connections.
+
+slack_sdk's WebClient opens a new connection (and, against Slack, a new TLS session) for every call;
+a worker posts many messages, so it keeps a small pool of connections open instead and speaks the
+Web API directly: JSON bodies for writes, query parameters for reads, a bearer token on each call.
 
 Every failure is turned into one of four outcomes the firing code acts on: rate limited (come back
 after Retry-After), unavailable (5xx: retry with backoff), unknown (a timeout: Slack may have posted,
@@ -7,15 +11,16 @@ look before posting again), refused (a permanent API error).
 
 from __future__ import annotations
 
+import json
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.error import URLError
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+import urllib3
 from sqlalchemy.engine import Engine
+from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
 import telemetry
 from config import Settings
@@ -32,6 +37,12 @@ HISTORY_LIMIT = 200
 MAX_HISTORY_PAGES = 25
 # Retry-After when Slack sends a 429 without one.
 DEFAULT_RETRY_AFTER = 5
+# Connections kept open per worker process, which makes one call at a time.
+POOL_SIZE = 2
+# The longest wait for a connection to Slack; then nothing was sent and the call is retried later.
+CONNECT_TIMEOUT = 5.0
+# Methods that only read, sent as GET with query parameters (as slack_sdk sends them).
+READ_METHODS = frozenset({"conversations.history"})
 
 
 class SlackFailure(Exception):
@@ -73,6 +84,9 @@ class SlackPoster:
         self._settings = settings
         self._store = installation_store(engine, settings.slack_client_id) if settings.oauth_enabled else None
         self._timeout = timeout
+        connect = urllib3.Timeout(connect=min(CONNECT_TIMEOUT, timeout), read=timeout)
+        self._http = urllib3.PoolManager(maxsize=POOL_SIZE, timeout=connect, retries=False)
+        weakref.finalize(self, self._http.clear)
 
     def post(
         self, *, team_id: str, channel: str, message: Message, run_id: int, event_type: str = RUN_EVENT_TYPE
@@ -81,7 +95,7 @@ class SlackPoster:
         metadata = {"event_type": event_type, "event_payload": {"run_id": run_id}}
         response = self._call(
             team_id,
-            "chat_postMessage",
+            "chat.postMessage",
             channel=channel,
             text=message.text,
             blocks=message.blocks,
@@ -100,7 +114,7 @@ class SlackPoster:
         for _ in range(MAX_HISTORY_PAGES):
             response = self._call(
                 team_id,
-                "conversations_history",
+                "conversations.history",
                 channel=channel,
                 oldest=f"{since.timestamp():.6f}",
                 limit=HISTORY_LIMIT,
@@ -121,13 +135,13 @@ class SlackPoster:
     def announce(self, *, team_id: str, channel: str, message: Message) -> str:
         """Post a message that belongs to no run (an event's announcement); return its ts."""
         response = self._call(
-            team_id, "chat_postMessage", channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
+            team_id, "chat.postMessage", channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
         )
         return str(response["ts"])
 
     def update(self, *, team_id: str, channel: str, ts: str, message: Message) -> None:
         """Replace a posted message's text and blocks (`chat.update`)."""
-        self._call(team_id, "chat_update", channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+        self._call(team_id, "chat.update", channel=channel, ts=ts, text=message.text, blocks=message.blocks)
 
     def _call(self, team_id: str, method: str, **params: Any) -> Any:
         try:
@@ -136,20 +150,23 @@ class SlackPoster:
             telemetry.record_slack_error(_METRIC_KINDS.get(type(failure), "refused"))
             raise
 
-    def _call_once(self, team_id: str, method: str, **params: Any) -> Any:
-        client = WebClient(
-            token=self._token(team_id), base_url=self._settings.slack_api_url, timeout=self._timeout, retry_handlers=[]
-        )
+    def _call_once(self, team_id: str, method: str, **params: Any) -> dict[str, Any]:
+        url = f"{self._settings.slack_api_url}{method}"
+        headers = {"Authorization": f"Bearer {self._token(team_id)}"}
+        given = {name: value for name, value in params.items() if value is not None}
         try:
-            return getattr(client, method)(**params)
-        except SlackApiError as exc:
-            raise _classified(exc) from None
-        except URLError as exc:  # before an answer: refused means nothing was sent; anything else may have been
-            if isinstance(exc.reason, ConnectionRefusedError):
-                raise Unavailable(f"could not reach Slack ({exc.reason})") from exc
-            raise UnknownOutcome(f"no answer from Slack ({exc.reason})") from exc
-        except OSError as exc:  # a timeout or a dropped connection after the request went out
-            raise UnknownOutcome(f"no answer from Slack within {self._timeout:g}s ({exc.__class__.__name__})") from exc
+            if method in READ_METHODS:
+                fields = {name: _query_value(value) for name, value in given.items()}
+                response = self._http.request("GET", url, fields=fields, headers=headers)
+            else:
+                body = json.dumps(given).encode("utf-8")
+                headers["Content-Type"] = "application/json; charset=utf-8"
+                response = self._http.request("POST", url, body=body, headers=headers)
+        except ConnectTimeoutError as exc:  # refused or no connection in time: nothing was sent
+            raise Unavailable(f"could not reach Slack ({exc.__class__.__name__})") from None
+        except HTTPError as exc:  # a read timeout or a dropped connection after the request went out
+            raise UnknownOutcome(f"no answer from Slack within {self._timeout:g}s ({exc.__class__.__name__})") from None
+        return _answer(response)
 
     def _token(self, team_id: str) -> str:
         if self._store is not None:
@@ -175,14 +192,27 @@ _METRIC_KINDS: dict[type[SlackFailure], str] = {
 }
 
 
-def _classified(exc: SlackApiError) -> SlackFailure:
-    status = exc.response.status_code
-    error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+def _query_value(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _answer(response: urllib3.BaseHTTPResponse) -> dict[str, Any]:
+    """The API's answer, or the failure it stands for."""
+    status = response.status
+    try:
+        data = json.loads(response.data)
+    except ValueError:
+        data = None
+    error = data.get("error") if isinstance(data, dict) else None
     if status == 429 or error == "ratelimited":
-        return RateLimited(_retry_after(exc.response.headers))
+        raise RateLimited(_retry_after(dict(response.headers)))
     if status >= 500:
-        return Unavailable(f"Slack answered {status} ({error or 'server error'})")
-    return Refused(f"Slack refused the call: {error or status}")
+        raise Unavailable(f"Slack answered {status} ({error or 'server error'})")
+    if not isinstance(data, dict):  # an answer that is not the API's: whether it posted cannot be told
+        raise UnknownOutcome(f"Slack answered {status} with a body that is not JSON")
+    if status >= 400 or not data.get("ok"):
+        raise Refused(f"Slack refused the call: {error or status}")
+    return data
 
 
 def _retry_after(headers: dict[str, Any]) -> int:
