@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 import telemetry
 from config import Settings, load_settings
 from storage.claims import FIRE_RUN_TASK, TICK_TASK, UPDATE_EVENT_STATES_TASK, Claimed, task_id_for
-from tasks import firing
+from tasks import firing, runstate
 from tasks.beat import SCHEDULER, beat_schedule
 from tasks.options import FiringOptions
 from tasks.pacing import REDIS_SCHEMES
@@ -149,20 +149,21 @@ def fire_runs(task: Task, run_ids: list[int]) -> None:
     """
     rt = runtime_for(task.app)
     deadline = time.monotonic() + rt.options.soft_time_limit * BATCH_TIME_SHARE
-    for index, run_id in enumerate(run_ids):
-        if time.monotonic() > deadline:
-            rest = run_ids[index:]
-            task.app.send_task(FIRE_RUNS_TASK, args=[rest], task_id=_batch_id(rest), queue=QUEUE)
-            return
-        try:
-            requeue = firing.fire(rt, run_id)
-        except (*INFRA_ERRORS, SoftTimeLimitExceeded):
-            raise  # the batch is retried (or re-sent by the tick); runs already done are not fired again
-        except Exception:
-            logger.exception("run %s: firing failed; the tick re-sends it after its lease", run_id)
-            continue
-        if requeue is not None:
-            _send_requeue(task.app, run_id, requeue)
+    with runstate.connect(rt.engine) as db:
+        for index, run_id in enumerate(run_ids):
+            if time.monotonic() > deadline:
+                rest = run_ids[index:]
+                task.app.send_task(FIRE_RUNS_TASK, args=[rest], task_id=_batch_id(rest), queue=QUEUE)
+                return
+            try:
+                requeue = firing.fire(rt, run_id, db=db)
+            except (*INFRA_ERRORS, SoftTimeLimitExceeded):
+                raise  # the batch is retried (or re-sent by the tick); runs already done are not fired again
+            except Exception:
+                logger.exception("run %s: firing failed; the tick re-sends it after its lease", run_id)
+                continue
+            if requeue is not None:
+                _send_requeue(task.app, run_id, requeue)
 
 
 def _send_requeue(app: Celery, run_id: int, requeue: firing.Requeue) -> None:

@@ -43,10 +43,13 @@ class Requeue:
     slot: float | None = None
 
 
-def fire(rt: Runtime, run_id: int, *, slot: float | None = None) -> Requeue | None:
-    # The trigger id bound below ends with the run; one database connection serves the whole attempt.
-    with telemetry.log_context(run_id=run_id), runstate.connect(rt.engine) as db:
-        return _fire(rt, db, run_id, slot)
+def fire(rt: Runtime, run_id: int, *, slot: float | None = None, db: Connection | None = None) -> Requeue | None:
+    """Fire one run on `db` (a batch shares one, from runstate.connect), or on a connection of its own."""
+    with telemetry.log_context(run_id=run_id):  # the trigger id bound below ends with the run
+        if db is not None:
+            return _fire(rt, db, run_id, slot)
+        with runstate.connect(rt.engine) as own:
+            return _fire(rt, own, run_id, slot)
 
 
 def _fire(rt: Runtime, db: Connection, run_id: int, slot: float | None) -> Requeue | None:
