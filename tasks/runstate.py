@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, exists, func, or_, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.sql import Executable
 
 from scheduling.schedule import Schedule
@@ -106,6 +106,91 @@ _VIEW_COLUMNS = (
 # The trigger's state as the run's UPDATE sees it, so a pause committed just before a start is seen.
 _TRIGGER_STATE = select(triggers.c.state).where(triggers.c.id == runs.c.trigger_id).scalar_subquery()
 
+# The statements are built once, with bound parameters, so a run pays for no statement building.
+_LOAD = (
+    select(*_VIEW_COLUMNS)
+    .join_from(runs, triggers, runs.c.trigger_id == triggers.c.id)
+    .where(runs.c.id == bindparam("p_run"))
+)
+# Still running the attempt this worker started (or read, for `start`).
+_HELD = and_(
+    runs.c.id == bindparam("p_run"),
+    runs.c.attempts == bindparam("p_attempts"),
+    runs.c.state == RunState.RUNNING.value,
+)
+_START = (
+    update(runs)
+    .where(
+        runs.c.id == bindparam("p_run"),
+        runs.c.attempts == bindparam("p_attempts"),
+        or_(
+            runs.c.state == RunState.QUEUED.value,
+            and_(runs.c.state == RunState.RUNNING.value, runs.c.started_at < bindparam("p_abandoned_before")),
+        ),
+    )
+    .values(
+        state=RunState.RUNNING.value,
+        started_at=bindparam("p_now"),
+        attempts=runs.c.attempts + 1,
+        attempt_log=bindparam("p_log"),
+    )
+    .returning(_TRIGGER_STATE)
+)
+_RECORD_OUTCOME = update(runs).where(_HELD).values(outcome=bindparam("p_outcome"))
+_REPACE = (
+    update(runs)
+    .where(runs.c.id == bindparam("p_run"), runs.c.state == RunState.QUEUED.value)
+    .values(enqueued_at=bindparam("p_until"))
+)
+_DEFER = (
+    update(runs)
+    .where(_HELD)
+    .values(
+        state=RunState.QUEUED.value,
+        enqueued_at=bindparam("p_until"),
+        error=bindparam("p_error"),
+        attempt_log=bindparam("p_log"),
+    )
+)
+# A finish keeps an outcome recorded earlier and sets slack_ts/posted_at only when it posted.
+_FINISH = (
+    update(runs)
+    .where(_HELD)
+    .values(
+        state=bindparam("p_state"),
+        finished_at=bindparam("p_now"),
+        error=bindparam("p_error"),
+        attempt_log=bindparam("p_log"),
+        outcome=func.coalesce(bindparam("p_outcome", type_=runs.c.outcome.type), runs.c.outcome),
+        slack_ts=func.coalesce(bindparam("p_slack_ts", type_=runs.c.slack_ts.type), runs.c.slack_ts),
+        posted_at=func.coalesce(bindparam("p_posted_at", type_=runs.c.posted_at.type), runs.c.posted_at),
+    )
+)
+# A one-off after its run, or a series after its last occurrence, is completed. The check for other
+# unfinished runs leaves this run out by id, so it also holds where the run's own move is not yet seen.
+_COMPLETE_IF_EXHAUSTED = (
+    update(triggers)
+    .where(
+        triggers.c.id == bindparam("p_trigger"),
+        triggers.c.state == TriggerState.ACTIVE.value,
+        triggers.c.next_run_at.is_(None),
+        ~exists().where(
+            runs.c.trigger_id == bindparam("p_trigger"),
+            runs.c.state.in_(UNFINISHED),
+            runs.c.id != bindparam("p_run"),
+        ),
+    )
+    .values(state=TriggerState.COMPLETED.value, updated_at=bindparam("p_now"))
+)
+# PostgreSQL: the run's move and then its trigger's completion in one statement (the completion only
+# if the run moved); the count says whether it did.
+_MOVED = _FINISH.returning(runs.c.trigger_id).cte("moved")
+_FINISH_AND_COMPLETE = (
+    select(func.count())
+    .select_from(_MOVED)
+    .add_cte(_COMPLETE_IF_EXHAUSTED.where(triggers.c.id == _MOVED.c.trigger_id).cte("completed"))
+)
+
 
 @contextmanager
 def connect(engine: Engine) -> Iterator[Connection]:
@@ -117,26 +202,17 @@ def connect(engine: Engine) -> Iterator[Connection]:
 
 
 def load(db: Connection, run_id: int) -> RunView | None:
-    query = select(*_VIEW_COLUMNS).join_from(runs, triggers, runs.c.trigger_id == triggers.c.id)
-    row = _one(db, query.where(runs.c.id == run_id))
+    row = _one(db, _LOAD, {"p_run": run_id})
     return None if row is None else _view(row)
 
 
 def start(db: Connection, view: RunView, *, now: datetime, running_lease: timedelta) -> RunView | None:
     """queued → running (or take over an abandoned running run); None if another worker has it."""
-    startable = or_(
-        runs.c.state == RunState.QUEUED.value,
-        and_(runs.c.state == RunState.RUNNING.value, runs.c.started_at < now - running_lease),
-    )
     attempts = view.attempts + 1
     log = [*view.attempt_log, {"n": attempts, "at": now.isoformat(), "outcome": "started"}]
-    statement = (
-        update(runs)
-        .where(runs.c.id == view.run_id, runs.c.attempts == view.attempts, startable)
-        .values(state=RunState.RUNNING.value, started_at=now, attempts=attempts, attempt_log=log)
-        .returning(_TRIGGER_STATE)
-    )
-    row = _one(db, statement)
+    params = {"p_run": view.run_id, "p_attempts": view.attempts, "p_abandoned_before": now - running_lease,
+              "p_now": now, "p_log": log}  # fmt: skip
+    row = _one(db, _START, params)
     if row is None:
         return None
     return replace(
@@ -146,19 +222,18 @@ def start(db: Connection, view: RunView, *, now: datetime, running_lease: timede
 
 def record_outcome(db: Connection, view: RunView, outcome: str) -> None:
     """Keep the action's result, so a later attempt posts it without running the action again."""
-    _moved(db, update(runs).where(*_held(view)).values(outcome=outcome))
+    _moved(db, _RECORD_OUTCOME, {**_held(view), "p_outcome": outcome})
 
 
 def repace(db: Connection, run_id: int, *, until: datetime) -> None:
     """A queued run waits for its channel's slot; the recovery lease counts from then."""
-    _moved(db, update(runs).where(runs.c.id == run_id, runs.c.state == RunState.QUEUED.value).values(enqueued_at=until))
+    _moved(db, _REPACE, {"p_run": run_id, "p_until": until})
 
 
 def defer(db: Connection, view: RunView, *, now: datetime, until: datetime, outcome: str, error: str) -> bool:
     """running → queued, due again at `until`; the attempt is recorded with its outcome."""
     log = _closed(view, now=now, outcome=outcome, error=error)
-    values = {"state": RunState.QUEUED.value, "enqueued_at": until, "error": error, "attempt_log": log}
-    return _moved(db, update(runs).where(*_held(view)).values(**values)) == 1
+    return _moved(db, _DEFER, {**_held(view), "p_until": until, "p_error": error, "p_log": log}) == 1
 
 
 def finish(
@@ -173,75 +248,47 @@ def finish(
     outcome: str | None = None,
 ) -> bool:
     """running → succeeded/failed/skipped (an exhausted trigger completed); False if this worker lost the run."""
-    values: dict[str, Any] = {
-        "state": state.value,
-        "finished_at": now,
-        "error": error,
-        "attempt_log": _closed(view, now=now, outcome=attempt, error=error),
+    params = {
+        **_held(view),
+        "p_trigger": view.trigger_id,
+        "p_state": state.value,
+        "p_now": now,
+        "p_error": error,
+        "p_log": _closed(view, now=now, outcome=attempt, error=error),
+        "p_outcome": outcome,
+        "p_slack_ts": slack_ts,
+        "p_posted_at": now if slack_ts is not None else None,
     }
-    if outcome is not None:
-        values["outcome"] = outcome
-    if slack_ts is not None:
-        values["slack_ts"], values["posted_at"] = slack_ts, now
-    moved = update(runs).where(*_held(view)).values(**values)
     if _autocommits(db):
-        return bool(db.execute(_finish_and_complete(moved, view, now=now)).scalar_one() == 1)
+        return bool(db.execute(_FINISH_AND_COMPLETE, params).scalar_one() == 1)
     with db.begin():
-        if db.execute(moved).rowcount != 1:  # type: ignore[attr-defined]
+        if db.execute(_FINISH, params).rowcount != 1:  # type: ignore[attr-defined]
             return False
-        db.execute(_complete_if_exhausted(view, now=now))
+        db.execute(_COMPLETE_IF_EXHAUSTED, params)
         return True
-
-
-def _complete_if_exhausted(view: RunView, *, now: datetime) -> Any:
-    """A one-off after its run, or a series after its last occurrence, is completed."""
-    others = exists().where(
-        runs.c.trigger_id == view.trigger_id, runs.c.state.in_(UNFINISHED), runs.c.id != view.run_id
-    )
-    return (
-        update(triggers)
-        .where(
-            triggers.c.id == view.trigger_id,
-            triggers.c.state == TriggerState.ACTIVE.value,
-            triggers.c.next_run_at.is_(None),
-            ~others,
-        )
-        .values(state=TriggerState.COMPLETED.value, updated_at=now)
-    )
-
-
-def _finish_and_complete(moved: Any, view: RunView, *, now: datetime) -> Any:
-    """One PostgreSQL statement: the run's move, then its trigger's completion only if the run moved.
-
-    The statement sees the runs as they were before it, so the check for other unfinished runs leaves
-    this run out by its id.
-    """
-    moved_cte = moved.returning(runs.c.trigger_id).cte("moved")
-    completed = _complete_if_exhausted(view, now=now).where(triggers.c.id == moved_cte.c.trigger_id)
-    return select(func.count()).select_from(moved_cte).add_cte(completed.cte("completed"))
 
 
 def _autocommits(db: Connection) -> bool:
     return bool(db.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
 
 
-def _one(db: Connection, statement: Executable) -> Row[Any] | None:
+def _one(db: Connection, statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
     if _autocommits(db):
-        return db.execute(statement).first()
+        return db.execute(statement, params).first()
     with db.begin():
-        return db.execute(statement).first()
+        return db.execute(statement, params).first()
 
 
-def _moved(db: Connection, statement: Executable) -> int:
+def _moved(db: Connection, statement: Executable, params: dict[str, Any]) -> int:
     if _autocommits(db):
-        return int(db.execute(statement).rowcount)  # type: ignore[attr-defined]
+        return int(db.execute(statement, params).rowcount)  # type: ignore[attr-defined]
     with db.begin():
-        return int(db.execute(statement).rowcount)  # type: ignore[attr-defined]
+        return int(db.execute(statement, params).rowcount)  # type: ignore[attr-defined]
 
 
-def _held(view: RunView) -> tuple[Any, ...]:
-    """The run is still running the attempt this worker started."""
-    return (runs.c.id == view.run_id, runs.c.state == RunState.RUNNING.value, runs.c.attempts == view.attempts)
+def _held(view: RunView) -> dict[str, Any]:
+    """The parameters of _HELD: the run, still running the attempt this worker started."""
+    return {"p_run": view.run_id, "p_attempts": view.attempts}
 
 
 def _closed(view: RunView, *, now: datetime, outcome: str, error: str | None) -> list[dict[str, Any]]:
