@@ -13,7 +13,7 @@ from bot.blocks import Reply
 from bot.context import Services
 from bot.events.operations import announce
 from bot.events.router import execute
-from bot.listeners.common import actor_for, boundary, command_actor, ephemeral, is_redelivery, team_of
+from bot.listeners.common import ack_at_once, actor_for, boundary, command_actor, ephemeral, is_redelivery, team_of
 from storage.db import transaction
 from storage.events import repository as events
 from storage.events.display import ACTION_GOING, ACTION_NOT_GOING
@@ -44,9 +44,9 @@ def register(app: App, services: Services, *, public_url: str | None = None) -> 
                 )
             announce(services, client, team_id=team_id, event_id=event_id)
 
-    app.command(COMMAND)(on_event)
-    app.action(ACTION_GOING)(on_rsvp)
-    app.action(ACTION_NOT_GOING)(on_rsvp)
+    app.command(COMMAND, middleware=[ack_at_once])(on_event)
+    app.action(ACTION_GOING, middleware=[ack_at_once])(on_rsvp)
+    app.action(ACTION_NOT_GOING, middleware=[ack_at_once])(on_rsvp)
     app.middleware(_mentions(app, services, public_url))
 
 

@@ -15,7 +15,7 @@ from bot.commands import changes
 from bot.commands.grammar import MAX_NUMBER
 from bot.context import Actor, Services
 from bot.errors import UserError
-from bot.listeners.common import actor_for, boundary, ephemeral
+from bot.listeners.common import ack_at_once, actor_for, boundary, ephemeral
 from bot.schedules import ParseError
 from storage.errors import NotFound
 
@@ -63,8 +63,8 @@ def register(app: App, services: Services) -> None:
         with boundary("New schedule button"):
             client.views_open(trigger_id=body["trigger_id"], view=modals.new_schedule_view())
 
-    app.action(TRIGGER_ACTIONS)(on_trigger_button)
-    app.action(blocks.ACTION_NEW)(on_new)
+    app.action(TRIGGER_ACTIONS, middleware=[ack_at_once])(on_trigger_button)
+    app.action(blocks.ACTION_NEW, middleware=[ack_at_once])(on_new)
 
 
 def press(services: Services, actor: Actor, action_id: str, value: str) -> Reply:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.commands.router import execute
 from bot.context import Services
-from bot.listeners.common import boundary, command_actor, ephemeral
+from bot.listeners.common import ack_at_once, boundary, command_actor, ephemeral
 
 COMMAND = "/schedule"
 
@@ -24,4 +24,4 @@ def register(app: App, services: Services) -> None:
             actor = command_actor(services, client, context, command)
             respond(**ephemeral(execute(services, actor, text, client=client)))
 
-    app.command(COMMAND)(on_schedule)
+    app.command(COMMAND, middleware=[ack_at_once])(on_schedule)

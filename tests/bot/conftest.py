@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
+from bot.app import Bot
 from bot.standin import Call, SignedSender, SlackStandIn
 from bot.standin.fixtures import slack_standin  # noqa: F401
 from bot.web import create_web_app
@@ -62,6 +63,7 @@ def standin(slack_standin: SlackStandIn) -> SlackStandIn:  # noqa: F811
 class Served:
     url: str
     settings: Settings
+    bot: Bot
 
 
 def serve(settings: Settings, engine: Engine, **options: Any) -> Iterator[Served]:
@@ -70,7 +72,7 @@ def serve(settings: Settings, engine: Engine, **options: Any) -> Iterator[Served
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield Served(f"http://127.0.0.1:{server.server_port}", settings)
+        yield Served(f"http://127.0.0.1:{server.server_port}", settings, web.extensions["schedulebot"])
     finally:
         server.shutdown()
         server.server_close()

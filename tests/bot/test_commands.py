@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +15,8 @@ from tests.bot.conftest import Served, Slack, text_of, trigger_state
 
 # More people adding at once than the bot has listener threads, so saves in one workspace overlap.
 CONCURRENT_ADDS = 16
+# More jobs than Bolt has listener threads, so every thread is busy and the rest wait in its queue.
+BLOCKING_JOBS = 64
 
 
 def _buttons(reply: object) -> list[str]:
@@ -141,3 +145,21 @@ def test_adds_at_the_same_moment_in_one_workspace_each_get_their_own_number(
         triggers = repository.list_triggers(session, team_id="T1")
     assert [t.number for t in triggers] == list(range(1, CONCURRENT_ADDS + 1))
     assert sorted(t.payload["text"] for t in triggers) == sorted(f"check {i}" for i in range(CONCURRENT_ADDS))
+
+
+def test_a_slash_command_is_answered_while_every_listener_thread_is_busy(
+    slack: Slack, served: Served, standin: SlackStandIn
+) -> None:
+    release = threading.Event()
+    executor = served.bot.app.listener_runner.listener_executor
+    blocking = [executor.submit(release.wait) for _ in range(BLOCKING_JOBS)]
+    key = uuid.uuid4().hex
+    try:
+        url = standin.response_url(key, channel="C1", user="U1", team_id="T1")
+        response = slack.sender.command(text="to check the deploy every friday at 4pm", team_id="T1", response_url=url)
+        assert response.status_code == 200, response.text
+        assert not any(call.key == key for call in standin.calls("response_url"))  # the work waits for a thread
+    finally:
+        release.set()
+    assert all(job.result() for job in blocking)
+    assert "Scheduled *#1*" in text_of(slack.reply_to(key))
