@@ -40,10 +40,12 @@ def change(services: Services, actor: Actor, number: int, verb: str, apply: Appl
     return reply
 
 
-def send_if_due(services: Services, *, team_id: str, number: int, now: datetime) -> None:
-    """Claim and enqueue at once what the save made due before the next tick."""
+def send_if_due(
+    services: Services, *, team_id: str, number: int, now: datetime, next_run_at: datetime | None = None
+) -> None:
+    """Claim and enqueue at once what the save made due before the next tick (`next_run_at`: what it saved)."""
     try:
-        services.dispatcher.after_save(team_id=team_id, number=number, now=now)
+        services.dispatcher.after_save(team_id=team_id, number=number, now=now, next_run_at=next_run_at)
     except Exception:
         # The trigger is saved; the tick claims it in time. The user's reply must not fail for this.
         logger.exception("could not hand schedule #%s of %s to the workers at once", number, team_id)

@@ -53,7 +53,7 @@ def schedule_new(
         raise UsageError("That schedule has no runs in the future", ADD_EXAMPLE)
     with transaction(services.sessions) as session:
         trigger = save(session, actor, channel_id=channel_id, what=what, schedule=schedule, when=when, first=runs[0])
-    send_if_due(services, team_id=actor.team_id, number=trigger.number, now=now)
+    send_if_due(services, team_id=actor.team_id, number=trigger.number, now=now, next_run_at=runs[0])
     headline = f":white_check_mark: Scheduled *#{trigger.number}*"
     return confirmation(trigger, schedules.describe(schedule), runs, headline=headline)
 
