@@ -17,6 +17,7 @@ from bot.context import Clock, Services, utc_now
 from bot.dispatch import Dispatcher
 from bot.errors import SORRY
 from bot.listeners import actions, commands, events, views
+from bot.responses import ResponseUrls, pooled_respond
 from bot.zones import Directory
 from config import ConfigError, Settings
 from storage import slack_stores
@@ -76,6 +77,7 @@ def create_bot(
     )
     app = App(**_bolt_options(settings, engine), process_before_response=process_before_response)
     app.error(_answer_politely)
+    app.use(pooled_respond(ResponseUrls()))
     for register in (commands.register, actions.register, views.register, events.register, *extensions):
         register(app, services)
     event_commands.register(app, services, public_url=settings.base_url)
