@@ -33,8 +33,8 @@ from storage.models import Run, RunState, Trigger
 
 DEFAULT_RUNS = 1_000
 DEFAULT_WINDOW_S = 180
-# The issue asks for beat stopped 2 minutes in a 3-minute window; shorter windows scale it down.
-DEFAULT_BEAT_OUTAGE_S = 60
+# Beat stays down 2 minutes, from 80 s into the window until 20 s after the last run falls due.
+DEFAULT_BEAT_OUTAGE_S = 120
 CHANNELS = 50
 FIRST_DUE_AFTER_S = 15
 # Slack faults on 10% of posts, split evenly; a timed-out post may still have been delivered.
