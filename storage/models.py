@@ -82,7 +82,8 @@ class Trigger(Base):
 class Run(Base):
     __tablename__ = "runs"
     __table_args__ = (
-        # The claim: one Run per (trigger, due instant), whatever number of beats or retries.
+        # The claim: one Run per (trigger, due instant), whatever number of beats or retries. Its
+        # index also serves every look-up of a trigger's runs.
         UniqueConstraint("trigger_id", "due_at", name="uq_runs_trigger_due"),
         # Serves recovery: runs claimed but not finished, oldest first.
         Index(
@@ -91,7 +92,6 @@ class Run(Base):
             postgresql_where=text("state IN ('queued', 'running')"),
             sqlite_where=text("state IN ('queued', 'running')"),
         ),
-        Index("ix_runs_trigger_due", "trigger_id", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
