@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator
 
@@ -10,7 +11,7 @@ import requests
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
-from bot.cli import gunicorn_options
+from bot.cli import WebServer, gunicorn_options
 from bot.standin import SlackStandIn
 from config import ConfigError
 from tests.bot.conftest import Served, Slack, make_settings, serve, text_of
@@ -68,3 +69,17 @@ def test_gunicorn_serves_port_and_socket_mode_holds_one_worker(database_url: str
     assert http["workers"] == 3
     socket = gunicorn_options(make_settings(database_url, "http://x/api/", SLACK_APP_TOKEN="xapp-1"))
     assert socket["workers"] == 1 and callable(socket["post_worker_init"])
+
+
+def test_a_worker_builds_its_app_and_freezes_it(standin: SlackStandIn, database_url: str) -> None:
+    settings = make_settings(database_url, standin.api_url)
+    frozen = gc.get_freeze_count()
+    web = WebServer(settings, gunicorn_options(settings)).load()
+    services = web.extensions["schedulebot"].services
+    try:
+        assert gc.get_freeze_count() > frozen
+        assert web.test_client().get("/healthz").get_json()["database"] == "ok"
+    finally:
+        gc.unfreeze()
+        services.dispatcher.close()
+        services.sessions.kw["bind"].dispose()
