@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, insert, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFound
@@ -49,21 +49,22 @@ def create_trigger(
     a lock held until the caller commits, on SQLite behind the write lock every transaction takes first.
     """
     _lock_numbers(session, team_id=team_id)
-    trigger = Trigger(
-        team_id=team_id,
-        number=_next_number(session, team_id=team_id),
-        channel_id=channel_id,
-        creator_id=creator_id,
-        schedule=schedule,
-        schedule_text=schedule_text,
-        zone=zone,
-        next_run_at=next_run_at,
-        action_kind=action_kind,
-        payload=payload or {},
-        misfire_policy=misfire_policy,
-    )
-    session.add(trigger)
-    session.flush()
+    values = {
+        "team_id": team_id,
+        "number": _next_number(team_id),
+        "channel_id": channel_id,
+        "creator_id": creator_id,
+        "schedule": schedule,
+        "schedule_text": schedule_text,
+        "zone": zone,
+        "next_run_at": next_run_at,
+        "action_kind": action_kind,
+        "payload": payload or {},
+        "misfire_policy": misfire_policy,
+    }
+    # One statement takes the number and returns the whole row: no separate read of the highest number.
+    trigger = session.scalar(insert(Trigger).values(values).returning(Trigger))
+    assert trigger is not None
     return trigger
 
 
@@ -72,9 +73,8 @@ def _lock_numbers(session: Session, *, team_id: str) -> None:
         session.execute(select(func.pg_advisory_xact_lock(NUMBERS_LOCK_SPACE, func.hashtext(team_id))))
 
 
-def _next_number(session: Session, *, team_id: str) -> int:
-    highest = session.scalar(select(func.max(Trigger.number)).where(Trigger.team_id == team_id))
-    return (highest or 0) + 1
+def _next_number(team_id: str) -> ScalarSelect[int]:
+    return select(func.coalesce(func.max(Trigger.number), 0) + 1).where(Trigger.team_id == team_id).scalar_subquery()
 
 
 def get_trigger(session: Session, *, team_id: str, number: int, include_events: bool = False) -> Trigger:
