@@ -62,6 +62,11 @@ FIGURES = (
     ("ack_1_p99_ms", "slash command p99, 1 sender (ms)"),
     ("ack_p50_ms", "slash command p50, 20 senders (ms)"),
     ("ack_p99_ms", "slash command p99, 20 senders (ms)"),
+    ("confirm_1_p50_ms", "confirmation reply p50, 1 sender (ms)"),
+    ("confirm_1_p99_ms", "confirmation reply p99, 1 sender (ms)"),
+    ("confirm_p50_ms", "confirmation reply p50, 20 senders (ms)"),
+    ("confirm_p99_ms", "confirmation reply p99, 20 senders (ms)"),
+    ("confirm_not_added", "replies that were not a confirmation (count)"),
     ("parse_p50_ms", "parse p50 (ms)"),
     ("parse_p99_ms", "parse p99 (ms)"),
 )

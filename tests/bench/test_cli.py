@@ -32,3 +32,4 @@ def test_a_tiny_run_has_every_key_and_no_section_failed(
     assert set(results) >= KEYS
     assert set(results["tick_claim_ms"]) == {"300"} and {"cores", "postgresql", "redis"} <= set(results["machine"])
     assert {t["verdict"] for t in results["targets"]} <= {"met", "MISSED", "not measured"}
+    assert results["confirm_not_added"] == 0 and results["confirm_p99_ms"] >= results["confirm_p50_ms"] > 0
