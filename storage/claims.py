@@ -129,7 +129,8 @@ def claim_due(
     """Claim every instant of active triggers due at or before `horizon`, committing batch by batch.
 
     Each batch is three statements whatever its size: the locking select, one UPDATE moving the
-    triggers on and one INSERT of their runs (`storage.claim_writes`).
+    triggers on and one INSERT of their runs (`storage.claim_writes`); plus one look-up per trigger
+    that has run out of instants and one per instant a release had given back.
     """
     claimed: list[Claimed] = []
     walks = _Walks(cutoff=now - grace, horizon=horizon, cap=catch_up_cap, known={})

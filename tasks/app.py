@@ -152,18 +152,25 @@ def fire_runs(task: Task, run_ids: list[int]) -> None:
     with runstate.connect(rt.engine) as db:
         for index, run_id in enumerate(run_ids):
             if time.monotonic() > deadline:
-                rest = run_ids[index:]
-                task.app.send_task(FIRE_RUNS_TASK, args=[rest], task_id=_batch_id(rest), queue=QUEUE)
+                _send_rest(task.app, run_ids[index:])
                 return
             try:
                 requeue = firing.fire(rt, run_id, db=db)
-            except (*INFRA_ERRORS, SoftTimeLimitExceeded):
-                raise  # the batch is retried (or re-sent by the tick); runs already done are not fired again
+            except SoftTimeLimitExceeded:
+                _send_rest(task.app, run_ids[index + 1 :])  # this run is recovered after its lease; not the rest
+                raise
+            except INFRA_ERRORS:
+                raise  # the batch is retried; runs already done are not fired again
             except Exception:
                 logger.exception("run %s: firing failed; the tick re-sends it after its lease", run_id)
                 continue
             if requeue is not None:
                 _send_requeue(task.app, run_id, requeue)
+
+
+def _send_rest(app: Celery, run_ids: list[int]) -> None:
+    if run_ids:
+        app.send_task(FIRE_RUNS_TASK, args=[run_ids], task_id=_batch_id(run_ids), queue=QUEUE)
 
 
 def _send_requeue(app: Celery, run_id: int, requeue: firing.Requeue) -> None:

@@ -100,6 +100,9 @@ def _attempt(rt: Runtime, db: Connection, view: RunView) -> Requeue | None:
             _finish(rt, db, view, RunState.SUCCEEDED, attempt="nothing to post")
             return None
         ts = _deliver(rt, view, run_message(view, text))
+    except NotHeld:
+        logger.info("run %s trigger %s: taken over by another worker; posts nothing", view.run_id, view.trigger_id)
+        return None
     except ActionFailed as exc:
         return _fail(rt, db, view, str(exc), attempt="action_failed")
     except ActionRetry as exc:
@@ -127,8 +130,9 @@ def _outcome(rt: Runtime, db: Connection, view: RunView) -> str:
     if text is None:  # the action runs once; a retry posts the result it already has
         action = find_action(view.action_kind)
         text = action(_context(rt, view)).text
-        if not is_pure(action):  # a pure action gives the same text again, so only the others are kept now
-            runstate.record_outcome(db, view, text)
+        # A pure action gives the same text again, so only the others are kept now.
+        if not is_pure(action) and not runstate.record_outcome(db, view, text):
+            raise NotHeld
     return text
 
 
@@ -145,6 +149,10 @@ def _context(rt: Runtime, view: RunView) -> ActionContext:
         settings=rt.settings,
         timeout=rt.options.http_timeout,
     )
+
+
+class NotHeld(Exception):
+    """The run was taken over by another worker while this one ran its action."""
 
 
 class Unverified(UnknownOutcome):

@@ -220,9 +220,12 @@ def start(db: Connection, view: RunView, *, now: datetime, running_lease: timede
     )
 
 
-def record_outcome(db: Connection, view: RunView, outcome: str) -> None:
-    """Keep the action's result, so a later attempt posts it without running the action again."""
-    _moved(db, _RECORD_OUTCOME, {**_held(view), "p_outcome": outcome})
+def record_outcome(db: Connection, view: RunView, outcome: str) -> bool:
+    """Keep the action's result, so a later attempt posts it without running the action again.
+
+    False if this worker no longer holds the run: then it must not post.
+    """
+    return _moved(db, _RECORD_OUTCOME, {**_held(view), "p_outcome": outcome}) == 1
 
 
 def repace(db: Connection, run_id: int, *, until: datetime) -> None:

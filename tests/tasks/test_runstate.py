@@ -62,6 +62,8 @@ def test_a_taken_over_attempt_can_no_longer_finish_and_the_taker_finishes_once(
     assert stale is not None and reread is not None
     taker = runstate.start(db, reread, now=later, running_lease=LEASE)
     assert taker is not None and taker.attempts == 2 and taker.maybe_posted  # the first attempt died mid-way
+    assert not runstate.record_outcome(db, stale, "from the stale worker")  # so it posts nothing
+    assert runstate.record_outcome(db, taker, "hi")
     done = dict(now=later, state=RunState.SUCCEEDED, attempt="posted", slack_ts="1.000100", outcome="hi")
     assert not runstate.finish(db, stale, **done)  # type: ignore[arg-type]
     assert runstate.finish(db, taker, **done)  # type: ignore[arg-type]
