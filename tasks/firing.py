@@ -69,13 +69,17 @@ def _fire(rt: Runtime, db: Connection, run_id: int, slot: float | None) -> Reque
 
 
 def _held(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
-    """A rate-limited run waits out its Retry-After as the database records it, even if the pacer forgot it."""
-    if view.state != RunState.QUEUED.value or view.not_before is None or view.last_outcome != "ratelimited":
+    """A queued run waits until the database says it may go: a Retry-After, a backoff or its pace slot.
+
+    So a task that arrives early (a retried batch, a redelivery, a pacer that forgot) changes nothing.
+    """
+    if view.state != RunState.QUEUED.value or view.not_before is None:
         return None
     wait = (view.not_before - rt.now()).total_seconds()
     if wait <= PACE_TOLERANCE:
         return None
-    logger.info("run %s trigger %s: rate limited, waits %.1fs more", view.run_id, view.trigger_id, wait)
+    why = view.last_outcome if view.last_outcome not in (None, "started") else "paced"
+    logger.info("run %s trigger %s: %s, waits %.1fs more", view.run_id, view.trigger_id, why, wait)
     return Requeue(countdown=min(wait, MAX_REQUEUE_WAIT), slot=slot)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -78,17 +79,25 @@ def test_a_private_channel_s_unreadable_history_after_a_timeout_retries_instead_
     standin.faults(script=("timeout", "missing_scope", "ok"), methods=methods, timeout_seconds=1.5)
     run_id = _queued_run(sessions, "G-private")
 
-    assert isinstance(firing.fire(rt, run_id), Requeue)
-    assert isinstance(firing.fire(rt, run_id), Requeue), "missing_scope on the history is no refusal of the post"
+    first = firing.fire(rt, run_id)
+    assert isinstance(first, Requeue)
+    second = _when_due(rt, run_id, first)
+    assert isinstance(second, Requeue), "missing_scope on the history is no refusal of the post"
     [run] = runs(sessions)
     assert run.state == RunState.QUEUED.value and "missing_scope" in (run.error or "")
     assert _outcomes(sessions) == ["timeout", "unverified"]
-    assert firing.fire(rt, run_id) is None
+    assert _when_due(rt, run_id, second) is None
 
     [post] = standin.posts()
     [run] = runs(sessions)
     assert (run.state, run.slack_ts) == (RunState.SUCCEEDED.value, post.ts)
     assert _outcomes(sessions) == ["timeout", "unverified", "posted"]
+
+
+def _when_due(rt: Runtime, run_id: int, requeue: Requeue) -> Requeue | None:
+    """The re-queued task, arriving when its countdown is over (its backoff), not before."""
+    time.sleep(requeue.countdown)
+    return firing.fire(rt, run_id)
 
 
 def test_an_unreadable_history_is_retried_a_bounded_number_of_times_and_never_posts_on_a_guess(
@@ -186,3 +195,18 @@ def test_an_action_with_nothing_to_say_finishes_its_run_without_a_post(
     [run] = runs(sessions)
     assert (run.state, run.slack_ts) == (RunState.SUCCEEDED.value, None)
     assert standin.calls("chat.postMessage") == []
+
+
+def test_a_run_backing_off_after_a_500_is_not_tried_early_by_a_second_task(
+    sessions: sessionmaker[Session], rt: Runtime, standin: SlackStandIn
+) -> None:
+    standin.faults(script=("500",))
+    run_id = _queued_run(sessions, "C-backoff")
+    first = firing.fire(rt, run_id)
+    assert first is not None and first.countdown > 0.05
+    early = firing.fire(rt, run_id)  # a redelivered or retried task, before the backoff is over
+    assert early is not None and 0 < early.countdown <= first.countdown
+    assert len(standin.calls("chat.postMessage")) == 1 and _outcomes(sessions) == ["unavailable"]
+    while firing.fire(rt, run_id) is not None:
+        pass
+    assert len(standin.calls("chat.postMessage")) == 2 and _outcomes(sessions) == ["unavailable", "posted"]
