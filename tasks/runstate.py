@@ -225,7 +225,7 @@ def record_outcome(db: Connection, view: RunView, outcome: str) -> bool:
 
     False if this worker no longer holds the run: then it must not post.
     """
-    return _moved(db, _RECORD_OUTCOME, {**_held(view), "p_outcome": outcome}) == 1
+    return _moved(db, _RECORD_OUTCOME, {**_held_params(view), "p_outcome": outcome}) == 1
 
 
 def repace(db: Connection, run_id: int, *, until: datetime) -> None:
@@ -236,7 +236,7 @@ def repace(db: Connection, run_id: int, *, until: datetime) -> None:
 def defer(db: Connection, view: RunView, *, now: datetime, until: datetime, outcome: str, error: str) -> bool:
     """running → queued, due again at `until`; the attempt is recorded with its outcome."""
     log = _closed(view, now=now, outcome=outcome, error=error)
-    return _moved(db, _DEFER, {**_held(view), "p_until": until, "p_error": error, "p_log": log}) == 1
+    return _moved(db, _DEFER, {**_held_params(view), "p_until": until, "p_error": error, "p_log": log}) == 1
 
 
 def finish(
@@ -252,7 +252,7 @@ def finish(
 ) -> bool:
     """running → succeeded/failed/skipped (an exhausted trigger completed); False if this worker lost the run."""
     params = {
-        **_held(view),
+        **_held_params(view),
         "p_trigger": view.trigger_id,
         "p_state": state.value,
         "p_now": now,
@@ -275,21 +275,27 @@ def _autocommits(db: Connection) -> bool:
     return bool(db.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
 
 
-def _one(db: Connection, statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
+@contextmanager
+def _unit(db: Connection) -> Iterator[None]:
+    """One unit of work: a statement on its own when autocommitted (PostgreSQL), else a transaction."""
     if _autocommits(db):
-        return db.execute(statement, params).first()
+        yield
+        return
     with db.begin():
+        yield
+
+
+def _one(db: Connection, statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
+    with _unit(db):
         return db.execute(statement, params).first()
 
 
 def _moved(db: Connection, statement: Executable, params: dict[str, Any]) -> int:
-    if _autocommits(db):
-        return int(db.execute(statement, params).rowcount)  # type: ignore[attr-defined]
-    with db.begin():
+    with _unit(db):
         return int(db.execute(statement, params).rowcount)  # type: ignore[attr-defined]
 
 
-def _held(view: RunView) -> dict[str, Any]:
+def _held_params(view: RunView) -> dict[str, Any]:
     """The parameters of _HELD: the run, still running the attempt this worker started."""
     return {"p_run": view.run_id, "p_attempts": view.attempts}
 
