@@ -16,7 +16,9 @@ from storage.models import Run, Trigger
 WHEN = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
 
 
-def _add(session: Session, team_id: str, channel_id: str = "C1", creator_id: str = "U1") -> Trigger:
+def _add(
+    session: Session, team_id: str, channel_id: str = "C1", creator_id: str = "U1", action_kind: str = "message"
+) -> Trigger:
     return repository.create_trigger(
         session,
         team_id=team_id,
@@ -27,6 +29,7 @@ def _add(session: Session, team_id: str, channel_id: str = "C1", creator_id: str
         zone="America/New_York",
         next_run_at=WHEN,
         payload={"text": "check the deploy"},
+        action_kind=action_kind,
     )
 
 
@@ -146,27 +149,9 @@ def test_events_triggers_are_left_out_unless_asked_for(sessions: sessionmaker[Se
     with transaction(sessions) as session:
         mine = _add(session, "TA")
         for kind in ("event_reminder", "event_start", "event_end", "event_notice"):
-            repository.create_trigger(
-                session,
-                team_id="TA",
-                channel_id="C1",
-                creator_id="U1",
-                schedule='{"kind": "once"}',
-                zone="UTC",
-                next_run_at=WHEN,
-                action_kind=kind,
-            )
+            _add(session, "TA", action_kind=kind)
         # `_` is a LIKE wildcard: a kind that merely looks like the prefix is still a schedule.
-        lookalike = repository.create_trigger(
-            session,
-            team_id="TA",
-            channel_id="C1",
-            creator_id="U1",
-            schedule="{}",
-            zone="UTC",
-            next_run_at=WHEN,
-            action_kind="eventXreport",
-        )
+        lookalike = _add(session, "TA", action_kind="eventXreport")
     with transaction(sessions) as session:
         assert [t.number for t in repository.list_triggers(session, team_id="TA")] == [mine.number, lookalike.number]
         everything = repository.list_triggers(session, team_id="TA", include_events=True)

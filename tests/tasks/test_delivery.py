@@ -100,14 +100,20 @@ def _when_due(rt: Runtime, run_id: int, requeue: Requeue) -> Requeue | None:
     return firing.fire(rt, run_id)
 
 
+def _fire_until_done(rt: Runtime, run_id: int, requeue: Requeue | None = None) -> None:
+    """Fire, then each re-queued task at its countdown, as a worker would, until the run needs no more."""
+    requeue = requeue or firing.fire(rt, run_id)
+    while requeue is not None:
+        requeue = _when_due(rt, run_id, requeue)
+
+
 def test_an_unreadable_history_is_retried_a_bounded_number_of_times_and_never_posts_on_a_guess(
     sessions: sessionmaker[Session], rt: Runtime, standin: SlackStandIn
 ) -> None:
     methods = ("chat.postMessage", "conversations.history")
     standin.faults(script=("timeout", "missing_scope", "missing_scope"), methods=methods, timeout_seconds=1.5)
     run_id = _queued_run(sessions, "G-private")
-    while firing.fire(rt, run_id) is not None:
-        pass
+    _fire_until_done(rt, run_id)
     [run] = runs(sessions)
     assert run.state == RunState.FAILED.value and _outcomes(sessions) == ["timeout", "unverified", "unverified"]
     assert run_ids(standin.posts()) == [run_id, run_id], "the first post and the failure notice, nothing else"
@@ -207,6 +213,5 @@ def test_a_run_backing_off_after_a_500_is_not_tried_early_by_a_second_task(
     early = firing.fire(rt, run_id)  # a redelivered or retried task, before the backoff is over
     assert early is not None and 0 < early.countdown <= first.countdown
     assert len(standin.calls("chat.postMessage")) == 1 and _outcomes(sessions) == ["unavailable"]
-    while firing.fire(rt, run_id) is not None:
-        pass
+    _fire_until_done(rt, run_id)
     assert len(standin.calls("chat.postMessage")) == 2 and _outcomes(sessions) == ["unavailable", "posted"]
