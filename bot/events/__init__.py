@@ -13,7 +13,7 @@ from bot.blocks import Reply
 from bot.context import Services
 from bot.events.operations import announce
 from bot.events.router import execute
-from bot.listeners.common import ack_at_once, actor_for, boundary, command_actor, ephemeral, is_redelivery, team_of
+from bot.listeners.common import ack_at_once, actor_for, boundary, command_actor, ephemeral, team_of
 from storage.db import transaction
 from storage.events import repository as events
 from storage.events.display import ACTION_GOING, ACTION_NOT_GOING
@@ -55,7 +55,8 @@ def _mentions(app: App, services: Services, public_url: str | None) -> Callable[
 
     Like Bolt's own event listeners, the 200 goes back first and the work runs after it on the
     app's listener threads: Slack resends an event not answered within 3 seconds, and the resend
-    (X-Slack-Retry-Num) of one already received is ignored, so an event is never created twice.
+    (X-Slack-Retry-Num) of one already received is ignored before this runs, by the app's
+    redelivery middleware (bot.listeners.events), so an event is never created twice.
     """
 
     def middleware(
@@ -65,8 +66,6 @@ def _mentions(app: App, services: Services, public_url: str | None) -> Callable[
         found = _MENTION.match(str(event.get("text") or "")) if event.get("type") == "app_mention" else None
         if found is None:
             return next()  # type: ignore[no-any-return]
-        if is_redelivery(req):
-            return BoltResponse(status=200, body="")
         if app.process_before_response:  # FaaS mode: nothing may run after the response
             _mention(services, public_url, client, context, event, found["rest"])
         else:
