@@ -18,7 +18,6 @@ from bench.targets import checks
 Section = Callable[["Plan", dict[str, Any]], None]
 # Quick mode aims to finish within this many seconds.
 QUICK_LIMIT_S = 180
-PHRASES = report.REPO_ROOT.parent / "shared" / "public-phrases.jsonl"
 
 
 @dataclass(frozen=True)
@@ -74,10 +73,10 @@ def _cell_dict(cell: Any) -> dict[str, Any]:
 
 
 def parse_section(plan: Plan, results: dict[str, Any]) -> None:
-    from bench.parse_bench import measure
+    from bench.parse_bench import DEFAULT_PHRASES, measure
 
-    progress(f"parse over {PHRASES.name}, {plan.parse_repeat} passes")
-    results.update(measure(str(PHRASES), plan.parse_repeat))
+    progress(f"parse over {DEFAULT_PHRASES}, {plan.parse_repeat} passes")
+    results.update(measure(DEFAULT_PHRASES, plan.parse_repeat))
 
 
 def firing_section(plan: Plan, results: dict[str, Any]) -> None:

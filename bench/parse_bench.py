@@ -14,7 +14,11 @@ sys.path.insert(0, str(ROOT))
 
 from scheduling import ParseError, parse  # noqa: E402
 
-DEFAULT_PHRASES = ROOT.parent / "shared" / "public-phrases.jsonl"
+# The project's worked examples live in ../shared beside the clone; a copy travels with the
+# repository for clones that have no shared/ beside them (tests check the two stay the same).
+SHARED_PHRASES = ROOT.parent / "shared" / "public-phrases.jsonl"
+BUNDLED_PHRASES = ROOT / "bench" / "public-phrases.jsonl"
+DEFAULT_PHRASES = SHARED_PHRASES if SHARED_PHRASES.exists() else BUNDLED_PHRASES
 
 
 def measure(phrases_path: str | Path = DEFAULT_PHRASES, repeat: int = 50) -> dict[str, float]:

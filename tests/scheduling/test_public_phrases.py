@@ -1,29 +1,25 @@
-"""Every worked example in ../shared/public-phrases.jsonl (DESIGN.md time rules)."""
+"""Every worked example in ../shared/public-phrases.jsonl, or its bundled copy (DESIGN.md time rules)."""
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
+from bench.parse_bench import BUNDLED_PHRASES, DEFAULT_PHRASES, SHARED_PHRASES
 from scheduling import ParseError, next_runs, parse
 from tests.scheduling.conftest import local
 
-PHRASES = Path(__file__).resolve().parents[2].parent / "shared" / "public-phrases.jsonl"
+PHRASES = DEFAULT_PHRASES
 
 
 def _examples() -> list[dict[str, object]]:
-    if not PHRASES.exists():
-        return []
     return [json.loads(line) for line in PHRASES.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_public_phrases_file_is_present() -> None:
-    if PHRASES.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{PHRASES} is missing: CI must place shared/ beside the clone")
-    pytest.skip(f"{PHRASES} is missing (outside CI)")
+def test_the_bundled_copy_is_the_shared_file() -> None:
+    """Clones without ../shared use bench/public-phrases.jsonl; it must not drift from the original."""
+    assert BUNDLED_PHRASES.exists()
+    if SHARED_PHRASES.exists():
+        assert BUNDLED_PHRASES.read_bytes() == SHARED_PHRASES.read_bytes(), "copy ../shared/public-phrases.jsonl"
 
 
 @pytest.mark.parametrize("example", _examples(), ids=lambda ex: str(ex["text"])[:40] or "<empty>")
