@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 # The same leases the tests take (tests/services.py), so a benchmark never shares a db with a test.
-REDIS_DB_RANGE = range(1, 16)
+# db 0 holds the leases; 1 … (databases - 1) are leased. A server that hides CONFIG has Redis's default 16.
+DEFAULT_REDIS_DATABASES = 16
 REDIS_LEASE_KEY = "schedulebot-test:db:{}"
 REDIS_LEASE_SECONDS = 1800
 
@@ -48,11 +49,12 @@ def redis_database(*, base_url: str = REDIS_BASE_URL) -> Iterator[str]:
     locks = redis.Redis.from_url(f"{base_url}/0")
     token = uuid.uuid4().hex
     try:
-        number = next((n for n in REDIS_DB_RANGE if _lease(locks, n, token)), None)
+        numbers = range(1, _database_count(locks))
+        number = next((n for n in numbers if _lease(locks, n, token)), None)
     except redis.ConnectionError as exc:
         raise ServiceUnavailable(f"Redis at {base_url} is not reachable ({exc})") from None
     if number is None:
-        raise ServiceUnavailable("every Redis db number 1-15 is leased by another run")
+        raise ServiceUnavailable(f"every Redis db number 1-{numbers[-1]} is leased by another run")
     url = f"{base_url}/{number}"
     client = redis.Redis.from_url(url)
     client.flushdb()
@@ -64,6 +66,13 @@ def redis_database(*, base_url: str = REDIS_BASE_URL) -> Iterator[str]:
         if locks.get(REDIS_LEASE_KEY.format(number)) == token.encode():
             locks.delete(REDIS_LEASE_KEY.format(number))
         locks.close()
+
+
+def _database_count(locks: redis.Redis) -> int:
+    try:
+        return int(locks.config_get("databases").get("databases", DEFAULT_REDIS_DATABASES))
+    except redis.ResponseError:
+        return DEFAULT_REDIS_DATABASES
 
 
 def _lease(locks: redis.Redis, number: int, token: str) -> bool:
