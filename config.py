@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,11 +27,34 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def check_slack_api_url(url: str) -> None:
+    """Tokens travel to this URL: https, or http only to this machine (a local stand-in)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
+        return
+    raise ValueError(
+        "must be an https URL (http only for 127.0.0.1, ::1 or localhost), so tokens never cross a network "
+        "in clear text; example: https://slack.com/api/"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
 
-    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
-    redis_url: str = Field(default=DEFAULT_REDIS_URL, alias="REDIS_URL")
+    # URLs that may carry a password: kept out of reprs (print them through telemetry.Redactor).
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL", repr=False)
+    redis_url: str = Field(default=DEFAULT_REDIS_URL, alias="REDIS_URL", repr=False)
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN", repr=False)
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET", repr=False)
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN", repr=False)
@@ -43,7 +68,7 @@ class Settings(BaseSettings):
     # gunicorn worker processes for the web process (the name Procfile platforms already use).
     web_concurrency: int = Field(default=2, alias="WEB_CONCURRENCY", ge=1, le=64)
     log_format: str = Field(default="text", alias="LOG_FORMAT")
-    # Hosts or CIDRs a webhook action may reach even though they are loopback or private.
+    # Hosts or CIDRs, each with an optional :port, a webhook action may reach although they are not public.
     webhook_allowlist: str = Field(default="", alias="SCHEDULEBOT_WEBHOOK_ALLOWLIST")
 
     @field_validator("database_url")
@@ -63,8 +88,17 @@ class Settings(BaseSettings):
 
     @field_validator("slack_api_url")
     @classmethod
-    def _trailing_slash(cls, value: str) -> str:
+    def _check_slack_api_url(cls, value: str) -> str:
+        check_slack_api_url(value)
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("webhook_allowlist")
+    @classmethod
+    def _check_webhook_allowlist(cls, value: str) -> str:
+        from tasks.netguard import parse_allowlist
+
+        parse_allowlist(value.split(","))
+        return value
 
     @cached_property
     def webhook_allowed(self) -> tuple[str, ...]:

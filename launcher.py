@@ -107,7 +107,8 @@ def show(label: str, choice: Choice, out: TextIO) -> None:
 
     shown = choice.value if label != "slack" else choice.reason
     reason = f" ({choice.reason})" if label != "slack" else ""
-    print(f"{label}: {Redactor()(shown)}{reason}", file=out, flush=True)
+    # The reason may quote a URL too ("no Redis at …"): the whole line is redacted, not just the value.
+    print(Redactor()(f"{label}: {shown}{reason}"), file=out, flush=True)
 
 
 # --- progress -----------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ MIN_SECRET_LENGTH = 6
 # Log record attributes that are part of every record, never user fields.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 _TOKEN = re.compile(r"\b(xox[abeoprs]|xapp)-[A-Za-z0-9-]+")
-_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@")
+# scheme://user:PASSWORD@host for any scheme; up to the last "@" before the path, as URL parsers read it,
+# so a password with an unencoded "@" is masked whole.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^\s/]*@")
 
 # --- metrics ------------------------------------------------------------------------------------
 
