@@ -25,6 +25,8 @@ HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 # Health checks answer fast or report the dependency as down.
 DEFAULT_BROKER_CHECK_TIMEOUT = 2.0
+# What /healthz says instead of the failure's detail.
+SEE_LOG = "(details in the web process log)"
 # Slack sends small bodies; anything far bigger is not from Slack.
 MAX_REQUEST_BYTES = 1_000_000
 
@@ -67,7 +69,11 @@ def create_web_app(settings: Settings, *, bot: Bot | None = None, **bot_options:
 
 
 def health(bot: Bot, settings: Settings) -> tuple[dict[str, Any], int]:
-    """{"ok": bool, "database": "ok" | reason, "broker": "ok" | reason}; 503 when either is down."""
+    """{"ok": bool, "database": "ok" | reason, "broker": "ok" | reason}; 503 when either is down.
+
+    Anyone may ask, so a reason names the part and the kind of failure only; the detail, which may
+    name hosts, ports and users, goes to the log (whose handler masks passwords).
+    """
     checks = {"database": _check_database(bot), "broker": check_broker(settings.redis_url)}
     ok = all(value == "ok" for value in checks.values())
     return {"ok": ok, **checks}, 200 if ok else 503
@@ -78,7 +84,8 @@ def _check_database(bot: Bot) -> str:
     try:
         check_reachable(engine)
     except DatabaseUnavailable as exc:
-        return str(exc)
+        logger.warning("health check: %s", exc)
+        return f"cannot reach the database {SEE_LOG}"
     return "ok"
 
 
@@ -87,7 +94,8 @@ def check_broker(url: str, *, timeout: float = DEFAULT_BROKER_CHECK_TIMEOUT) -> 
         with Connection(url, connect_timeout=timeout) as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
     except Exception as exc:  # kombu raises per-transport errors; any of them means "down"
-        return f"cannot reach the broker ({type(exc).__name__})"
+        logger.warning("health check: REDIS_URL: cannot reach the broker (%s: %s)", type(exc).__name__, exc)
+        return f"cannot reach the broker ({type(exc).__name__}) {SEE_LOG}"
     return "ok"
 
 

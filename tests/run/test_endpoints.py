@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +18,7 @@ from config import load_settings
 from launcher import embedded_broker_url
 from storage.db import make_engine
 from storage.migrate import upgrade
-from tests.run.ports import closed_port_url
+from tests.run.ports import closed_port_url, free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy:DeprecationWarning")
 
@@ -72,8 +74,33 @@ def test_healthz_names_the_database_when_it_is_down(tmp_path: Path) -> None:
     for url in serve(tmp_path, embedded_broker_url(tmp_path), f"sqlite:///{missing}"):
         response = requests.get(f"{url}/healthz", timeout=15)
         assert response.status_code == 503
-        assert response.json()["database"].startswith("DATABASE_URL: cannot reach the database")
+        assert response.json()["database"] == "cannot reach the database (details in the web process log)"
         assert response.json()["broker"] == "ok"
+
+
+def test_healthz_names_the_failed_parts_but_no_host_port_or_user_which_go_to_the_log_redacted(
+    tmp_path: Path,
+) -> None:
+    db_port, broker_port = free_port(), free_port()
+    database_url = f"postgresql://dbuser-77:db-pass-77@127.0.0.1:{db_port}/schedulebot"
+    broker_url = f"redis://brokeruser-77:broker-pass-77@127.0.0.1:{broker_port}/0"
+    settings = load_settings(_env_file=None, DATABASE_URL=database_url, REDIS_URL=broker_url)
+    log = io.StringIO()
+    handler = telemetry.make_handler(settings, "web", log)
+    logging.getLogger("bot.web").addHandler(handler)
+    try:
+        for url in serve(tmp_path, broker_url, database_url):
+            response = requests.get(f"{url}/healthz", timeout=15)
+    finally:
+        logging.getLogger("bot.web").removeHandler(handler)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["database"].startswith("cannot reach the database") and body["broker"].startswith("cannot reach the")
+    for detail in ("127.0.0.1", str(db_port), str(broker_port), "dbuser-77", "brokeruser-77", "pass-77"):
+        assert detail not in response.text
+    logged = log.getvalue()
+    assert str(db_port) in logged and str(broker_port) in logged, logged
+    assert "pass-77" not in logged
 
 
 def test_metrics_serves_prometheus_text(web: str) -> None:
