@@ -12,6 +12,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "web": ("bot.cli:cli", "serve the Slack app on $PORT (HTTP; Socket Mode too when SLACK_APP_TOKEN is set)"),
     "worker": ("tasks.cli:worker", "run a Celery worker that fires due runs (the Procfile's worker)"),
     "beat": ("tasks.cli:beat", "run Celery beat, which ticks every SCHEDULEBOT_TICK_SECONDS (the Procfile's beat)"),
+    "flower": ("tasks.flower:cli", "Celery's Flower dashboard, on localhost unless FLOWER_BASIC_AUTH is set"),
     "tick": ("tasks.cli:tick", "claim and enqueue what is due now, once"),
     "run": ("launcher:cli", "migrate and run web, worker and beat on working defaults, with a console if no Slack"),
     "bench": ("bench.cli:cli", "measure the performance claims: --quick (default, under 3 minutes) or --full; --json"),
