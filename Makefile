@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2 --dist loadfile
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean bench bench-full chaos
+.PHONY: run test lint format install clean bench bench-full chaos audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,18 @@ bench-full: $(BENCH_STAMP)
 chaos: $(BENCH_STAMP)
 	@scripts/services.sh
 	$(BIN)/schedulebot chaos --out bench/results/chaos-latest.json --docs $(CHAOS_ARGS)
+
+# Known advisories (PyPI's JSON API, i.e. OSV/PyPA) in every package installed in the venv. It needs
+# the network and its answer changes as advisories are published, so `make test` and CI do not run it.
+# --strict: a package it could not look up fails the audit instead of passing as "no known vulnerabilities".
+AUDIT_STAMP := $(VENV)/.installed-audit
+
+$(AUDIT_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,audit]'
+	touch $(AUDIT_STAMP)
+
+audit: $(AUDIT_STAMP)
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off $(AUDIT_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .
