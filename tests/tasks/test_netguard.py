@@ -130,3 +130,17 @@ def test_the_url_shown_keeps_scheme_host_port_and_path_only() -> None:
     assert "hunter2" not in repr(destination)
     v6 = check_url("http://[::1]:8080/x?q=1", allowed=["::1"])
     assert (v6.shown, v6.netloc) == ("http://[::1]:8080/x", "[::1]:8080")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://ops:hunter2@127.0.0.1:8080/x?token=abc",
+        "http://ops:hunter2@93.184.215.14:8080/x?token=abc",
+        "gopher://ops:hunter2@93.184.215.14/x?token=abc",
+    ],
+)
+def test_a_refusal_never_repeats_the_password_or_the_query(url: str) -> None:
+    with pytest.raises(AddressRefused) as refused:
+        check_url(url)
+    assert "hunter2" not in str(refused.value) and "token" not in str(refused.value)
