@@ -64,10 +64,10 @@ def test_settings_without_credentials_say_what_is_missing(database_url: str) -> 
 
 
 def test_gunicorn_serves_port_and_socket_mode_holds_one_worker(database_url: str) -> None:
-    http = gunicorn_options(make_settings(database_url, "http://x/api/", PORT=4321, WEB_CONCURRENCY=3))
+    http = gunicorn_options(make_settings(database_url, "https://slack.example/api/", PORT=4321, WEB_CONCURRENCY=3))
     assert http["bind"] == "0.0.0.0:4321" and "post_worker_init" not in http
     assert http["workers"] == 3
-    socket = gunicorn_options(make_settings(database_url, "http://x/api/", SLACK_APP_TOKEN="xapp-1"))
+    socket = gunicorn_options(make_settings(database_url, "https://slack.example/api/", SLACK_APP_TOKEN="xapp-1"))
     assert socket["workers"] == 1 and callable(socket["post_worker_init"])
 
 
