@@ -43,21 +43,28 @@ class Cipher:
         try:
             return self._fernet.decrypt(value.removeprefix(SEALED_PREFIX).encode("ascii")).decode("utf-8")
         except InvalidToken:
-            raise SecretKeyError(
-                f"a stored Slack token was encrypted with a key that is not in {KEY_VARIABLE};"
-                " put the old key after the new one (comma-separated) until `schedulebot rotate-key` has run"
-            ) from None
+            raise _unknown_key() from None
 
     def reseal(self, value: str | None) -> str | None:
         """The value encrypted under the first key (plaintext is encrypted; None stays None)."""
         if value is None or not is_sealed(value):
             return self.seal(value)
-        token = self._fernet.rotate(value.removeprefix(SEALED_PREFIX).encode("ascii"))
+        try:
+            token = self._fernet.rotate(value.removeprefix(SEALED_PREFIX).encode("ascii"))
+        except InvalidToken:
+            raise _unknown_key() from None
         return SEALED_PREFIX + token.decode("ascii")
 
 
 def is_sealed(value: str) -> bool:
     return value.startswith(SEALED_PREFIX)
+
+
+def _unknown_key() -> SecretKeyError:
+    return SecretKeyError(
+        f"a stored Slack token was encrypted with a key that is not in {KEY_VARIABLE};"
+        " put the old key after the new one (comma-separated) until `schedulebot rotate-key` has run"
+    )
 
 
 def _fernet(key: str, position: int) -> Fernet:

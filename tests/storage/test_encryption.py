@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
@@ -12,6 +15,7 @@ import telemetry
 from config import ConfigError, load_settings
 from storage.encryption import HOW_TO_MAKE_A_KEY, Cipher, SecretKeyError
 from storage.slack_stores import installation_store
+from tests.conftest import REPO_ROOT
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 TOKEN = "xoxb-1111-2222-secretsecretsecret"
@@ -120,3 +124,27 @@ def test_the_keys_are_redacted_from_logs() -> None:
     redact = telemetry.Redactor(telemetry.settings_secrets(settings))
     line = redact(f"keys {NEW} and {OLD}; token xoxe.xoxb-1-abcdef and refresh xoxe-1-abcdef")
     assert NEW not in line and OLD not in line and "abcdef" not in line
+
+
+def _rotate_key(database_url: str, keys: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": database_url, "SCHEDULEBOT_SECRET_KEY": keys}
+    return subprocess.run(
+        [sys.executable, "-m", "schedulebot_cli", "rotate-key"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_rotate_key_command_moves_every_row_to_the_new_key(engine: Engine, database_url: str) -> None:
+    installation_store(engine, "111.222", Cipher(OLD)).save(_installation())
+    refused = _rotate_key(database_url, NEW)  # the old key is not given: nothing can be opened, nothing changes
+    assert refused.returncode == 2 and "put the old key after the new one" in refused.stderr
+    assert OLD not in refused.stderr + refused.stdout and NEW not in refused.stderr + refused.stdout
+    done = _rotate_key(database_url, f"{NEW},{OLD}")
+    assert done.returncode == 0, done.stderr
+    assert "2 stored installation rows" in done.stdout
+    found = installation_store(engine, "111.222", Cipher(NEW)).find_installation(enterprise_id=None, team_id="T1")
+    assert found is not None and found.bot_token == TOKEN
