@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 import requests
 from cryptography.fernet import Fernet
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.standin import SlackStandIn, payloads
 from storage.db import transaction
 from storage.encryption import Cipher
+from storage.events.models import Event
 from storage.models import Trigger
 from storage.repository import get_trigger
 from storage.slack_stores import installation_store
@@ -65,13 +66,15 @@ def install(standin: SlackStandIn, served: Served, **installation: Any) -> dict[
     return answer
 
 
-def grid_command(slack: Slack, words: str, *, team: str, enterprise: str, org_wide: bool = False) -> str:
-    """`/schedule words` typed in workspace `team` of Grid org `enterprise`; the reply's text."""
+def grid_command(
+    slack: Slack, words: str, *, team: str, enterprise: str, org_wide: bool = False, command: str = "/schedule"
+) -> str:
+    """`command words` typed in workspace `team` of Grid org `enterprise`; the reply's text."""
     key = uuid.uuid4().hex
     url = slack.standin.response_url(key, channel="C1", user="U1", team_id=team)
     fields = payloads.slash_command(
         slack.sender.app,
-        command="/schedule",
+        command=command,
         text=words,
         user_id="U1",
         channel_id="C1",
@@ -153,6 +156,12 @@ def test_a_grid_workspace_install_records_the_enterprise_on_each_trigger(
     assert "Scheduled *#1*" in reply
     assert trigger(sessions, 1).enterprise_id == "E1"
     assert standin.calls("auth.test")[-1].token == "xoxb-t7-in-e1"
+    reply = grid_command(slack, 'add "Retro" tomorrow 3pm', team="T7", enterprise="E1", command="/event")
+    assert "Event added" in reply
+    with sessions() as session:
+        event = session.scalars(select(Event).where(Event.team_id == "T7")).one()
+        made = session.scalars(select(Trigger).where(Trigger.team_id == "T7")).all()
+    assert event.enterprise_id == "E1" and len(made) > 1 and {t.enterprise_id for t in made} == {"E1"}
 
 
 def test_an_org_wide_install_serves_every_workspace_in_the_org_and_its_uninstall_pauses_them(

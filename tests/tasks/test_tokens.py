@@ -14,9 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.standin import SlackStandIn
 from config import Settings, load_settings
+from scheduling.schedule import Schedule
+from storage.db import transaction
 from storage.encryption import Cipher
-from storage.models import Run
+from storage.events import repository as events
+from storage.events import series
+from storage.models import Run, Trigger
 from storage.slack_stores import EncryptedInstallationStore, installation_store
+from tasks.events import refresh_announcement
 from tasks.slack import Message, NoToken, Refused, SlackPoster, Unavailable
 from tests.tasks.conftest import BOT_TOKEN, wait_until
 from tests.tasks.factories import add_trigger, once
@@ -205,3 +210,28 @@ def _finished(sessions: sessionmaker[Session], n: int) -> bool:
     with sessions() as session:
         runs = session.scalars(select(Run)).all()
     return len(runs) == n and all(run.finished_at is not None for run in runs)
+
+
+def test_events_made_in_a_grid_org_announce_and_remind_with_its_install(
+    standin: SlackStandIn, engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    _install(engine, "xoxb-org-e1", team_id=None, enterprise_id="E1")
+    now = datetime.now(UTC).replace(microsecond=0)
+    with transaction(sessions) as session:
+        event = events.create_event(
+            session, team_id="T4", channel_id="C1", creator_id="U1", title="Standup",
+            starts_at=now + timedelta(hours=1), ends_at=now + timedelta(hours=2), zone="UTC", remind_seconds=[600],
+            now=now, enterprise_id="E1",
+        )  # fmt: skip
+        weekly = Schedule(kind="recurring", zone="UTC", every=7 * 86400, anchor=now + timedelta(days=1))
+        _, made = series.create_series(
+            session, team_id="T4", channel_id="C1", creator_id="U1", title="Retro", schedule=weekly,
+            schedule_text="every week", duration=timedelta(hours=1), remind_seconds=[], now=now, enterprise_id="E1",
+        )  # fmt: skip
+        assert made and all(occurrence.enterprise_id == "E1" for occurrence in made)
+        made_triggers = session.scalars(select(Trigger).where(Trigger.team_id == "T4")).all()
+        assert made_triggers and {t.enterprise_id for t in made_triggers} == {"E1"}
+        event_id = event.id
+    poster = SlackPoster(_settings(standin.api_url), engine, timeout=5.0)
+    assert refresh_announcement(sessions, poster, team_id="T4", event_id=event_id) is not None
+    assert _used_token(standin) == "xoxb-org-e1"
