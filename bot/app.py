@@ -13,6 +13,7 @@ from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, Succ
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import events as event_commands
 from bot.context import Clock, Services, utc_now
@@ -150,12 +151,16 @@ def _resume_on_install(services: Services) -> Callable[[SuccessArgs], BoltRespon
     def on_success(args: SuccessArgs) -> BoltResponse:
         installation = args.installation
         team_id = None if installation.is_enterprise_install else installation.team_id
-        with transaction(services.sessions) as session:
-            resumed = installs.resume_after_reinstall(
-                session, enterprise_id=installation.enterprise_id, team_id=team_id, now=services.clock()
-            )
-        if resumed:
-            logger.info("reinstalled in %s: resumed %d triggers", team_id or installation.enterprise_id, resumed)
+        where = team_id or installation.enterprise_id
+        try:
+            with transaction(services.sessions) as session:
+                resumed = installs.resume_after_reinstall(
+                    session, enterprise_id=installation.enterprise_id, team_id=team_id, now=services.clock()
+                )
+        except SQLAlchemyError:  # the install itself is saved: say so, and leave the schedules paused
+            logger.exception("reinstalled in %s: could not resume the schedules the uninstall paused", where)
+        else:
+            logger.info("reinstalled in %s: resumed %d triggers", where, resumed)
         return args.default.success(args)
 
     return on_success
