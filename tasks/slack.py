@@ -24,7 +24,7 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
 import telemetry
 from config import Settings
-from tasks.tokens import NotInstalled, RefreshFailed, Tokens
+from tasks.tokens import NotInstalled, RefreshFailed, RefreshUnavailable, Tokens
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +197,8 @@ class SlackPoster:
             raise NoToken(str(exc)) from None
         except RefreshFailed as exc:
             raise Refused(str(exc)) from None
+        except RefreshUnavailable as exc:
+            raise Unavailable(str(exc)) from None
 
 
 def _is_run_message(message: dict[str, Any], run_id: int) -> bool:

@@ -7,6 +7,7 @@ has no token, whatever SLACK_BOT_TOKEN holds, since that token belongs to some o
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
@@ -31,13 +32,18 @@ class NotInstalled(Exception):
 
 
 class RefreshFailed(Exception):
-    """Slack refused to refresh an expiring token (the install was revoked, say)."""
+    """Slack refused to refresh an expiring token (the install was revoked, say): retrying will not help."""
+
+
+class RefreshUnavailable(Exception):
+    """Slack could not be reached to refresh a token that has already expired: try again later."""
 
 
 class Tokens:
     def __init__(self, settings: Settings, engine: Engine, *, timeout: float) -> None:
         self._single = settings.slack_bot_token
         self._store: EncryptedInstallationStore | None = None
+        self._rotator: TokenRotator | None = None
         if settings.oauth_enabled:
             assert settings.slack_client_id and settings.slack_client_secret
             self._store = installation_store(engine, settings.slack_client_id, Cipher(settings.secret_key))
@@ -63,16 +69,7 @@ class Tokens:
 
     def _fresh(self, store: EncryptedInstallationStore, bot: Bot, find: Callable[[], Bot | None]) -> str:
         """The bot's token, refreshed first when it is near expiry; a refresh another worker stored wins."""
-        try:
-            refreshed = self._rotator.perform_bot_token_rotation(
-                bot=bot, minutes_before_expiration=REFRESH_MINUTES_BEFORE_EXPIRY
-            )
-        except SlackTokenRotationError as exc:
-            raise RefreshFailed(
-                f"Slack would not refresh the bot token ({exc.api_error.response.get('error')})"
-            ) from None
-        except SlackClientError as exc:
-            raise RefreshFailed(f"could not refresh the bot token ({exc.__class__.__name__})") from None
+        refreshed = self._refreshed(bot)
         if refreshed is None:
             return str(bot.bot_token)
         if store.save_refreshed_bot(bot, refreshed):
@@ -80,3 +77,24 @@ class Tokens:
             return str(refreshed.bot_token)
         stored = find()  # another process refreshed first: theirs is stored, and still valid
         return str((stored or refreshed).bot_token)
+
+    def _refreshed(self, bot: Bot) -> Bot | None:
+        """A refreshed bot when its token is near expiry, else None; a token still valid outlives a Slack outage."""
+        assert self._rotator is not None
+        try:
+            return self._rotator.perform_bot_token_rotation(
+                bot=bot, minutes_before_expiration=REFRESH_MINUTES_BEFORE_EXPIRY
+            )
+        except SlackTokenRotationError as exc:
+            response = exc.api_error.response
+            if response.status_code < 500 and response.status_code != 429:
+                raise RefreshFailed(f"Slack would not refresh the bot token ({response.get('error')})") from None
+            reason = f"Slack answered {response.status_code}"
+        except (SlackClientError, OSError) as exc:  # no answer: URLError and timeouts are OSErrors
+            reason = exc.__class__.__name__
+        if bot.bot_token_expires_at is not None and bot.bot_token_expires_at > time.time():
+            logger.warning(
+                "could not refresh the bot token of team %s yet (%s)", bot.team_id or bot.enterprise_id, reason
+            )
+            return None
+        raise RefreshUnavailable(f"could not refresh the expired bot token ({reason}); retrying later")

@@ -72,6 +72,7 @@ def installation(
     if rotating_lifetime is not None:
         with ws.lock:
             answer.update(ws.rotation.issue(team.id, ws.next_id("R"), lifetime=rotating_lifetime))
+            ws.add_token(answer["access_token"], team.id)
     return answer
 
 

@@ -235,3 +235,23 @@ def test_events_made_in_a_grid_org_announce_and_remind_with_its_install(
     poster = SlackPoster(_settings(standin.api_url), engine, timeout=5.0)
     assert refresh_announcement(sessions, poster, team_id="T4", event_id=event_id) is not None
     assert _used_token(standin) == "xoxb-org-e1"
+
+
+def test_slack_down_while_refreshing_uses_a_token_still_valid_and_retries_an_expired_one(
+    standin: SlackStandIn, engine: Engine
+) -> None:
+    poster = SlackPoster(_settings(standin.api_url), engine, timeout=5.0)
+    valid = standin.add_oauth_code("unused", team_id="T1", rotating_lifetime=600)
+    _install(engine, valid["access_token"], team_id="T1", refresh=valid["refresh_token"], expires_in=600)
+    standin.faults(methods=("oauth.v2.access",), script=("500",))
+    _post(poster, "T1")  # ten minutes left: the current token still posts
+    assert _used_token(standin) == valid["access_token"] and standin.calls("chat.postMessage")[-1].ok
+
+    expired = standin.add_oauth_code("unused-2", team_id="T2", rotating_lifetime=600)
+    standin.workspace.rotation.expire(expired["access_token"])
+    _install(engine, expired["access_token"], team_id="T2", refresh=expired["refresh_token"], expires_in=-1)
+    standin.faults(methods=("oauth.v2.access",), script=("500",))
+    with pytest.raises(Unavailable, match="retrying later"):
+        _post(poster, "T2")
+    _post(poster, "T2")  # Slack is back: refreshed, then posted
+    assert _used_token(standin) not in (None, expired["access_token"]) and standin.calls("chat.postMessage")[-1].ok
