@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
+from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -154,7 +158,10 @@ def test_two_workers_refreshing_at_once_keep_the_first_stored_token(standin: Sla
     _post(a, "T1")
     token_a = _used_token(standin)
     # B refreshes from the refresh token A already used: within Slack's grace period that still works ...
-    refreshed_by_b = b._tokens._rotator.perform_bot_token_rotation(bot=seen_by_b, minutes_before_expiration=120)
+    rotator = TokenRotator(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, client=WebClient(base_url=standin.api_url, timeout=5)
+    )
+    refreshed_by_b = rotator.perform_bot_token_rotation(bot=seen_by_b, minutes_before_expiration=120)
     assert refreshed_by_b is not None and refreshed_by_b.bot_token != token_a
     # ... but B's save finds A's refresh stored and leaves it, so the stored token is never the older one.
     assert store.save_refreshed_bot(seen_by_b, refreshed_by_b) is False
@@ -162,6 +169,27 @@ def test_two_workers_refreshing_at_once_keep_the_first_stored_token(standin: Sla
     assert stored is not None and stored.bot_token == token_a
     _post(b, "T1")
     assert _used_token(standin) == token_a and standin.calls("chat.postMessage")[-1].ok
+
+
+def test_two_workers_posting_at_once_with_an_expiring_token_leave_a_usable_pair_stored(
+    standin: SlackStandIn, engine: Engine
+) -> None:
+    issued = standin.add_oauth_code("unused", team_id="T1", rotating_lifetime=600)
+    _install(engine, issued["access_token"], team_id="T1", refresh=issued["refresh_token"], expires_in=600)
+    posters = [SlackPoster(_settings(standin.api_url), engine, timeout=5.0) for _ in range(2)]
+    start = threading.Barrier(len(posters))
+
+    def post(poster: SlackPoster) -> str:
+        start.wait(timeout=10)
+        return _post(poster, "T1")
+
+    with ThreadPoolExecutor(max_workers=len(posters)) as pool:
+        posted = list(pool.map(post, posters))
+    assert len(posted) == 2 and all(call.ok for call in standin.calls("chat.postMessage"))
+    stored = _store(engine).find_workspace_bot(enterprise_id=None, team_id="T1")
+    assert stored is not None and stored.bot_token != issued["access_token"]
+    # Whatever the interleaving, the stored refresh token was never used: the next refresh cannot be refused.
+    assert standin.workspace.rotation.grants[str(stored.bot_refresh_token)].used_at is None
 
 
 def test_a_refresh_slack_refuses_fails_the_call_with_the_reason(standin: SlackStandIn, engine: Engine) -> None:
