@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -126,16 +127,28 @@ def test_the_keys_are_redacted_from_logs() -> None:
     assert NEW not in line and OLD not in line and "abcdef" not in line
 
 
-def _rotate_key(database_url: str, keys: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": database_url, "SCHEDULEBOT_SECRET_KEY": keys}
+def _schedulebot(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "schedulebot_cli", "rotate-key"],
+        [sys.executable, "-m", "schedulebot_cli", command],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,
-        env=env,
+        env={"PATH": "/usr/bin:/bin", **env},
         timeout=60,
     )
+
+
+def _rotate_key(database_url: str, keys: str) -> subprocess.CompletedProcess[str]:
+    return _schedulebot("rotate-key", {"DATABASE_URL": database_url, "SCHEDULEBOT_SECRET_KEY": keys})
+
+
+@pytest.mark.parametrize("command", ["web", "worker", "beat"])
+def test_each_process_in_oauth_mode_refuses_to_start_without_a_key(command: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c"}
+    result = _schedulebot(command, {**env, "SLACK_SIGNING_SECRET": "s"})
+    assert result.returncode == 2, result.stderr
+    assert "SCHEDULEBOT_SECRET_KEY" in result.stderr and "Fernet.generate_key()" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_rotate_key_command_moves_every_row_to_the_new_key(engine: Engine, database_url: str) -> None:
