@@ -6,7 +6,7 @@ import ipaddress
 from functools import cached_property
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///schedulebot.db"
@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", alias="LOG_FORMAT")
     # Hosts or CIDRs, each with an optional :port, a webhook action may reach although they are not public.
     webhook_allowlist: str = Field(default="", alias="SCHEDULEBOT_WEBHOOK_ALLOWLIST")
+    # Fernet key(s) encrypting Slack tokens at rest; comma-separated for rotation (the first encrypts).
+    secret_key: str | None = Field(default=None, alias="SCHEDULEBOT_SECRET_KEY", repr=False)
 
     @field_validator("database_url")
     @classmethod
@@ -116,6 +118,18 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
 
+    @model_validator(mode="after")
+    def _oauth_needs_a_secret_key(self) -> Settings:
+        """Many workspaces keep their tokens encrypted: refuse to start without a usable key (never showing it)."""
+        if self.oauth_enabled or self.secret_key:
+            from storage.encryption import Cipher, SecretKeyError
+
+            try:
+                Cipher(self.secret_key)
+            except SecretKeyError as exc:
+                raise ValueError(str(exc)) from None
+        return self
+
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment; raise ConfigError with one readable line on a bad value."""
@@ -125,6 +139,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = first.get("loc", ("?",))[0]
         message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {message}") from None
+        if not first.get("loc"):  # a check across settings names its variables itself
+            raise ConfigError(message) from None
+        raise ConfigError(f"{first['loc'][0]}: {message}") from None

@@ -13,7 +13,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,9 @@ REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 PROGRESS_INTERVAL = 0.5
 # Lines of the process log shown when a process of the group dies on its own.
 LOG_LINES_ON_FAILURE = 25
+# The local Fernet key encrypting stored Slack tokens when SCHEDULEBOT_SECRET_KEY is not set (in the state dir).
+SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_VARIABLE = "SCHEDULEBOT_SECRET_KEY"
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,27 @@ def choose_slack(settings: Settings) -> Choice:
     if settings.slack_bot_token:
         return Choice("http", f"Slack workspace over HTTP on port {settings.port} (SLACK_BOT_TOKEN set)")
     return Choice("console", "local console (no SLACK_BOT_TOKEN)")
+
+
+def choose_secret_key(state_dir: Path, environ: MutableMapping[str, str]) -> Choice:
+    """SCHEDULEBOT_SECRET_KEY as given, else the key kept in the state dir, made once (owner-only, never printed).
+
+    The key goes into `environ` so every process of the group encrypts and decrypts with the same one; the
+    Choice says where it came from, never what it is.
+    """
+    if environ.get(SECRET_KEY_VARIABLE, "").strip():
+        return Choice("environment", SECRET_KEY_VARIABLE)
+    path = state_dir / SECRET_KEY_FILE
+    made = not path.exists()
+    if made:
+        from cryptography.fernet import Fernet
+
+        state_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(Fernet.generate_key().decode("ascii") + "\n")
+    environ[SECRET_KEY_VARIABLE] = path.read_text(encoding="ascii").strip()
+    return Choice(str(path), "made here; keep it, stored tokens need it" if made else f"{SECRET_KEY_VARIABLE} not set")
 
 
 def local_zone(tz_variable: str | None, localtime: Path = Path("/etc/localtime")) -> str:
@@ -216,7 +240,9 @@ def cli(argv: list[str]) -> int:
 
     args, out = parse_args(argv), sys.stdout
     try:
+        key = choose_secret_key(args.state_dir, os.environ)
         settings = load_settings()
+        show("secret key", key, out)
         processes = procfile_processes(args.procfile)
         return run(settings, processes, args.state_dir, out)
     except (ConfigError, DatabaseUnavailable, OSError) as exc:

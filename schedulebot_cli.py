@@ -8,6 +8,7 @@ import sys
 # subcommand -> ("module:function", one-line help). Each function takes the remaining argv.
 COMMANDS: dict[str, tuple[str, str]] = {
     "migrate": ("storage.migrate:cli", "bring the database to the newest schema (the Procfile's release step)"),
+    "rotate-key": ("storage.rekey:cli", "re-encrypt stored Slack tokens under the first key of SCHEDULEBOT_SECRET_KEY"),
     "parse": ("scheduling.cli:cli", "parse a schedule phrase and print its next runs"),
     "web": ("bot.cli:cli", "serve the Slack app on $PORT (HTTP; Socket Mode too when SLACK_APP_TOKEN is set)"),
     "worker": ("tasks.cli:worker", "run a Celery worker that fires due runs (the Procfile's worker)"),

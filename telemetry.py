@@ -121,6 +121,7 @@ def settings_secrets(settings: Settings) -> list[str | None]:
 
     values = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
     values.append(settings.slack_client_secret)
+    values += [key.strip() for key in (settings.secret_key or "").split(",")]  # every encryption key, one by one
     return values + [_url_password(url, make_url) for url in (settings.database_url, settings.redis_url)]
 
 

@@ -38,6 +38,8 @@ class Actor:
     profile: Profile
     # The words as typed, for the audit trail ("/schedule pause 3", "button: pause", ...).
     command: str = ""
+    # The Enterprise Grid org the request came from (None outside Grid), stored with what it creates.
+    enterprise_id: str | None = None
 
     @property
     def zone(self) -> str:

@@ -10,7 +10,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime
@@ -62,6 +62,8 @@ class Trigger(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
+    # The Enterprise Grid org the trigger was made in (None outside Grid): finds an org-wide install's token.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     number: Mapped[int] = mapped_column(Integer)
     channel_id: Mapped[str] = mapped_column(String(32))
     creator_id: Mapped[str] = mapped_column(String(32))
@@ -73,6 +75,8 @@ class Trigger(Base):
     next_run_at: Mapped[datetime | None] = mapped_column(nullable=True)
     state: Mapped[str] = mapped_column(String(16), default=TriggerState.ACTIVE.value)
     misfire_policy: Mapped[str] = mapped_column(String(8), default=MisfirePolicy.ONCE.value)
+    # Paused because the app was uninstalled (not by a person): a reinstall resumes exactly these.
+    paused_by_uninstall: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -42,6 +42,7 @@ def create_trigger(
     action_kind: str = "message",
     payload: dict[str, Any] | None = None,
     misfire_policy: str = "once",
+    enterprise_id: str | None = None,
 ) -> Trigger:
     """Insert a trigger with the next free short number in its workspace.
 
@@ -61,6 +62,7 @@ def create_trigger(
         "action_kind": action_kind,
         "payload": payload or {},
         "misfire_policy": misfire_policy,
+        "enterprise_id": enterprise_id,
     }
     # One statement takes the number and returns the whole row: no separate read of the highest number.
     trigger = session.scalar(insert(Trigger).values(values).returning(Trigger))
@@ -111,6 +113,7 @@ def list_triggers(
 def set_trigger_state(session: Session, *, team_id: str, number: int, state: str) -> Trigger:
     trigger = get_trigger(session, team_id=team_id, number=number)
     trigger.state = TriggerState(state).value
+    trigger.paused_by_uninstall = False  # a person's choice now: a reinstall leaves it as they set it
     trigger.updated_at = utcnow()
     return trigger
 

@@ -130,13 +130,13 @@ def refresh_announcement(
             return None
         going, not_going = events.rsvps(session, team_id=team_id, event_id=event_id)
         text, blocks = display.announcement(event, going, not_going)
-        channel, ts = event.channel_id, event.announcement_ts
+        channel, ts, enterprise_id = event.channel_id, event.announcement_ts, event.enterprise_id
     message = Message(text=text, blocks=blocks)
     try:
         if ts is not None:
-            poster.update(team_id=team_id, channel=channel, ts=ts, message=message)
+            poster.update(team_id=team_id, enterprise_id=enterprise_id, channel=channel, ts=ts, message=message)
             return ts
-        ts = poster.announce(team_id=team_id, channel=channel, message=message)
+        ts = poster.announce(team_id=team_id, enterprise_id=enterprise_id, channel=channel, message=message)
     except SlackFailure as exc:  # the state is right in the database; the next change updates the post
         logger.warning("event %s: announcement not updated (%s)", event_id, exc)
         return None

@@ -21,7 +21,16 @@ from tasks.actions import ActionContext, ActionFailed, ActionRetry, find_action,
 from tasks.messages import failure_message, run_message
 from tasks.runstate import UNFINISHED, RunView
 from tasks.runtime import Runtime
-from tasks.slack import FAILURE_EVENT_TYPE, Message, RateLimited, Refused, SlackFailure, Unavailable, UnknownOutcome
+from tasks.slack import (
+    FAILURE_EVENT_TYPE,
+    Message,
+    NoToken,
+    RateLimited,
+    Refused,
+    SlackFailure,
+    Unavailable,
+    UnknownOutcome,
+)
 
 logger = logging.getLogger("schedulebot.firing")
 
@@ -119,6 +128,8 @@ def _attempt(rt: Runtime, db: Connection, view: RunView) -> Requeue | None:
         return _retry_or_fail(rt, db, view, "unverified", str(exc))
     except UnknownOutcome as exc:
         return _retry_or_fail(rt, db, view, "timeout", str(exc))
+    except NoToken as exc:  # not installed there: retrying cannot help
+        return _fail(rt, db, view, str(exc), attempt="no_token")
     except Refused as exc:
         return _fail(rt, db, view, str(exc), attempt="refused")
     _finish(rt, db, view, RunState.SUCCEEDED, attempt="posted", slack_ts=ts, outcome=text)
@@ -169,7 +180,11 @@ def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
         since = view.first_attempt_at - HISTORY_MARGIN
         try:
             found = rt.poster.find_posted(
-                team_id=view.team_id, channel=view.channel_id, run_id=view.run_id, since=since
+                team_id=view.team_id,
+                enterprise_id=view.enterprise_id,
+                channel=view.channel_id,
+                run_id=view.run_id,
+                since=since,
             )
         except RateLimited:
             raise  # Retry-After is honoured like a post's
@@ -180,7 +195,13 @@ def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
                 "run %s trigger %s: already posted by an earlier attempt, ts=%s", view.run_id, view.trigger_id, found
             )
             return found
-    return rt.poster.post(team_id=view.team_id, channel=view.channel_id, message=message, run_id=view.run_id)
+    return rt.poster.post(
+        team_id=view.team_id,
+        enterprise_id=view.enterprise_id,
+        channel=view.channel_id,
+        message=message,
+        run_id=view.run_id,
+    )
 
 
 def _rate_limited(rt: Runtime, db: Connection, view: RunView, exc: RateLimited) -> Requeue | None:
@@ -222,6 +243,7 @@ def _fail(rt: Runtime, db: Connection, view: RunView, error: str, *, attempt: st
     try:
         rt.poster.post(
             team_id=view.team_id,
+            enterprise_id=view.enterprise_id,
             channel=view.channel_id,
             message=notice,
             run_id=view.run_id,

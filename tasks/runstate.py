@@ -63,6 +63,8 @@ class RunView:
     recurring: bool
     # The attempt number as read; every later move of this worker is conditional on it.
     attempts: int = 0
+    # The trigger's Enterprise Grid org, which finds an org-wide install's token.
+    enterprise_id: str | None = None
 
     def failures(self, *outcomes: str) -> int:
         return sum(1 for entry in self.attempt_log if entry.get("outcome") in outcomes)
@@ -102,6 +104,7 @@ _VIEW_COLUMNS = (
     triggers.c.misfire_policy,
     triggers.c.schedule,
     triggers.c.next_run_at,
+    triggers.c.enterprise_id,
 )
 # The trigger's state as the run's UPDATE sees it, so a pause committed just before a start is seen.
 _TRIGGER_STATE = select(triggers.c.state).where(triggers.c.id == runs.c.trigger_id).scalar_subquery()
@@ -328,6 +331,7 @@ def _view(row: Row[Any]) -> RunView:
         trigger_state=row.trigger_state,
         misfire_policy=row.misfire_policy,
         recurring=_recurring(row.schedule, row.next_run_at),
+        enterprise_id=row.enterprise_id,
         attempts=row.attempts,
     )
 

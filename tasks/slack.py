@@ -24,7 +24,7 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
 import telemetry
 from config import Settings
-from storage.slack_stores import installation_store
+from tasks.tokens import NotInstalled, RefreshFailed, RefreshUnavailable, Tokens
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,10 @@ class NoToken(Refused):
     """No bot token for the workspace."""
 
 
+# (team id, Enterprise Grid org id or None): whose token a call uses.
+Workspace = tuple[str, str | None]
+
+
 @dataclass(frozen=True)
 class Message:
     text: str
@@ -82,19 +86,26 @@ class SlackPoster:
 
     def __init__(self, settings: Settings, engine: Engine, *, timeout: float) -> None:
         self._settings = settings
-        self._store = installation_store(engine, settings.slack_client_id) if settings.oauth_enabled else None
+        self._tokens = Tokens(settings, engine, timeout=timeout)
         self._timeout = timeout
         connect = urllib3.Timeout(connect=min(CONNECT_TIMEOUT, timeout), read=timeout)
         self._http = urllib3.PoolManager(maxsize=POOL_SIZE, timeout=connect, retries=False)
         weakref.finalize(self, self._http.clear)
 
     def post(
-        self, *, team_id: str, channel: str, message: Message, run_id: int, event_type: str = RUN_EVENT_TYPE
+        self,
+        *,
+        team_id: str,
+        channel: str,
+        message: Message,
+        run_id: int,
+        event_type: str = RUN_EVENT_TYPE,
+        enterprise_id: str | None = None,
     ) -> str:
         """Post `message`, tagged with the run id in its metadata; return the message ts."""
         metadata = {"event_type": event_type, "event_payload": {"run_id": run_id}}
         response = self._call(
-            team_id,
+            (team_id, enterprise_id),
             "chat.postMessage",
             channel=channel,
             text=message.text,
@@ -104,7 +115,9 @@ class SlackPoster:
         )
         return str(response["ts"])
 
-    def find_posted(self, *, team_id: str, channel: str, run_id: int, since: datetime) -> str | None:
+    def find_posted(
+        self, *, team_id: str, channel: str, run_id: int, since: datetime, enterprise_id: str | None = None
+    ) -> str | None:
         """The ts of the run's message among the channel's messages since `since`, if Slack has it.
 
         Reads every page back to `since`; None only when all of them were read. A channel too busy to
@@ -113,7 +126,7 @@ class SlackPoster:
         cursor: str | None = None
         for _ in range(MAX_HISTORY_PAGES):
             response = self._call(
-                team_id,
+                (team_id, enterprise_id),
                 "conversations.history",
                 channel=channel,
                 oldest=f"{since.timestamp():.6f}",
@@ -132,27 +145,36 @@ class SlackPoster:
             f" in {channel} since the first attempt"
         )
 
-    def announce(self, *, team_id: str, channel: str, message: Message) -> str:
+    def announce(self, *, team_id: str, channel: str, message: Message, enterprise_id: str | None = None) -> str:
         """Post a message that belongs to no run (an event's announcement); return its ts."""
         response = self._call(
-            team_id, "chat.postMessage", channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
+            (team_id, enterprise_id),
+            "chat.postMessage",
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
         )
         return str(response["ts"])
 
-    def update(self, *, team_id: str, channel: str, ts: str, message: Message) -> None:
+    def update(
+        self, *, team_id: str, channel: str, ts: str, message: Message, enterprise_id: str | None = None
+    ) -> None:
         """Replace a posted message's text and blocks (`chat.update`)."""
-        self._call(team_id, "chat.update", channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+        self._call(
+            (team_id, enterprise_id), "chat.update", channel=channel, ts=ts, text=message.text, blocks=message.blocks
+        )
 
-    def _call(self, team_id: str, method: str, **params: Any) -> Any:
+    def _call(self, workspace: Workspace, method: str, **params: Any) -> Any:
         try:
-            return self._call_once(team_id, method, **params)
+            return self._call_once(workspace, method, **params)
         except SlackFailure as failure:
             telemetry.record_slack_error(_METRIC_KINDS.get(type(failure), "refused"))
             raise
 
-    def _call_once(self, team_id: str, method: str, **params: Any) -> dict[str, Any]:
+    def _call_once(self, workspace: Workspace, method: str, **params: Any) -> dict[str, Any]:
         url = f"{self._settings.slack_api_url}{method}"
-        headers = {"Authorization": f"Bearer {self._token(team_id)}"}
+        headers = {"Authorization": f"Bearer {self._token(*workspace)}"}
         given = {name: value for name, value in params.items() if value is not None}
         try:
             if method in READ_METHODS:
@@ -168,14 +190,15 @@ class SlackPoster:
             raise UnknownOutcome(f"no answer from Slack within {self._timeout:g}s ({exc.__class__.__name__})") from None
         return _answer(response)
 
-    def _token(self, team_id: str) -> str:
-        if self._store is not None:
-            bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
-            if bot is not None and bot.bot_token:
-                return bot.bot_token
-        if self._settings.slack_bot_token:
-            return self._settings.slack_bot_token
-        raise NoToken(f"schedulebot is not installed in workspace {team_id} (no bot token)")
+    def _token(self, team_id: str, enterprise_id: str | None) -> str:
+        try:
+            return self._tokens.bot_token(team_id=team_id, enterprise_id=enterprise_id)
+        except NotInstalled as exc:
+            raise NoToken(str(exc)) from None
+        except RefreshFailed as exc:
+            raise Refused(str(exc)) from None
+        except RefreshUnavailable as exc:
+            raise Unavailable(str(exc)) from None
 
 
 def _is_run_message(message: dict[str, Any], run_id: int) -> bool:
@@ -210,6 +233,8 @@ def _answer(response: urllib3.BaseHTTPResponse) -> dict[str, Any]:
         raise Unavailable(f"Slack answered {status} ({error or 'server error'})")
     if not isinstance(data, dict):  # an answer that is not the API's: whether it posted cannot be told
         raise UnknownOutcome(f"Slack answered {status} with a body that is not JSON")
+    if error == "token_expired":  # expired between the check and the call: the next attempt refreshes it
+        raise Unavailable("Slack answered token_expired; the token is refreshed on the next attempt")
     if status >= 400 or not data.get("ok"):
         raise Refused(f"Slack refused the call: {error or status}")
     return data

@@ -79,6 +79,7 @@ def save(
         zone=schedule.zone,
         next_run_at=first,
         payload={"text": what},
+        enterprise_id=actor.enterprise_id,
     )
     repository.record_audit(
         session,

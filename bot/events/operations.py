@@ -33,6 +33,7 @@ def add(services: Services, actor: Actor, command: EventCommand, client: WebClie
             made = series.create_series(
                 session, team_id=actor.team_id, channel_id=channel_id, creator_id=actor.user_id, title=command.title,
                 schedule=schedule, schedule_text=command.when, duration=length, remind_seconds=leads, now=now,
+                enterprise_id=actor.enterprise_id,
             )[1]  # fmt: skip
         else:
             assert schedule.at is not None
@@ -56,6 +57,7 @@ def _one(
     return events.create_event(
         session, team_id=actor.team_id, channel_id=channel_id, creator_id=actor.user_id, title=command.title,
         starts_at=starts_at, ends_at=starts_at + length, zone=actor.zone, remind_seconds=leads, now=now,
+        enterprise_id=actor.enterprise_id,
     )  # fmt: skip
 
 

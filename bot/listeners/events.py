@@ -16,6 +16,9 @@ from bot.commands.router import execute
 from bot.context import Services
 from bot.listeners.common import actor_for, boundary, is_redelivery, team_of
 from bot.zones import SlackUser
+from storage import installs
+from storage.db import transaction
+from storage.slack_stores import EncryptedInstallationStore
 
 _LEADING_MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+")
 # Events whose words change schedules: a second delivery would act twice.
@@ -62,6 +65,33 @@ def register(app: App, services: Services) -> None:
     app.event("message")(on_direct_message)
     app.event("app_home_opened")(on_home_opened)
     app.event("user_change")(on_user_change)
+
+
+def register_uninstalls(app: App, services: Services, store: EncryptedInstallationStore) -> None:
+    """OAuth mode: a revoked bot token or an uninstall deletes the install's tokens and pauses its triggers."""
+
+    def on_tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
+        if not (event.get("tokens") or {}).get("bot"):
+            return  # only user tokens were revoked; the bot never stores or uses them
+        with boundary("tokens_revoked"):
+            forget_install(services, store, context, why="tokens_revoked")
+
+    def on_app_uninstalled(context: BoltContext) -> None:
+        with boundary("app_uninstalled"):
+            forget_install(services, store, context, why="app_uninstalled")
+
+    app.event("tokens_revoked")(on_tokens_revoked)
+    app.event("app_uninstalled")(on_app_uninstalled)
+
+
+def forget_install(services: Services, store: EncryptedInstallationStore, context: BoltContext, *, why: str) -> None:
+    """Delete one install's tokens and pause its active triggers, marked so a reinstall resumes just those."""
+    enterprise_id = context.enterprise_id
+    team_id = None if context.is_enterprise_install else context.team_id
+    store.delete_workspace(enterprise_id=enterprise_id, team_id=team_id)
+    with transaction(services.sessions) as session:
+        paused = installs.pause_for_uninstall(session, enterprise_id=enterprise_id, team_id=team_id)
+    logger.info("%s: deleted the tokens of %s and paused %d triggers", why, team_id or enterprise_id, paused)
 
 
 def _words(

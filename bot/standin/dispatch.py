@@ -51,6 +51,10 @@ class Dispatcher:
             return self._refuse(method, params, token, channel, "unknown_method")
         team = None
         if method not in TOKENLESS_METHODS:
+            with self.workspace.lock:
+                expired = self.workspace.rotation.expired(token)
+            if expired:
+                return self._refuse(method, params, token, channel, "token_expired")
             team = self.workspace.authenticate(token)
             if team is None:
                 return self._refuse(method, params, token, channel, "invalid_auth" if token else "not_authed")

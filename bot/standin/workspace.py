@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.standin.rotation import Rotation
+
 DEFAULT_TEAM_ID = "T1"
 DEFAULT_TEAM_NAME = "Stand-in Workspace"
 DEFAULT_APP_ID = "A0STANDIN"
@@ -92,6 +94,7 @@ class Workspace:
     home_views: dict[str, str] = field(default_factory=dict)
     oauth_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     used_oauth_codes: set[str] = field(default_factory=set)
+    rotation: Rotation = field(default_factory=Rotation)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _last_ts_us: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

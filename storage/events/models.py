@@ -67,6 +67,8 @@ class EventSeries(Base):
     duration_seconds: Mapped[int] = mapped_column(Integer)
     remind_seconds: Mapped[list[int]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(16), default="active")
+    # The Enterprise Grid org it was made in (None outside Grid), handed to each occurrence.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     materialized_until: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -98,6 +100,8 @@ class Event(Base):
     state: Mapped[str] = mapped_column(String(16), default=EventState.SCHEDULED.value)
     remind_seconds: Mapped[list[int]] = mapped_column(JSON, default=list)
     announcement_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The Enterprise Grid org it was made in (None outside Grid): its announcements and triggers post with that install.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

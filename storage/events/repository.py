@@ -60,12 +60,13 @@ def create_event(
     remind_seconds: list[int],
     now: datetime,
     series_id: int | None = None,
+    enterprise_id: str | None = None,
 ) -> Event:
     """Validate and save an event with its reminder, start and end triggers, numbered per workspace."""
     title, starts_at, ends_at = check_title(title), _whole(starts_at), _whole(ends_at)
     check_span(starts_at, ends_at, now)
     fields = dict(channel_id=channel_id, creator_id=creator_id, title=title, starts_at=starts_at, ends_at=ends_at)
-    fields.update(zone=zone, remind_seconds=remind_seconds, series_id=series_id)
+    fields.update(zone=zone, remind_seconds=remind_seconds, series_id=series_id, enterprise_id=enterprise_id)
     if series_id is not None:
         fields["occurrence_at"] = starts_at
     event = _insert_numbered(session, team_id=team_id, fields=fields)
@@ -287,6 +288,7 @@ def _add_trigger(session: Session, event: Event, kind: TriggerKind, at: datetime
         action_kind=kind.value,
         payload=payload,
         misfire_policy=MISFIRE[kind],
+        enterprise_id=event.enterprise_id,
     )
     session.flush()
     session.add(EventTrigger(trigger_id=trigger.id, event_id=event.id, team_id=event.team_id, kind=kind.value))

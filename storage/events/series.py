@@ -32,6 +32,7 @@ def create_series(
     duration: timedelta,
     remind_seconds: list[int],
     now: datetime,
+    enterprise_id: str | None = None,
 ) -> tuple[EventSeries, list[Event]]:
     """Save a series and materialize its first occurrences."""
     series = EventSeries(
@@ -44,6 +45,7 @@ def create_series(
         zone=schedule.zone,
         duration_seconds=int(check_duration(duration).total_seconds()),
         remind_seconds=remind_seconds,
+        enterprise_id=enterprise_id,
     )
     session.add(series)
     session.flush()
@@ -81,6 +83,7 @@ def _occurrence(session: Session, series: EventSeries, at: datetime, now: dateti
         remind_seconds=list(series.remind_seconds),
         now=now,
         series_id=series.id,
+        enterprise_id=series.enterprise_id,
     )
 
 

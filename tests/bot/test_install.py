@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
@@ -16,11 +17,18 @@ from bot.standin import SlackStandIn
 from config import ConfigError
 from tests.bot.conftest import Served, Slack, make_settings, serve, text_of
 
+SECRET_KEY = Fernet.generate_key().decode()
+
 
 @pytest.fixture
 def served_oauth(standin: SlackStandIn, engine: Engine, database_url: str) -> Iterator[Served]:
     settings = make_settings(
-        database_url, standin.api_url, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="shh"
+        database_url,
+        standin.api_url,
+        SLACK_BOT_TOKEN="",
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="shh",
+        SCHEDULEBOT_SECRET_KEY=SECRET_KEY,
     )
     yield from serve(settings, engine)
 

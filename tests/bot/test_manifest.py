@@ -37,6 +37,8 @@ def test_home_and_messages_tabs_interactivity_and_events() -> None:
         "app_mention",
         "message.im",
         "user_change",
+        "app_uninstalled",
+        "tokens_revoked",
     }
     assert manifest["oauth_config"]["redirect_urls"][0].endswith(REDIRECT_PATH)
     assert INSTALL_PATH == "/slack/install"

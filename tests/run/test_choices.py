@@ -55,7 +55,11 @@ def test_database_choice_says_whether_it_was_given(tmp_path: Path) -> None:
         ({}, "console"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, "http"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, "socket"),
-        ({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s"}, "oauth"),
+        (
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s"}
+            | {"SCHEDULEBOT_SECRET_KEY": "nmgmNP8PMlUGaqxEZO3ZW4vZ2E2BTHl_dXJ0Hs69oVA="},
+            "oauth",
+        ),
     ],
 )
 def test_slack_mode_follows_the_credentials(overrides: dict[str, str], mode: str) -> None:

@@ -1,0 +1,100 @@
+"""Which bot token a worker posts with: its workspace's install (refreshed before it expires), or SLACK_BOT_TOKEN.
+
+In OAuth mode every workspace uses its own install's token and nothing else: a workspace with no install
+has no token, whatever SLACK_BOT_TOKEN holds, since that token belongs to some other workspace.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError, SlackTokenRotationError
+from slack_sdk.oauth.installation_store import Bot
+from slack_sdk.oauth.token_rotation import TokenRotator
+from sqlalchemy.engine import Engine
+
+from config import Settings
+from storage.encryption import Cipher
+from storage.slack_stores import EncryptedInstallationStore, installation_store
+
+logger = logging.getLogger(__name__)
+
+# Refresh a rotating token when it has less than this left, as Bolt does in the web process (its default).
+REFRESH_MINUTES_BEFORE_EXPIRY = 120
+NOT_INSTALLED = "schedulebot is not installed in this workspace"
+
+
+class NotInstalled(Exception):
+    """No install (so no token) for the workspace."""
+
+
+class RefreshFailed(Exception):
+    """Slack refused to refresh an expiring token (the install was revoked, say): retrying will not help."""
+
+
+class RefreshUnavailable(Exception):
+    """Slack could not be reached to refresh a token that has already expired: try again later."""
+
+
+class Tokens:
+    def __init__(self, settings: Settings, engine: Engine, *, timeout: float) -> None:
+        self._single = settings.slack_bot_token
+        self._store: EncryptedInstallationStore | None = None
+        self._rotator: TokenRotator | None = None
+        if settings.oauth_enabled:
+            assert settings.slack_client_id and settings.slack_client_secret
+            self._store = installation_store(engine, settings.slack_client_id, Cipher(settings.secret_key))
+            client = WebClient(base_url=settings.slack_api_url, timeout=int(max(1, timeout)))
+            self._rotator = TokenRotator(
+                client_id=settings.slack_client_id, client_secret=settings.slack_client_secret, client=client
+            )
+
+    def bot_token(self, *, team_id: str, enterprise_id: str | None) -> str:
+        if self._store is None:
+            if self._single:
+                return self._single
+            raise NotInstalled(NOT_INSTALLED)
+        store = self._store
+
+        def find() -> Bot | None:
+            return store.find_workspace_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+        bot = find()
+        if bot is None or not bot.bot_token:
+            raise NotInstalled(NOT_INSTALLED)
+        return self._fresh(store, bot, find)
+
+    def _fresh(self, store: EncryptedInstallationStore, bot: Bot, find: Callable[[], Bot | None]) -> str:
+        """The bot's token, refreshed first when it is near expiry; a refresh another worker stored wins."""
+        refreshed = self._refreshed(bot)
+        if refreshed is None:
+            return str(bot.bot_token)
+        if store.save_refreshed_bot(bot, refreshed):
+            logger.info("refreshed the bot token of team %s", bot.team_id or bot.enterprise_id)
+            return str(refreshed.bot_token)
+        stored = find()  # another process refreshed first: theirs is stored, and still valid
+        return str((stored or refreshed).bot_token)
+
+    def _refreshed(self, bot: Bot) -> Bot | None:
+        """A refreshed bot when its token is near expiry, else None; a token still valid outlives a Slack outage."""
+        assert self._rotator is not None
+        try:
+            return self._rotator.perform_bot_token_rotation(
+                bot=bot, minutes_before_expiration=REFRESH_MINUTES_BEFORE_EXPIRY
+            )
+        except SlackTokenRotationError as exc:
+            response = exc.api_error.response
+            if response.status_code < 500 and response.status_code != 429:
+                raise RefreshFailed(f"Slack would not refresh the bot token ({response.get('error')})") from None
+            reason = f"Slack answered {response.status_code}"
+        except (SlackClientError, OSError) as exc:  # no answer: URLError and timeouts are OSErrors
+            reason = exc.__class__.__name__
+        if bot.bot_token_expires_at is not None and bot.bot_token_expires_at > time.time():
+            logger.warning(
+                "could not refresh the bot token of team %s yet (%s)", bot.team_id or bot.enterprise_id, reason
+            )
+            return None
+        raise RefreshUnavailable(f"could not refresh the expired bot token ({reason}); retrying later")
