@@ -1,6 +1,7 @@
 """Calendar-day phrases: 'tomorrow', 'next tuesday', 'march 20', '7/13', '2026-04-01', '3rd thu in apr'."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from scheduling.clock import Clock
 from scheduling.errors import fail
@@ -221,12 +222,43 @@ def _ordinal_first(r: Reader) -> DateRef | None:
             raise fail("a month has at most five of each weekday", "the first and third friday of each month")
         return NthWeekday(tuple(nths), weekday, _in_month(r))
     if r.accept("day"):
-        return MonthDays(tuple(nths))
+        return _nth_day(r, nths)
     if len(nths) == 1 and (r.accept_seq("of", "next", "month") or r.accept_seq("next", "month")):
         return NextPeriod("month", _checked_monthday(nths[0]))
     if not plain or any(n == -1 for n in nths) or token in MONTHS:
         return None
     return MonthDays(tuple(_checked_monthday(n) for n in nths))
+
+
+def _nth_day(r: Reader, nths: list[int]) -> DateRef:
+    """'the 4th day' (of the month), 'the 35th day of 2027' (of that year)."""
+    mark = r.pos
+    if len(nths) == 1 and r.accept("of"):
+        year = _year(r)
+        if year is not None:
+            return _day_of_year(nths[0], year)
+        r.pos = mark
+    if r.accept_seq("of", "the", "year") or r.accept_seq("of", "this", "year") or any(n > 31 for n in nths):
+        raise fail(
+            f"'the {ordinal_text(max(nths))} day' is not a day of a month (1-31); a day of the year needs its year",
+            "the 35th day of 2027, or feb 4",
+        )
+    return MonthDays(tuple(nths))
+
+
+def _day_of_year(n: int, year: int) -> MonthDay:
+    length = 366 if _leap(year) else 365
+    if not 1 <= n <= length:
+        raise fail(f"{year} has {length} days, not {n}", f"the 35th day of {year}")
+    found = date(year, 1, 1) + timedelta(days=n - 1)
+    return checked(found.month, found.day, year)
+
+
+def ordinal_text(n: int) -> str:
+    if n == -1:
+        return "last"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _ordinal_list(r: Reader) -> list[int] | None:

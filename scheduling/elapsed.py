@@ -11,7 +11,7 @@ from scheduling.recurrence import first_run
 from scheduling.schedule import Schedule
 from scheduling.zones import elapsed, local_wall
 
-_SECONDS = {"minute": 60, "hour": 3600}
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
 WINDOW_EXAMPLE = "every 30 minutes from 9am to 5pm on weekdays"
 
 
@@ -44,7 +44,7 @@ def round_the_clock(p: Phrase) -> list[Clock]:
     assert p.unit is not None
     if p.period or (p.start is not None and p.start.times):
         raise fail("say which hours it should repeat in", WINDOW_EXAMPLE)
-    step = p.interval * _SECONDS[p.unit] // 60
+    step = _whole_minutes(p)
     if (24 * 60) % step:
         raise fail(f"every {p.interval} {p.unit}s does not divide a day evenly; say the hours", WINDOW_EXAMPLE)
     return [Clock(m // 60, m % 60) for m in range(0, 24 * 60, step)]
@@ -59,6 +59,15 @@ def window_clocks(p: Phrase) -> list[Clock]:
     last = next((c for c in p.window[1].readings() if (c.hour, c.minute) > (first.hour, first.minute)), None)
     if last is None:
         raise fail("a window's end must come after its start on the same day", WINDOW_EXAMPLE)
-    step = p.interval * _SECONDS[p.unit] // 60
+    step = _whole_minutes(p)
     minutes = range(first.hour * 60 + first.minute, last.hour * 60 + last.minute + 1, step)
     return [Clock(m // 60, m % 60) for m in minutes]
+
+
+def _whole_minutes(p: Phrase) -> int:
+    """A step on the clock face: 'every 90 seconds' runs in elapsed time only."""
+    assert p.unit is not None
+    seconds = p.interval * _SECONDS[p.unit]
+    if seconds % 60:
+        raise fail(f"every {p.interval} {p.unit}s is not a whole number of minutes; say minutes", WINDOW_EXAMPLE)
+    return seconds // 60

@@ -37,7 +37,6 @@ def _except(r: Reader, p: Phrase) -> bool:
         r.pos = start
         return False
     p.excluded.extend(days[0])
-    p.recurring = True
     return True
 
 
@@ -155,7 +154,6 @@ def _for(r: Reader, p: Phrase) -> bool:
     if p.span is not None:
         raise fail("that names two lengths", "every day at 9am for 2 weeks")
     p.span = span
-    p.recurring = True
     return True
 
 
@@ -177,5 +175,4 @@ def _count(r: Reader, p: Phrase) -> bool:
     if p.count is not None:
         raise fail("that names two counts", "every monday for 10 times")
     p.count = number
-    p.recurring = True
     return True

@@ -21,7 +21,11 @@ PAST_EXAMPLE = "tomorrow at 9am"
 
 def build_once(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Schedule:
     """`now` is aware, in `zone`, whole seconds."""
-    if p.start or p.end or p.count or p.span:
+    if p.count or p.span or p.excluded:
+        raise fail(
+            "a count, length or 'except' needs a repeat before it: say how often", "every day at 9am for 3 times"
+        )
+    if p.start or p.end:
         raise fail("a start, end or count needs a repeating schedule", "every day at 9am until friday")
     if p.eod and p.date is None and p.relative is None:
         p.date = DayWord("today")  # 'eod' is today's end of day: after 17:00 it has passed (rule 6)

@@ -69,8 +69,10 @@ class Phrase:
 
 
 def _normal_unit(unit: str, interval: int) -> tuple[str, int]:
-    if unit == "second":
-        raise fail("schedules repeat at most once a minute", "every minute, or every 15 minutes")
+    if unit == "second" and interval < 60:
+        raise fail("schedules repeat at most once a minute", "every minute, or every 90 seconds")
+    if unit == "second" and interval % 60 == 0:
+        return "minute", interval // 60
     if unit == "fortnight":
         return "week", interval * 2
     if unit == "quarter":

@@ -26,9 +26,9 @@ def build_series(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Sc
     if not p.times and p.end is not None and p.end.times and not (p.start and p.start.times):
         # 'every day from march 10 until march 20 at 8am': the time is the series' time of day.
         p.times, p.end.times = p.end.times, []
-    if p.unit in ("minute", "hour") and p.window is None and (p.weekdays or p.excluded) and not p.times:
+    if p.unit in ("second", "minute", "hour") and p.window is None and (p.weekdays or p.excluded) and not p.times:
         p.times, p.unit, p.interval = round_the_clock(p), "day", 1
-    if p.unit in ("minute", "hour") and p.window is None:
+    if p.unit in ("second", "minute", "hour") and p.window is None:
         return build_elapsed(p, now, zone, zone_name)
     clocks = _clocks(p)
     if p.window is not None:
@@ -59,6 +59,8 @@ def _date_parts(p: Phrase, today: date) -> list[str]:
         weekdays = _except_days(p, weekdays)
     if unit == "year" or (isinstance(date_ref, NthWeekday) and date_ref.month is not None):
         return _yearly(p, today)
+    if unit in ("day", "week") and isinstance(date_ref, NthWeekday | MonthDays):
+        raise _day_of_month_in(unit, date_ref)
     if unit == "month" or p.monthly or isinstance(date_ref, NthWeekday | MonthDays):
         if weekdays:
             raise fail("a monthly repeat takes a day of the month", "every month on the first monday")
@@ -68,6 +70,17 @@ def _date_parts(p: Phrase, today: date) -> list[str]:
         byday = ",".join(WEEKDAY_CODES[d] for d in days)
         return [f"FREQ=WEEKLY;INTERVAL={p.interval};BYDAY={byday}"]
     return [f"FREQ=DAILY;INTERVAL={p.interval}"]
+
+
+def _day_of_month_in(unit: str, ref: NthWeekday | MonthDays) -> Exception:
+    if unit == "week" and isinstance(ref, MonthDays) and all(1 <= d <= 7 for d in ref.days):
+        return fail(
+            "'the Nth day' of a week depends on whether weeks start on Sunday or Monday (the 4th day is Wednesday "
+            "or Thursday); name the day",
+            "every week on wednesday, or every month on the 4th",
+        )
+    every = {"day": "daily", "week": "weekly"}[unit]
+    return fail(f"a {every} repeat does not take a day of the month; that repeats monthly", "every month on the 4th")
 
 
 def _except_days(p: Phrase, weekdays: list[int]) -> list[int]:

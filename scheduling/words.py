@@ -50,7 +50,9 @@ def describe_elapsed(s: Schedule) -> str:
     else:
         amount, unit = every, "second"
     head = f"every {unit}" if amount == 1 else f"every {amount} {unit}s"
-    return f"{head}, starting {moment_text(s.anchor.astimezone(get_zone(s.zone)))}"
+    first = s.anchor.astimezone(get_zone(s.zone))
+    seconds = f" and {first.second} seconds" if first.second else ""
+    return f"{head}, starting {moment_text(first)}{seconds}"
 
 
 def describe_tail(s: Schedule, *, show_start: bool = False) -> str:
