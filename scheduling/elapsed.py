@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from scheduling.anchors import resolve_end, resolve_start, span_end
 from scheduling.clock import Clock
 from scheduling.errors import fail
+from scheduling.exclusions import check_skips, month_skip, skip_entries
 from scheduling.phrase import Anchor, Phrase
 from scheduling.recurrence import first_run
 from scheduling.schedule import Schedule
@@ -31,11 +32,16 @@ def build_elapsed(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> S
     if p.span is not None:
         spanned = span_end(p.span, local_wall(start, zone))
         until = spanned if until is None else min(until, spanned)
+    skip = skip_entries(p, now.date()) + month_skip(p.skip_months)
+    if skip and p.count is not None:
+        raise fail("a count and 'except' together need a daily or longer repeat", "every day at 9am except friday")
     schedule = Schedule(
-        kind="recurring", zone=zone_name, every=step, anchor=anchor.astimezone(UTC), until=until, count=p.count
-    )
+        kind="recurring", zone=zone_name, every=step, anchor=anchor.astimezone(UTC), until=until, count=p.count,
+        skip=skip,
+    )  # fmt: skip
     if first_run(schedule, now) is None:
         raise fail("that series has no future occurrence", "every 15 minutes until 5pm")
+    check_skips(schedule, zone)
     return schedule
 
 

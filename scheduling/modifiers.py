@@ -3,6 +3,7 @@
 from scheduling.clock import read_clock, read_times
 from scheduling.dates import read_date, read_weekday_list
 from scheduling.errors import fail
+from scheduling.exclusions import read_except
 from scheduling.lexicon import MONTHS
 from scheduling.phrase import Anchor, Phrase
 from scheduling.spans import read_span
@@ -23,21 +24,8 @@ def read_modifier(r: Reader, p: Phrase) -> bool:
     if r.peek() == "for":
         return _for(r, p)
     if r.peek() in ("except", "excluding", "but"):
-        return _except(r, p)
+        return read_except(r, p)
     return _bare_count(r, p)
-
-
-def _except(r: Reader, p: Phrase) -> bool:
-    start = r.pos
-    if not (r.accept("except", "excluding") or r.accept_seq("but", "not")):
-        return False
-    r.accept("on", "for")
-    days = read_weekday_list(r)
-    if days is None:
-        r.pos = start
-        return False
-    p.excluded.extend(days[0])
-    return True
 
 
 def _start(r: Reader, p: Phrase) -> bool:

@@ -19,6 +19,14 @@ class Anchor:
     month_end: bool = False  # 'until the end of march'
 
 
+@dataclass(frozen=True)
+class SkipItem:
+    """A day (and maybe a time) after 'except': 'july 4th', 'the 2nd monday in march', 'tomorrow at 8am'."""
+
+    date: DateRef
+    clock: Clock | None = None
+
+
 @dataclass
 class Phrase:
     times: list[Clock] = field(default_factory=list)
@@ -38,6 +46,8 @@ class Phrase:
     span: Span | None = None  # 'for 2 weeks'
     window: tuple[Clock, Clock] | None = None
     excluded: list[int] = field(default_factory=list)  # 'every day except sunday'
+    skip_months: list[int] = field(default_factory=list)  # 'except in may'
+    skip_items: list[SkipItem] = field(default_factory=list)  # 'except july 4th', 'except tomorrow at 8am'
     eod: bool = False  # 'eod', 'end of day': 17:00, today unless a day is named
 
     def set_unit(self, unit: str, interval: int = 1) -> None:

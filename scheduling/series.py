@@ -8,6 +8,7 @@ from scheduling.clock import Clock
 from scheduling.dates import WEEKDAY_ANY, DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef
 from scheduling.elapsed import build_elapsed, round_the_clock, window_clocks
 from scheduling.errors import fail
+from scheduling.exclusions import check_skips, narrow_months, skip_entries
 from scheduling.lexicon import PERIODS, WEEKDAY_CODES, WEEKDAY_NAMES
 from scheduling.once import DEFAULT_HOUR, apply_period
 from scheduling.phrase import Anchor, Phrase
@@ -34,7 +35,7 @@ def build_series(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Sc
     if p.window is not None:
         p.unit, p.interval = None, 1
     start, inclusive = resolve_start(p.start, now, zone, p.end)
-    parts = _date_parts(p, local_wall(start, zone).date())
+    parts = narrow_months(_date_parts(p, local_wall(start, zone).date()), p.skip_months)
     floor = start - timedelta(microseconds=1) if inclusive else start
     schedule = anchored(parts, clocks, floor, zone, zone_name)
     return _bounded(schedule, p, now, zone)
@@ -191,7 +192,11 @@ def _bounded(s: Schedule, p: Phrase, now: datetime, zone: ZoneInfo) -> Schedule:
         until = span_until if until is None else min(until, span_until)
     if until is not None and until < s.start:
         raise fail("that series ends before it starts", "every monday from jan 5 to march 30")
-    bounded = Schedule(kind="recurring", zone=s.zone, rules=s.rules, start=s.start, until=until, count=p.count)
+    skip = skip_entries(p, now.date())
+    bounded = Schedule(
+        kind="recurring", zone=s.zone, rules=s.rules, start=s.start, until=until, count=p.count, skip=skip
+    )
     if first_run(bounded, now) is None:
         raise fail("that series has no future occurrence", "every monday at 9am until december 31")
+    check_skips(bounded, zone)
     return bounded

@@ -5,6 +5,7 @@ from itertools import pairwise
 
 from scheduling.lexicon import MONTH_NAMES, WEEKDAY_CODES, WEEKDAY_NAMES
 from scheduling.schedule import Schedule
+from scheduling.skips import describe_skips
 from scheduling.zones import get_zone
 
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
@@ -56,7 +57,7 @@ def describe_elapsed(s: Schedule) -> str:
 
 
 def describe_tail(s: Schedule, *, show_start: bool = False) -> str:
-    parts = []
+    parts = [describe_skips(s.skip)] if s.skip else []
     if show_start and s.start is not None:
         parts.append(f"starting {day_text(s.start)}")
     if s.until is not None:
@@ -81,8 +82,17 @@ def describe_rules(rules: tuple[str, ...]) -> str:
         groups.setdefault(key, []).extend((h, m) for h in hours for m in minutes)
     phrases = []
     for key, times in groups.items():
-        phrases.append(f"{_date_words(_fields(key))} {_times_words(sorted(set(times)))}")
+        fields = _fields(key)
+        phrases.append(f"{_date_words(fields)} {_times_words(sorted(set(times)))}{_months_left_out(fields)}")
     return "; ".join(phrases)
+
+
+def _months_left_out(f: dict[str, str]) -> str:
+    """'except in March and May': a daily, weekly or monthly rule kept to some months."""
+    if "BYMONTH" not in f or f["FREQ"] == "YEARLY":
+        return ""
+    kept = {int(m) for m in f["BYMONTH"].split(",")}
+    return " except in " + join([MONTH_NAMES[m - 1] for m in range(1, 13) if m not in kept])
 
 
 def _times_words(times: list[tuple[int, int]]) -> str:
