@@ -50,9 +50,14 @@ class MonthDay:
 
 @dataclass(frozen=True)
 class NthWeekday:
-    nths: tuple[int, ...]  # 1..5, or -1 for last
+    """Weekdays by position in a month (nths.py): 'the first and 2nd-to-last friday', '1st fri in feb 2027'."""
+
+    nths: tuple[int, ...]  # 1..5, or -1 for last, -2 for second to last …
     weekday: int  # 0=Monday, or WEEKDAY_ANY
     month: int | None = None
+    more: tuple[tuple[int, int], ...] = ()  # further (nth, weekday): 'first friday and second tuesday'
+    pool: tuple[int, ...] = ()  # positions among these days: 'the first and last instance of tue and fri'
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,10 @@ DateRef = DayWord | WeekdayRef | MonthDay | NthWeekday | MonthDays | NextPeriod
 
 def read_date(r: Reader) -> DateRef | None:
     """Any one calendar-day phrase at the cursor, or None (cursor unmoved)."""
+    from scheduling.monthedges import read_month_edge
+
     start = r.pos
-    for reader in (_day_word, _numeric, _month_first, _number_month, _ordinal_first, _weekday_ref, _month_end):
+    for reader in (_day_word, _numeric, _month_first, _number_month, _ordinal_first, _weekday_ref, read_month_edge):
         found = reader(r)
         if found is not None:
             return found
@@ -134,16 +141,6 @@ def _day_word(r: Reader) -> DateRef | None:
     if word is None:
         return None
     return DayWord("tomorrow" if word in ("tmrw", "tmr", "tmw") else word)
-
-
-def _month_end(r: Reader) -> DateRef | None:
-    if not (r.accept_seq("at", "the", "end", "of") or r.accept_seq("the", "end", "of") or r.accept_seq("end", "of")):
-        return None
-    if r.accept_seq("the", "month") or r.accept("month"):
-        return MonthDays((-1,))
-    if r.peek() in ("every", "each") and r.peek(1) == "month":
-        return MonthDays((-1,))
-    return None
 
 
 def _weekday_ref(r: Reader) -> DateRef | None:
@@ -207,25 +204,25 @@ def _number_month(r: Reader) -> DateRef | None:
 
 
 def _ordinal_first(r: Reader) -> DateRef | None:
+    from scheduling.nths import read_nth_weekdays, read_ordinals
+
     # A bare word ordinal ('second') is a day of the month only after 'the': 'wait a second' is not a date.
     plain = (r.pos > 0 and r.tokens[r.pos - 1] == "the") or (r.peek() or "x")[0].isdigit()
-    nths = _ordinal_list(r)
+    nths = read_ordinals(r)
     if nths is None:
         return None
+    found = read_nth_weekdays(r, nths)
+    if found is not None:
+        return found
     token = r.peek() or ""
-    weekday = WEEKDAYS.get(token, PLURAL_WEEKDAYS.get(token))
-    if token in ("weekday", "weekdays"):
-        weekday = WEEKDAY_ANY
-    if weekday is not None:
-        r.pos += 1
-        if any(n not in (-1, 1, 2, 3, 4, 5) for n in nths):
-            raise fail("a month has at most five of each weekday", "the first and third friday of each month")
-        return NthWeekday(tuple(nths), weekday, _in_month(r))
     if r.accept("day"):
         return _nth_day(r, nths)
     if len(nths) == 1 and (r.accept_seq("of", "next", "month") or r.accept_seq("next", "month")):
         return NextPeriod("month", _checked_monthday(nths[0]))
-    if not plain or any(n == -1 for n in nths) or token in MONTHS:
+    of_month = token == "of" and r.peek(1) in ("the", "each", "every", "a") and r.peek(2) == "month"
+    if not (plain or of_month) or token in MONTHS:
+        return None
+    if any(n < 0 for n in nths) and not of_month:
         return None
     return MonthDays(tuple(_checked_monthday(n) for n in nths))
 
@@ -261,42 +258,8 @@ def ordinal_text(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _ordinal_list(r: Reader) -> list[int] | None:
-    first = _one_ordinal(r)
-    if first is None:
-        return None
-    nths = [first]
-    while True:
-        mark = r.pos
-        if not r.accept("and", ","):
-            break
-        following = _one_ordinal(r)
-        if following is None:
-            r.pos = mark
-            break
-        nths.append(following)
-    return nths
-
-
-def _one_ordinal(r: Reader) -> int | None:
-    if r.accept("last", "final"):
-        return -1
-    return r.ordinal()
-
-
-def _in_month(r: Reader) -> int | None:
-    mark = r.pos
-    if r.accept("of", "in"):
-        month = MONTHS.get(r.peek() or "")
-        if month is not None:
-            r.pos += 1
-            return month
-    r.pos = mark
-    return None
-
-
 def _checked_monthday(day: int) -> int:
-    if not 1 <= day <= 31:
+    if not (1 <= day <= 31 or -31 <= day <= -1):
         raise fail(f"no month has a day {day}", "on the 15th of every month")
     return day
 

@@ -6,15 +6,17 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduling.clock import read_times
-from scheduling.dates import WEEKDAY_ANY, MonthDay, MonthDays, NthWeekday, read_date, read_weekday_list
+from scheduling.dates import MonthDay, MonthDays, NthWeekday, read_date, read_weekday_list
 from scheduling.days import candidate_days
 from scheduling.errors import fail
-from scheduling.lexicon import MONTHS, WEEKDAY_CODES
+from scheduling.lexicon import MONTHS
+from scheduling.nths import byday
 from scheduling.phrase import Phrase, SkipItem
 from scheduling.recurrence import first_run
 from scheduling.schedule import Schedule
-from scheduling.skips import MAX_SKIPS, describe_skips
+from scheduling.skips import MAX_SKIPS
 from scheduling.tokens import Reader
+from scheduling.words import describe_skips
 from scheduling.zones import local_wall, resolve_local
 
 EXAMPLE = "every day except on july 4th and in august"
@@ -119,12 +121,11 @@ def _entry(item: SkipItem, today: date) -> str:
 def _rule(ref: NthWeekday | MonthDays) -> str:
     if isinstance(ref, MonthDays):
         return f"FREQ=MONTHLY;BYMONTHDAY={','.join(map(str, ref.days))}"
-    if ref.weekday == WEEKDAY_ANY:
-        raise fail("'except' takes a named weekday here", "every monday except the 2nd monday in march")
-    byday = ",".join(f"{n:+d}{WEEKDAY_CODES[ref.weekday]}" for n in ref.nths)
+    if ref.year is not None:
+        raise fail("'except' takes a weekday of a month without a year", "every monday except the 2nd monday in march")
     if ref.month is None:
-        return f"FREQ=MONTHLY;BYDAY={byday}"
-    return f"FREQ=YEARLY;BYMONTH={ref.month};BYDAY={byday}"
+        return f"FREQ=MONTHLY;{byday(ref)}"
+    return f"FREQ=YEARLY;BYMONTH={ref.month};{byday(ref)}"
 
 
 def check_skips(schedule: Schedule, zone: ZoneInfo) -> None:

@@ -17,6 +17,8 @@ MAX_COUNT = 1000
 
 def read_modifier(r: Reader, p: Phrase) -> bool:
     """A start, end or length of a series at the cursor; updates `p`."""
+    if r.peek() in ("start", "beginning") and r.peek(1) == "of":
+        return False  # 'beginning of each month' is a day (monthedges.py), not 'starting …'
     if r.peek() in _START or r.peek() == "between":
         return _start(r, p)
     if r.peek() in _END and r.peek() != "to":

@@ -10,6 +10,7 @@ from scheduling.dates import DayWord, MonthDay, NthWeekday
 from scheduling.days import candidate_days
 from scheduling.errors import fail
 from scheduling.lexicon import MONTH_NAMES, PERIODS, WEEKDAY_NAMES
+from scheduling.nths import pairs_of
 from scheduling.phrase import Phrase
 from scheduling.schedule import Schedule
 from scheduling.spans import Span
@@ -80,7 +81,7 @@ def _calendar_step(p: Phrase, span: Span, now: datetime, zone: ZoneInfo) -> date
 
 
 def _dated(p: Phrase, now: datetime, zone: ZoneInfo) -> datetime:
-    if isinstance(p.date, NthWeekday) and p.date.month is None and -1 in p.date.nths:
+    if isinstance(p.date, NthWeekday) and p.date.month is None and any(n < 0 for n, _ in pairs_of(p.date)):
         raise fail("'last' needs a month", "on the last friday of march, or every last friday of the month")
     if isinstance(p.date, DayWord) and p.date.word == "tonight" and p.period is None:
         p.period = "tonight"

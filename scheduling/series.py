@@ -5,11 +5,12 @@ from zoneinfo import ZoneInfo
 
 from scheduling.anchors import resolve_end, resolve_start, span_end
 from scheduling.clock import Clock
-from scheduling.dates import WEEKDAY_ANY, DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef
+from scheduling.dates import DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef
 from scheduling.elapsed import build_elapsed, round_the_clock, window_clocks
 from scheduling.errors import fail
 from scheduling.exclusions import check_skips, narrow_months, skip_entries
 from scheduling.lexicon import PERIODS, WEEKDAY_CODES, WEEKDAY_NAMES
+from scheduling.nths import byday
 from scheduling.once import DEFAULT_HOUR, apply_period
 from scheduling.phrase import Anchor, Phrase
 from scheduling.recurrence import first_run, first_wall
@@ -55,6 +56,8 @@ def _date_as_start(p: Phrase) -> None:
 
 def _date_parts(p: Phrase, today: date) -> list[str]:
     unit, date_ref = p.unit, p.date
+    if isinstance(date_ref, NthWeekday) and date_ref.year is not None:
+        raise fail("a repeat by weekday of a month does not name a year", "every year on the 1st friday in feb")
     weekdays = sorted(set(p.weekdays) | _weekday_of(date_ref))
     if p.excluded:
         weekdays = _except_days(p, weekdays)
@@ -114,7 +117,7 @@ def _yearly(p: Phrase, today: date) -> list[str]:
     if isinstance(ref, MonthDay):
         return [f"{head};BYMONTH={ref.month};BYMONTHDAY={ref.day}"]
     if isinstance(ref, NthWeekday) and ref.month is not None:
-        return [f"{head};BYMONTH={ref.month};{_byday(ref)}"]
+        return [f"{head};BYMONTH={ref.month};{byday(ref)}"]
     if ref is None and not p.weekdays:
         return [f"{head};BYMONTH={today.month};{_clamped(today.day)}"]
     raise fail("a yearly repeat takes a date", "every year on jan 1")
@@ -124,9 +127,9 @@ def _monthly(p: Phrase, today: date) -> list[str]:
     head = f"FREQ=MONTHLY;INTERVAL={p.interval}"
     ref = p.date
     if isinstance(ref, NthWeekday):
-        return [f"{head};{_byday(ref)}"]
+        return [f"{head};{byday(ref)}"]
     if isinstance(ref, MonthDays):
-        plain = sorted(d for d in ref.days if d <= 28)
+        plain = sorted(d for d in ref.days if d <= 28 and d != -1)
         parts = [f"{head};BYMONTHDAY={','.join(map(str, plain))}"] if plain else []
         return parts + [f"{head};{_clamped(d)}" for d in sorted(d for d in ref.days if d > 28 or d == -1)]
     day = ref.day if isinstance(ref, MonthDay) else today.day
@@ -140,14 +143,6 @@ def _clamped(day: int) -> str:
     if day <= 28:
         return f"BYMONTHDAY={day}"
     return f"BYMONTHDAY={','.join(str(d) for d in range(28, day + 1))};BYSETPOS=-1"
-
-
-def _byday(ref: NthWeekday) -> str:
-    if ref.weekday == WEEKDAY_ANY:
-        if len(ref.nths) != 1:
-            raise fail("name one weekday position", "the last weekday of the month")
-        return f"BYDAY=MO,TU,WE,TH,FR;BYSETPOS={ref.nths[0]}"
-    return "BYDAY=" + ",".join(f"{n:+d}{WEEKDAY_CODES[ref.weekday]}" for n in ref.nths)
 
 
 def _clocks(p: Phrase) -> list[Clock]:

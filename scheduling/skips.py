@@ -15,13 +15,10 @@ from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 
-from scheduling.lexicon import MONTH_NAMES, WEEKDAY_CODES, WEEKDAY_NAMES
-
 MAX_SKIPS = 24
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
-_RULE = re.compile(r"^FREQ=(DAILY|MONTHLY|YEARLY)(;(BYMONTH|BYMONTHDAY|BYDAY)=[-+0-9A-Z,]+)+$")
-_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last", -2: "second-to-last"}
+_RULE = re.compile(r"^FREQ=(DAILY|MONTHLY|YEARLY)(;(BYMONTH|BYMONTHDAY|BYDAY|BYSETPOS)=[-+0-9A-Z,]+)+$")
 
 
 def is_skip(entry: object) -> bool:
@@ -64,40 +61,3 @@ def skips_day(entries: tuple[str, ...], day: date) -> bool:
 def _days(rule: str, year: int) -> frozenset[date]:
     first, last = datetime(year, 1, 1), datetime(year, 12, 31, 23, 59)
     return frozenset(moment.date() for moment in rrulestr(rule, dtstart=first).between(first, last, inc=True))
-
-
-def describe_skips(entries: tuple[str, ...]) -> str:
-    """'except July 4 each year and Wed Dec 2, 2026' (empty when nothing is skipped)."""
-    if not entries:
-        return ""
-    return "except " + join_words([_entry_words(entry) for entry in entries])
-
-
-def join_words(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _entry_words(entry: str) -> str:
-    if "=" not in entry:
-        moment = datetime.fromisoformat(entry)
-        day = f"{moment:%a %b} {moment.day}, {moment.year}"
-        return day if "T" not in entry else f"{day} at {moment:%I:%M %p}".replace(" 0", " ")
-    fields = dict(part.split("=", 1) for part in entry.split(";"))
-    if fields["FREQ"] == "DAILY":
-        return "in " + join_words([MONTH_NAMES[int(m) - 1] for m in fields["BYMONTH"].split(",")])
-    month = MONTH_NAMES[int(fields["BYMONTH"]) - 1] if "BYMONTH" in fields else None
-    if "BYDAY" in fields:
-        codes = fields["BYDAY"].split(",")
-        nths = join_words([_ORDINALS.get(int(code[:-2]), code[:-2]) for code in codes])
-        where = f"the {nths} {WEEKDAY_NAMES[WEEKDAY_CODES.index(codes[0][-2:])]}"
-        return f"{where} of {month}" if month else f"{where} of each month"
-    days = [int(d) for d in fields["BYMONTHDAY"].split(",")]
-    if month:
-        return f"{month} {days[0]} each year"
-    return f"the {join_words([_day_ordinal(d) for d in days])} of each month"
-
-
-def _day_ordinal(day: int) -> str:
-    if day == -1:
-        return "last day"
-    return f"{day}{'th' if 10 <= day % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"

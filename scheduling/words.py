@@ -5,7 +5,6 @@ from itertools import pairwise
 
 from scheduling.lexicon import MONTH_NAMES, WEEKDAY_CODES, WEEKDAY_NAMES
 from scheduling.schedule import Schedule
-from scheduling.skips import describe_skips
 from scheduling.zones import get_zone
 
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
@@ -32,6 +31,8 @@ def join(items: list[str]) -> str:
 def ordinal_day(day: int) -> str:
     if day == -1:
         return "last day"
+    if day < -1:
+        return f"{ordinal_day(-day)}-to-last day"
     suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
 
@@ -142,13 +143,60 @@ def _weekly(byday: str, interval: int) -> str:
 
 
 def _month_position(f: dict[str, str]) -> str:
-    if "BYDAY" in f and f["BYDAY"].startswith("MO,TU"):
-        return f"on the {_ORDINALS.get(int(f.get('BYSETPOS', '1')), 'nth')} weekday"
+    if "BYDAY" in f and "BYSETPOS" in f:
+        return f"on the {position_words(f['BYDAY'], f['BYSETPOS'])}"
     if "BYDAY" in f:
-        items = [(int(code[:-2]), code[-2:]) for code in f["BYDAY"].split(",")]
-        name = WEEKDAY_NAMES[WEEKDAY_CODES.index(items[0][1])]
-        return f"on the {join([_ORDINALS.get(n, str(n)) for n, _ in items])} {name}"
+        return f"on the {nth_words(f['BYDAY'])}"
     days = [int(d) for d in f.get("BYMONTHDAY", "1").split(",")]
     if "BYSETPOS" in f:
         return f"on the {ordinal_day(max(days))} (or the last day of shorter months)"
     return f"on the {join([ordinal_day(d) for d in days])}"
+
+
+def nth_word(n: int) -> str:
+    """'first', 'last', '2nd-to-last'."""
+    return _ORDINALS.get(n) or (f"{ordinal_day(-n)}-to-last" if n < 0 else ordinal_day(n))  # '2nd-to-last'
+
+
+def nth_words(byday: str) -> str:
+    """'+1FR,+3FR,+2TU' → 'first and third Friday and the second Tuesday'."""
+    groups: dict[str, list[int]] = {}
+    for code in byday.split(","):
+        groups.setdefault(code[-2:], []).append(int(code[:-2]))
+    parts = [f"{join([nth_word(n) for n in nths])} {_day_name(code)}" for code, nths in groups.items()]
+    return " and the ".join(parts)
+
+
+def position_words(byday: str, setpos: str) -> str:
+    """'MO,TU,WE,TH,FR' + '-1' → 'last weekday'; 'TU,FR' + '1,-1' → 'first and last of the Tuesdays and Fridays'."""
+    positions = join([nth_word(int(n)) for n in setpos.split(",")])
+    codes = byday.split(",")
+    if codes == ["MO", "TU", "WE", "TH", "FR"]:
+        return f"{positions} weekday"
+    return f"{positions} of the {join([_day_name(code) + 's' for code in codes])}"
+
+
+def _day_name(code: str) -> str:
+    return WEEKDAY_NAMES[WEEKDAY_CODES.index(code)]
+
+
+def describe_skips(entries: tuple[str, ...]) -> str:
+    """'except July 4 each year and Wed Dec 2, 2026' (empty when nothing is skipped)."""
+    return "except " + join([_skip_words(entry) for entry in entries]) if entries else ""
+
+
+def _skip_words(entry: str) -> str:
+    if "=" not in entry:
+        moment = datetime.fromisoformat(entry)
+        return day_text(moment) if "T" not in entry else moment_text(moment)
+    f = _fields(entry)
+    if f["FREQ"] == "DAILY":
+        return "in " + join([MONTH_NAMES[int(m) - 1] for m in f["BYMONTH"].split(",")])
+    month = MONTH_NAMES[int(f["BYMONTH"]) - 1] if "BYMONTH" in f else None
+    if "BYDAY" in f:
+        where = position_words(f["BYDAY"], f["BYSETPOS"]) if "BYSETPOS" in f else nth_words(f["BYDAY"])
+        return f"the {where} of {month or 'each month'}"
+    days = [int(d) for d in f["BYMONTHDAY"].split(",")]
+    if month:
+        return f"{month} {days[0]} each year"
+    return f"the {join([ordinal_day(d) for d in days])} of each month"
