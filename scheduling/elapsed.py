@@ -28,7 +28,7 @@ def build_elapsed(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> S
     named = p.start is not None and (p.start.date or p.start.span or p.start.times)
     start, _ = resolve_start(p.start, now, zone, p.end)
     anchor = start if named else elapsed(now, step, zone)
-    until = resolve_end(p.end, now, zone) if p.end is not None else None
+    until = resolve_end(p.end, now, zone, local_wall(start, zone)) if p.end is not None else None
     if p.span is not None:
         spanned = span_end(p.span, local_wall(start, zone))
         until = spanned if until is None else min(until, spanned)

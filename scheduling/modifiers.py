@@ -4,6 +4,7 @@ from scheduling.clock import read_clock, read_times
 from scheduling.dates import read_date, read_weekday_list
 from scheduling.errors import fail
 from scheduling.exclusions import read_except
+from scheduling.lengths import read_length
 from scheduling.lexicon import MONTHS
 from scheduling.phrase import Anchor, Phrase
 from scheduling.spans import read_span
@@ -12,7 +13,6 @@ from scheduling.tokens import Reader
 _START = ("starting", "beginning", "starts", "begins", "start", "begin", "effective", "commencing", "from")
 _END = ("until", "till", "til", "through", "thru", "ending", "ends", "to")
 _RANGE = ("to", "until", "till", "til", "through", "thru", "-", "and")
-MAX_COUNT = 1000
 
 
 def read_modifier(r: Reader, p: Phrase) -> bool:
@@ -23,11 +23,9 @@ def read_modifier(r: Reader, p: Phrase) -> bool:
         return _start(r, p)
     if r.peek() in _END and r.peek() != "to":
         return _end(r, p)
-    if r.peek() == "for":
-        return _for(r, p)
     if r.peek() in ("except", "excluding", "but"):
         return read_except(r, p)
-    return _bare_count(r, p)
+    return read_length(r, p)
 
 
 def _start(r: Reader, p: Phrase) -> bool:
@@ -92,7 +90,10 @@ def read_anchor(r: Reader) -> Anchor | None:
     anchor.date = read_date(r)
     if anchor.date is None and r.peek() in MONTHS:
         anchor.month = MONTHS[r.next()]
-    if anchor.date is None and r.accept("in"):
+    if anchor.date is None and r.peek() == "in" and r.peek(1) in MONTHS:
+        anchor.month = MONTHS[r.tokens[r.pos + 1]]  # 'starting in april': its first matching day
+        r.pos += 2
+    if anchor.date is None and anchor.month is None and r.accept("in"):
         anchor.span = read_span(r)
         if anchor.span is None:
             r.pos -= 1
@@ -129,40 +130,3 @@ def _set(which: str, p: Phrase, anchor: Anchor) -> None:
     if getattr(p, which) is not None:
         raise fail(f"that names two {which} dates", "every monday from jan 5 to march 30")
     setattr(p, which, anchor)
-
-
-def _for(r: Reader, p: Phrase) -> bool:
-    start = r.pos
-    r.next()
-    r.accept_seq("the", "next")
-    if _count(r, p):
-        return True
-    span = read_span(r)
-    if span is None:
-        r.pos = start
-        return False
-    if p.span is not None:
-        raise fail("that names two lengths", "every day at 9am for 2 weeks")
-    p.span = span
-    return True
-
-
-def _bare_count(r: Reader, p: Phrase) -> bool:
-    return _count(r, p)
-
-
-def _count(r: Reader, p: Phrase) -> bool:
-    start = r.pos
-    number = r.number() if r.peek() not in ("a", "an") else None
-    if number is None or not r.accept("times", "occurrences", "runs", "reminders", "x"):
-        r.pos = start
-        return False
-    if r.peek() in ("a", "per", "each", "every"):
-        r.pos = start
-        return False
-    if not 1 <= number <= MAX_COUNT:
-        raise fail(f"a series runs between 1 and {MAX_COUNT} times", "every monday for 10 times")
-    if p.count is not None:
-        raise fail("that names two counts", "every monday for 10 times")
-    p.count = number
-    return True

@@ -181,7 +181,7 @@ def _with_times(part: str, clocks: list[Clock]) -> list[str]:
 def _bounded(s: Schedule, p: Phrase, now: datetime, zone: ZoneInfo) -> Schedule:
     if s.start is None:
         raise fail("that repeat never happens", EXAMPLE)
-    until = resolve_end(p.end, now, zone) if p.end is not None else None
+    until = resolve_end(p.end, now, zone, s.start) if p.end is not None else None
     if p.span is not None:
         span_until = span_end(p.span, s.start)
         until = span_until if until is None else min(until, span_until)

@@ -65,7 +65,8 @@ def describe_tail(s: Schedule, *, show_start: bool = False) -> str:
         shown = day_text(s.until) if s.until.time() == time(23, 59, 59) else moment_text(s.until)
         parts.append(f"until {shown}")
     if s.count is not None:
-        parts.append("once" if s.count == 1 else f"{s.count} times")
+        # 'runs in all', not 'times': 'every day twice' is two runs, and the reply must not read as twice a day.
+        parts.append("1 run only" if s.count == 1 else f"{s.count} runs in all")
     return "".join(f", {part}" for part in parts)
 
 

@@ -1,0 +1,73 @@
+"""How long a series lasts: 'for 2 weeks', 'for the next month', 'for up to 2 months', 'for 10 times',
+'twice', 'up to 7x', 'for 10 occurrences'."""
+
+from scheduling.errors import fail
+from scheduling.lexicon import UNITS
+from scheduling.phrase import Phrase
+from scheduling.spans import Span, read_span
+from scheduling.tokens import Reader
+
+MAX_COUNT = 1000
+EXAMPLE = "every monday for 10 times"
+_COUNT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
+_NOUNS = ("times", "time", "occurrences", "occurrence", "occurences", "runs", "run", "reminders", "reminder", "x")
+_PER = ("a", "an", "per", "each", "every", "daily", "weekly", "monthly", "yearly")
+_AT_MOST = (("up", "to"), ("at", "most"), ("no", "more", "than"), ("max",))
+_NEXT = (("the", "next"), ("next",), ("the", "coming"), ("the", "following"))
+_WHOLE_UNITS = {"day": Span(days=1), "week": Span(days=7), "fortnight": Span(days=14), "month": Span(months=1),
+                "quarter": Span(months=3), "year": Span(months=12)}  # fmt: skip
+
+
+def read_length(r: Reader, p: Phrase) -> bool:
+    """A count or a span at the cursor ('for' optional before a count); updates `p`."""
+    start = r.pos
+    leading_for = r.accept("for") is not None
+    any(r.accept_seq(*words) for words in _AT_MOST)
+    if _count(r, p):
+        return True
+    if not leading_for:
+        r.pos = start
+        return False
+    span = _span(r)
+    if span is None:
+        r.pos = start
+        return False
+    if p.span is not None:
+        raise fail("that names two lengths", "every day at 9am for 2 weeks")
+    p.span = span
+    return True
+
+
+def _span(r: Reader) -> Span | None:
+    """'2 weeks', 'the next 2 weeks', 'the next month' (one month), 'a year'."""
+    mark = r.pos
+    if any(r.accept_seq(*words) for words in _NEXT):
+        unit = UNITS.get(r.peek() or "")
+        if unit in _WHOLE_UNITS:
+            r.pos += 1
+            return _WHOLE_UNITS[unit]
+    span = read_span(r)
+    if span is None:
+        r.pos = mark
+    return span
+
+
+def _count(r: Reader, p: Phrase) -> bool:
+    start = r.pos
+    number = _COUNT_WORDS.get(r.peek() or "")
+    if number is not None:
+        r.pos += 1
+    else:
+        number = r.number() if r.peek() not in ("a", "an") else None
+        if number is None or not r.accept(*_NOUNS):
+            r.pos = start
+            return False
+    if r.peek() in _PER:  # 'twice a day', '3 times a week': how often, not how many
+        r.pos = start
+        return False
+    if not 1 <= number <= MAX_COUNT:
+        raise fail(f"a series runs between 1 and {MAX_COUNT} times", EXAMPLE)
+    if p.count is not None:
+        raise fail("that names two counts", EXAMPLE)
+    p.count = number
+    return True
