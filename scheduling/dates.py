@@ -73,15 +73,24 @@ class NextPeriod:
     day: int = 1
 
 
-DateRef = DayWord | WeekdayRef | MonthDay | NthWeekday | MonthDays | NextPeriod
+@dataclass(frozen=True)
+class YearDays:
+    """Several dates a year (yeardays.py): 'december 21st and 31st', 'the 20th and 30th of aug'."""
+
+    dates: tuple[tuple[int, int], ...]  # (month, day), in the order written
+
+
+DateRef = DayWord | WeekdayRef | MonthDay | NthWeekday | MonthDays | NextPeriod | YearDays
 
 
 def read_date(r: Reader) -> DateRef | None:
     """Any one calendar-day phrase at the cursor, or None (cursor unmoved)."""
     from scheduling.monthedges import read_month_edge
+    from scheduling.yeardays import read_year_days
 
     start = r.pos
-    for reader in (_day_word, _numeric, _month_first, _number_month, _ordinal_first, _weekday_ref, read_month_edge):
+    readers = (_day_word, _numeric, _month_first, _number_month, _ordinal_first, _weekday_ref, read_month_edge)
+    for reader in (read_year_days, *readers):
         found = reader(r)
         if found is not None:
             return found

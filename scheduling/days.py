@@ -4,7 +4,7 @@ import calendar
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from scheduling.dates import DateRef, DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef
+from scheduling.dates import DateRef, DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef, YearDays
 from scheduling.errors import fail
 from scheduling.lexicon import MONTH_NAMES
 from scheduling.nths import nth_days
@@ -31,6 +31,8 @@ def candidate_days(ref: DateRef | None, today: date) -> Iterator[date]:
         yield next_period_day(ref, today)
     elif isinstance(ref, NthWeekday):
         yield from (day for day in _nth_weekdays(ref, today) if day >= today or ref.year is not None)
+    elif isinstance(ref, YearDays):
+        raise fail("several dates in one phrase need a repeat", "every year on dec 21 and 31")
     else:
         yield from (day for day in _month_days(ref, today) if day >= today)
 

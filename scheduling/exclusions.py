@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduling.clock import read_times
-from scheduling.dates import MonthDay, MonthDays, NthWeekday, read_date, read_weekday_list
+from scheduling.dates import MonthDay, MonthDays, NthWeekday, YearDays, read_date, read_weekday_list
 from scheduling.days import candidate_days
 from scheduling.errors import fail
 from scheduling.lexicon import MONTHS
@@ -60,7 +60,8 @@ def _item(r: Reader, p: Phrase) -> bool:
         if isinstance(found, NthWeekday | MonthDays) and r.peek() == "of" and r.peek(2) == "month":
             r.accept_seq("of", r.tokens[r.pos + 1], "month")
         # A time after a day that comes round again ('except july 4th at 5pm') is the series' own time.
-        one_day = not (isinstance(found, NthWeekday | MonthDays) or (isinstance(found, MonthDay) and not found.year))
+        yearless = isinstance(found, MonthDay) and not found.year
+        one_day = not (isinstance(found, NthWeekday | MonthDays | YearDays) or yearless)
         times = (read_times(r) or []) if one_day else []
         if len(times) > 1:
             raise fail("'except' skips one run at a time of day; name each day", "every day except tomorrow at 9am")
@@ -97,16 +98,16 @@ def month_skip(months: list[int]) -> tuple[str, ...]:
 def skip_entries(p: Phrase, today: date) -> tuple[str, ...]:
     entries: list[str] = []
     for item in p.skip_items:
-        entry = _entry(item, today)
-        if entry not in entries:
-            entries.append(entry)
+        ref = item.date
+        found = [_yearly(m, d) for m, d in ref.dates] if isinstance(ref, YearDays) else [_entry(item, today)]
+        entries.extend(entry for entry in found if entry not in entries)
     return tuple(entries)
 
 
 def _entry(item: SkipItem, today: date) -> str:
     ref = item.date
     if isinstance(ref, MonthDay) and ref.year is None and item.clock is None:
-        return f"FREQ=YEARLY;BYMONTH={ref.month};BYMONTHDAY={ref.day}"
+        return _yearly(ref.month, ref.day)
     if isinstance(ref, NthWeekday | MonthDays):
         return _rule(ref)
     day = next(iter(candidate_days(ref, today)), None)
@@ -116,6 +117,10 @@ def _entry(item: SkipItem, today: date) -> str:
         return day.isoformat()
     clock = item.clock.as_daytime()
     return datetime(day.year, day.month, day.day, clock.hour, clock.minute).isoformat()
+
+
+def _yearly(month: int, day: int) -> str:
+    return f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}"
 
 
 def _rule(ref: NthWeekday | MonthDays) -> str:

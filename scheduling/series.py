@@ -5,16 +5,18 @@ from zoneinfo import ZoneInfo
 
 from scheduling.anchors import resolve_end, resolve_start, span_end
 from scheduling.clock import Clock
-from scheduling.dates import DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef
+from scheduling.dates import DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef, YearDays
 from scheduling.elapsed import build_elapsed, round_the_clock, window_clocks
 from scheduling.errors import fail
 from scheduling.exclusions import check_skips, narrow_months, skip_entries
-from scheduling.lexicon import PERIODS, WEEKDAY_CODES, WEEKDAY_NAMES
+from scheduling.isoweeks import week_rule
+from scheduling.lexicon import PERIODS, WEEKDAY_NAMES
 from scheduling.nths import byday
 from scheduling.once import DEFAULT_HOUR, apply_period
 from scheduling.phrase import Anchor, Phrase
 from scheduling.recurrence import first_run, first_wall
 from scheduling.schedule import Schedule
+from scheduling.weekblocks import weekly_byday
 from scheduling.zones import local_wall
 
 EXAMPLE = "every weekday at 9:30am"
@@ -56,6 +58,8 @@ def _date_as_start(p: Phrase) -> None:
 
 def _date_parts(p: Phrase, today: date) -> list[str]:
     unit, date_ref = p.unit, p.date
+    if p.weeknos:
+        return week_rule(p)
     if isinstance(date_ref, NthWeekday) and date_ref.year is not None:
         raise fail("a repeat by weekday of a month does not name a year", "every year on the 1st friday in feb")
     weekdays = sorted(set(p.weekdays) | _weekday_of(date_ref))
@@ -63,6 +67,8 @@ def _date_parts(p: Phrase, today: date) -> list[str]:
         weekdays = _except_days(p, weekdays)
     if unit == "year" or (isinstance(date_ref, NthWeekday) and date_ref.month is not None):
         return _yearly(p, today)
+    if isinstance(date_ref, YearDays):
+        raise fail("dates with a month repeat yearly", "every year on dec 21 and 31")
     if unit in ("day", "week") and isinstance(date_ref, NthWeekday | MonthDays):
         raise _day_of_month_in(unit, date_ref)
     if unit == "month" or p.monthly or isinstance(date_ref, NthWeekday | MonthDays):
@@ -71,8 +77,7 @@ def _date_parts(p: Phrase, today: date) -> list[str]:
         return _monthly(p, today)
     if unit == "week" or weekdays:
         days = weekdays or [today.weekday()]
-        byday = ",".join(WEEKDAY_CODES[d] for d in days)
-        return [f"FREQ=WEEKLY;INTERVAL={p.interval};BYDAY={byday}"]
+        return [f"FREQ=WEEKLY;INTERVAL={p.interval};{weekly_byday(days, p.week_start)}"]
     return [f"FREQ=DAILY;INTERVAL={p.interval}"]
 
 
@@ -116,6 +121,11 @@ def _yearly(p: Phrase, today: date) -> list[str]:
     ref = p.date
     if isinstance(ref, MonthDay):
         return [f"{head};BYMONTH={ref.month};BYMONTHDAY={ref.day}"]
+    if isinstance(ref, YearDays):
+        by_month: dict[int, list[int]] = {}
+        for month, day in ref.dates:
+            by_month.setdefault(month, []).append(day)
+        return [f"{head};BYMONTH={m};BYMONTHDAY={','.join(map(str, sorted(days)))}" for m, days in by_month.items()]
     if isinstance(ref, NthWeekday) and ref.month is not None:
         return [f"{head};BYMONTH={ref.month};{byday(ref)}"]
     if ref is None and not p.weekdays:

@@ -114,13 +114,17 @@ def _date_words(f: dict[str, str]) -> str:
         return _every(interval, "day")
     if freq == "WEEKLY":
         return _weekly(f.get("BYDAY", ""), interval)
+    if "BYWEEKNO" in f:
+        names = join([_day_name(code) for code in f["BYDAY"].split(",")])
+        return f"{_every(interval, 'year')} on {names} of ISO week {join(f['BYWEEKNO'].split(','))}"
     where = _month_position(f)
     if freq == "MONTHLY":
         return f"{where} of {_every(interval, 'month')}"
     month = MONTH_NAMES[int(f.get("BYMONTH", "1")) - 1]
     if "BYDAY" in f:
         return f"{_every(interval, 'year')} {where} of {month}"
-    return f"{_every(interval, 'year')} on {month} {f.get('BYMONTHDAY', '1')}"
+    days = f.get("BYMONTHDAY", "1").split(",")
+    return f"{_every(interval, 'year')} on {month} {join(days)}"
 
 
 def _every(interval: int, unit: str) -> str:
