@@ -101,6 +101,8 @@ def skip_entries(p: Phrase, today: date) -> tuple[str, ...]:
         ref = item.date
         found = [_yearly(m, d) for m, d in ref.dates] if isinstance(ref, YearDays) else [_entry(item, today)]
         entries.extend(entry for entry in found if entry not in entries)
+    if len(entries) > MAX_SKIPS:
+        raise fail(f"a series skips at most {MAX_SKIPS} days or rules", EXAMPLE)
     return tuple(entries)
 
 

@@ -15,10 +15,10 @@ from scheduling.zones import get_zone, local_wall, resolve_local
 # Gap-shifted wall times can land up to a day later (Samoa skipped 2011-12-30), so start the
 # calendar walk this far before `after` and filter by instant.
 _LOOKBACK = timedelta(days=2)
-# A series whose skips leave out this many runs in a row is taken to have ended (skips.py keeps lists short,
-# and 'except july 4th' on 'every july 4th' would otherwise never stop looking).
-MAX_SKIPPED_IN_A_ROW = 50_000
-MAX_SKIPPED_DAYS = 5_000
+# A series whose skips leave out every run on this many days in a row has ended: 'every july 4th except
+# july 4th' would otherwise never stop looking. Skips are at most 24 days plus days that come round each
+# year, and months are cut from the rule itself, so a series that still runs never skips this many.
+MAX_SKIPPED_DAYS = 800
 
 
 def next_runs(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
@@ -85,18 +85,20 @@ def calendar_pairs(schedule: Schedule, zone: ZoneInfo, after: datetime) -> Itera
     floor = local_wall(after, zone) - _LOOKBACK
     begin = schedule.start if schedule.count is not None else None
     last: datetime | None = None
-    index = skipped = 0
+    index = 0
+    skipped_days: set[date] = set()
     for wall in _walls(schedule.rules, schedule.start, begin or floor):
         if schedule.until is not None and wall > schedule.until:
             return
         if schedule.skip and is_skipped(schedule.skip, wall):
-            skipped += 1
-            if skipped > MAX_SKIPPED_IN_A_ROW:
+            skipped_days.add(wall.date())
+            if len(skipped_days) > MAX_SKIPPED_DAYS:
                 return
             continue
         if schedule.count is not None and index >= schedule.count:
             return
-        index, skipped = index + 1, 0
+        index += 1
+        skipped_days.clear()
         try:
             run = resolve_local(wall, zone)
         except OverflowError:

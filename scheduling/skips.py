@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from functools import lru_cache
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 MAX_SKIPS = 24
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,7 +42,7 @@ def is_skipped(entries: tuple[str, ...], wall: datetime) -> bool:
     day = wall.date()
     for entry in entries:
         if "=" in entry:
-            if day in _days(entry, day.year):
+            if _on_rule_day(entry, day):
                 return True
         elif "T" in entry:
             if datetime.fromisoformat(entry) == wall:
@@ -54,10 +54,36 @@ def is_skipped(entries: tuple[str, ...], wall: datetime) -> bool:
 
 def skips_day(entries: tuple[str, ...], day: date) -> bool:
     """Whether every run on `day` is skipped (wall-time entries skip one run, not the day)."""
-    return any(("=" in e and day in _days(e, day.year)) or e == day.isoformat() for e in entries)
+    return any(("=" in e and _on_rule_day(e, day)) or e == day.isoformat() for e in entries)
+
+
+def _on_rule_day(rule: str, day: date) -> bool:
+    fixed = _fixed_date(rule)
+    if fixed is not None:
+        return (day.month, day.day) == fixed
+    return day in _days(rule, day.year)
+
+
+@lru_cache(maxsize=256)
+def _fixed_date(rule: str) -> tuple[int, int] | None:
+    """(month, day) for a plain yearly date ('FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=4'), the common skip."""
+    fields = dict(part.split("=", 1) for part in rule.split(";"))
+    if set(fields) != {"FREQ", "BYMONTH", "BYMONTHDAY"} or fields["FREQ"] != "YEARLY":
+        return None
+    if not (fields["BYMONTH"].isdigit() and fields["BYMONTHDAY"].isdigit()):
+        return None
+    return int(fields["BYMONTH"]), int(fields["BYMONTHDAY"])
 
 
 @lru_cache(maxsize=1024)
 def _days(rule: str, year: int) -> frozenset[date]:
     first, last = datetime(year, 1, 1), datetime(year, 12, 31, 23, 59)
-    return frozenset(moment.date() for moment in rrulestr(rule, dtstart=first).between(first, last, inc=True))
+    within = _parsed(rule).replace(dtstart=first, until=last)
+    return frozenset(moment.date() for moment in within)
+
+
+@lru_cache(maxsize=256)
+def _parsed(rule: str) -> rrule:
+    parsed = rrulestr(rule, dtstart=datetime(2000, 1, 1), cache=False)
+    assert isinstance(parsed, rrule)
+    return parsed
