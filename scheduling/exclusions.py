@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from scheduling.clock import read_times
 from scheduling.dates import MonthDay, MonthDays, NthWeekday, YearDays, read_date, read_weekday_list
 from scheduling.days import candidate_days
-from scheduling.errors import fail
+from scheduling.errors import UnknownWord, fail
 from scheduling.lexicon import MONTHS
 from scheduling.nths import byday
 from scheduling.phrase import Phrase, SkipItem
@@ -25,12 +25,15 @@ _LEADS = ("on", "for", "in", "during")
 
 def read_except(r: Reader, p: Phrase) -> bool:
     """'except …' with one or more weekdays, months, dates or nth weekdays, joined by 'and' or commas."""
-    start = r.pos
     if not (r.accept("except", "excluding") or r.accept_seq("but", "not")):
         return False
     if not _item(r, p):
-        r.pos = start
-        return False
+        if r.done():
+            raise fail("'except' needs weekdays, months or dates after it", EXAMPLE)
+        shown = (r.peek() or "")[:30]
+        raise UnknownWord(
+            f"I don't understand '{shown}' after 'except': name weekdays, months or dates. Try: {EXAMPLE}"
+        )
     while True:
         mark = r.pos
         if not r.accept("and", ",", "or"):
@@ -150,4 +153,5 @@ def check_skips(schedule: Schedule, zone: ZoneInfo) -> None:
             run = first_run(bare, resolve_local(moment, zone) - timedelta(seconds=1))
             hit = run is not None and local_wall(run, zone).date() == moment.date()
         if not hit:
-            raise fail(f"it does not run on {describe_skips((entry,)).removeprefix('except ')} anyway", EXAMPLE)
+            example = "every 8 hours starting at 8am except tomorrow at 8am" if schedule.every else EXAMPLE
+            raise fail(f"it does not run on {describe_skips((entry,)).removeprefix('except ')} anyway", example)

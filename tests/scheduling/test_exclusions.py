@@ -135,6 +135,8 @@ def test_except_reads_back(text: str, expected: str) -> None:
         ("every day except mondays in march", "only in some months is not supported"),
         ("every 15 minutes except tomorrow for 10 times", "a count and 'except' together"),
         ("except july 4th", "needs a repeat before it"),
+        ("every day except christmas", "I don't understand 'christmas' after 'except'"),
+        ("every day except", "'except' needs weekdays, months or dates"),
         ("tomorrow at 9am and 5pm except at 5pm", "I don't understand"),
     ],
 )
