@@ -101,3 +101,24 @@ def test_short_meridiem_suffixes(text: str, now_text: str, expected: list[str]) 
 @pytest.mark.parametrize("text", ["daily at 13p", "daily at 0a"])
 def test_short_meridiem_keeps_the_hour_range(text: str) -> None:
     assert "with am/pm, hours run 1-12" in refused(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "every other saturdays through tuesdays",
+        "every 3 years on Fri in week 12",
+        "every day except the last friday of the month",
+        "monthly on the first and last instance of tue and fri",
+        "every 4 weekends",
+        "every 8 hours except tomorrow",
+        "daily except in may",
+    ],
+)
+def test_catching_up_years_later_gives_the_same_runs(text: str) -> None:
+    """The next-run math re-anchors near `after` (recurrence._moved): the new forms must survive it."""
+    now = local(DEC)
+    schedule = parse(text, now=now, tz=NY)
+    far = local("2031-06-01T00:00:00")
+    walked = [run for run in next_runs(schedule, now, 5000) if run > far][:6]
+    assert next_runs(schedule, far, 6) == walked
