@@ -21,11 +21,15 @@ from scheduling.zones import local_wall, resolve_local
 
 EXAMPLE = "every day except on july 4th and in august"
 _LEADS = ("on", "for", "in", "during")
+_LEAD_WORDS = (
+    ("except",), ("excluding",), ("but", "not"), ("but",), ("other", "than"), ("apart", "from"), ("skipping",),
+    ("skip",), ("not", "on"), ("not", "in"),
+)  # fmt: skip
 
 
 def read_except(r: Reader, p: Phrase) -> bool:
     """'except …' with one or more weekdays, months, dates or nth weekdays, joined by 'and' or commas."""
-    if not (r.accept("except", "excluding") or r.accept_seq("but", "not")):
+    if not any(r.accept_seq(*words) for words in _LEAD_WORDS):
         return False
     if not _item(r, p):
         if r.done():

@@ -23,7 +23,7 @@ def read_modifier(r: Reader, p: Phrase) -> bool:
         return _start(r, p)
     if r.peek() in _END and r.peek() != "to":
         return _end(r, p)
-    if r.peek() in ("except", "excluding", "but"):
+    if r.peek() in ("except", "excluding", "but", "other", "apart", "skipping", "skip", "not"):
         return read_except(r, p)
     return read_length(r, p)
 
