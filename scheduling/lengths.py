@@ -5,7 +5,7 @@ from scheduling.errors import fail
 from scheduling.lexicon import UNITS
 from scheduling.phrase import Phrase
 from scheduling.spans import Span, read_span
-from scheduling.tokens import Reader
+from scheduling.tokens import Reader, as_int
 
 MAX_COUNT = 1000
 EXAMPLE = "every monday for 10 times"
@@ -52,16 +52,25 @@ def _span(r: Reader) -> Span | None:
     return span
 
 
+def _count_words(r: Reader) -> int | None:
+    """'twice', 'x3', '10 times', '7x', '10 occurrences'."""
+    said = _COUNT_WORDS.get(r.peek() or "")
+    if said is not None:
+        r.pos += 1
+        return said
+    if r.peek() == "x" and (times := as_int(r.peek(1))) is not None:
+        r.pos += 2
+        return times
+    number = r.number() if r.peek() not in ("a", "an") else None
+    return number if number is not None and r.accept(*_NOUNS) else None
+
+
 def _count(r: Reader, p: Phrase) -> bool:
     start = r.pos
-    number = _COUNT_WORDS.get(r.peek() or "")
-    if number is not None:
-        r.pos += 1
-    else:
-        number = r.number() if r.peek() not in ("a", "an") else None
-        if number is None or not r.accept(*_NOUNS):
-            r.pos = start
-            return False
+    number = _count_words(r)
+    if number is None:
+        r.pos = start
+        return False
     if r.peek() in _PER:  # 'twice a day', '3 times a week': how often, not how many
         r.pos = start
         return False

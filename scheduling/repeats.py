@@ -153,6 +153,13 @@ def _times_per(r: Reader, p: Phrase) -> bool:
         if count is None or not r.accept("times", "x"):
             r.pos = start
             return False
+    adverb = _WORDS.get(r.peek() or "")  # 'twice daily', 'once weekly'
+    if adverb is not None:
+        r.pos += 1
+        if word != "once":
+            raise fail("say at which times it should repeat", "every day at 9am and 5pm")
+        p.set_unit(*adverb)
+        return True
     if not r.accept("a", "per", "each", "every"):
         r.pos = start
         return False

@@ -102,6 +102,8 @@ def test_an_end_month_before_the_start_month_is_the_next_year() -> None:
     ("text", "message"),
     [
         ("twice a day", "say at which times"),
+        ("twice daily", "say at which times"),
+        ("3 times weekly", "say at which times"),
         ("twice", "needs a repeat before it"),
         ("for the next month", "needs a repeat before it"),
         ("every day for 1001 times", "between 1 and 1000"),
@@ -111,3 +113,11 @@ def test_an_end_month_before_the_start_month_is_the_next_year() -> None:
 )
 def test_length_refusals(text: str, message: str) -> None:
     assert message in refused(text)
+
+
+@pytest.mark.parametrize(("text", "same_as"), [("every monday x3", "every monday 3 times"), ("once weekly", "weekly")])
+def test_other_ways_to_say_a_count(text: str, same_as: str) -> None:
+    from scheduling import parse
+    from tests.scheduling.conftest import local
+
+    assert parse(text, now=local(DEC), tz=NY) == parse(same_as, now=local(DEC), tz=NY)
