@@ -7,6 +7,7 @@ from scheduling.anchors import resolve_end, resolve_start, span_end
 from scheduling.clock import Clock
 from scheduling.errors import fail
 from scheduling.exclusions import check_skips, month_skip, skip_entries
+from scheduling.inmonths import months_left_out
 from scheduling.phrase import Anchor, Phrase
 from scheduling.recurrence import first_run
 from scheduling.schedule import Schedule
@@ -32,7 +33,7 @@ def build_elapsed(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> S
     if p.span is not None:
         spanned = span_end(p.span, local_wall(start, zone))
         until = spanned if until is None else min(until, spanned)
-    skip = skip_entries(p, now.date()) + month_skip(p.skip_months)
+    skip = skip_entries(p, now.date()) + month_skip(months_left_out(p))
     if skip and p.count is not None:
         raise fail("a count and 'except' together need a daily or longer repeat", "every day at 9am except friday")
     schedule = Schedule(

@@ -22,6 +22,10 @@ PAST_EXAMPLE = "tomorrow at 9am"
 
 def build_once(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Schedule:
     """`now` is aware, in `zone`, whole seconds."""
+    if p.only_months:
+        raise fail(
+            "'in <month>' keeps a repeat to that month: say how often, or name the day", "every day in may, or may 1"
+        )
     if p.count or p.span or p.excluded or p.skip_items or p.skip_months:
         raise fail(
             "a count, length or 'except' needs a repeat before it: say how often", "every day at 9am for 3 times"

@@ -48,6 +48,7 @@ class Phrase:
     excluded: list[int] = field(default_factory=list)  # 'every day except sunday'
     week_start: int | None = None  # 'every other saturdays through tuesdays': the block's week starts Saturday
     weeknos: list[int] = field(default_factory=list)  # ISO weeks: 'every fri in week 12'
+    only_months: list[int] = field(default_factory=list)  # 'every day in may'
     skip_months: list[int] = field(default_factory=list)  # 'except in may'
     skip_items: list[SkipItem] = field(default_factory=list)  # 'except july 4th', 'except tomorrow at 8am'
     eod: bool = False  # 'eod', 'end of day': 17:00, today unless a day is named

@@ -9,6 +9,7 @@ from scheduling.dates import DayWord, MonthDay, MonthDays, NextPeriod, NthWeekda
 from scheduling.elapsed import build_elapsed, round_the_clock, window_clocks
 from scheduling.errors import fail
 from scheduling.exclusions import check_skips, narrow_months, skip_entries
+from scheduling.inmonths import months_left_out
 from scheduling.isoweeks import week_rule
 from scheduling.lexicon import PERIODS, WEEKDAY_NAMES
 from scheduling.nths import byday
@@ -38,7 +39,7 @@ def build_series(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Sc
     if p.window is not None:
         p.unit, p.interval = None, 1
     start, inclusive = resolve_start(p.start, now, zone, p.end)
-    parts = narrow_months(_date_parts(p, local_wall(start, zone).date()), p.skip_months)
+    parts = narrow_months(_date_parts(p, local_wall(start, zone).date()), months_left_out(p))
     floor = start - timedelta(microseconds=1) if inclusive else start
     schedule = anchored(parts, clocks, floor, zone, zone_name)
     return _bounded(schedule, p, now, zone)

@@ -94,6 +94,8 @@ def _months_left_out(f: dict[str, str]) -> str:
     if "BYMONTH" not in f or f["FREQ"] == "YEARLY":
         return ""
     kept = {int(m) for m in f["BYMONTH"].split(",")}
+    if len(kept) <= 6:
+        return " in " + join([MONTH_NAMES[m - 1] for m in sorted(kept)]) + " only"
     return " except in " + join([MONTH_NAMES[m - 1] for m in range(1, 13) if m not in kept])
 
 
@@ -186,8 +188,21 @@ def _day_name(code: str) -> str:
 
 
 def describe_skips(entries: tuple[str, ...]) -> str:
-    """'except July 4 each year and Wed Dec 2, 2026' (empty when nothing is skipped)."""
-    return "except " + join([_skip_words(entry) for entry in entries]) if entries else ""
+    """'except July 4 each year and Wed Dec 2, 2026', 'only in May' (empty when nothing is skipped)."""
+    only = [entry for entry in entries if _kept_months(entry)]
+    rest = [entry for entry in entries if entry not in only]
+    parts = [f"only in {join(_kept_months(entry))}" for entry in only]
+    if rest:
+        parts.append("except " + join([_skip_words(entry) for entry in rest]))
+    return ", ".join(parts)
+
+
+def _kept_months(entry: str) -> list[str]:
+    """The months an every-N-minutes series keeps, when it skips most of the year ('every hour in may')."""
+    if not entry.startswith("FREQ=DAILY;BYMONTH="):
+        return []
+    skipped = {int(m) for m in entry.removeprefix("FREQ=DAILY;BYMONTH=").split(",")}
+    return [MONTH_NAMES[m - 1] for m in range(1, 13) if m not in skipped] if len(skipped) > 6 else []
 
 
 def _skip_words(entry: str) -> str:
