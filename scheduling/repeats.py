@@ -2,7 +2,7 @@
 
 from scheduling.dates import DayWord, MonthDay, NthWeekday, WeekdayRef, YearDays, read_date, read_weekday_list
 from scheduling.errors import fail
-from scheduling.lexicon import PERIODS, UNITS
+from scheduling.lexicon import MONTHS, PERIODS, UNITS
 from scheduling.phrase import Phrase
 from scheduling.tokens import Reader
 from scheduling.weekblocks import read_weekday_block
@@ -89,6 +89,8 @@ def _every_item(r: Reader, p: Phrase, *, interval: int) -> None:
 
 def _every_date(r: Reader, p: Phrase, *, interval: int, word: str) -> None:
     date = read_date(r)
+    if date is None and word in MONTHS:
+        raise fail(f"'every {word}' could be every day in {word} or once a year; say which", f"every day in {word}")
     if date is None or isinstance(date, DayWord | WeekdayRef):
         shown = f"every {word}".strip()
         raise fail(f"I don't know how to repeat '{shown}'", EXAMPLE)

@@ -73,3 +73,29 @@ def test_month_edges_read_back() -> None:
 )
 def test_month_edges_need_a_month(text: str, message: str) -> None:
     assert message in refused(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "now_text", "expected"),
+    [
+        ("end of the year", DEC, ["2026-12-31T09:00:00-05:00"]),
+        ("the beginning of the year at 2:30am", YE, ["2027-01-01T02:30:00-05:00"]),
+        ("end of every year", YE, ["2026-12-31T09:00:00-05:00", "2027-12-31T09:00:00-05:00"]),
+        ("every day until the end of the year", YE, ["2026-12-31T09:00:00-05:00"]),
+    ],
+)
+def test_year_edges(text: str, now_text: str, expected: list[str]) -> None:
+    assert runs(text, now_text, count=len(expected)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("end of the week", "can mean Friday or Sunday"),
+        ("every week at the beginning of the week", "can mean Monday or Sunday"),
+        ("middle of the month", "is not one day"),
+        ("every may", "could be every day in may or once a year"),
+    ],
+)
+def test_edges_that_mean_different_days_are_refused(text: str, message: str) -> None:
+    assert message in refused(text)
