@@ -26,6 +26,7 @@ def read_ordinals(r: Reader) -> list[int] | None:
             r.accept("and")
         elif not r.accept("and"):
             break
+        r.accept("the")
         following = _one(r)
         if following is None:
             r.pos = mark

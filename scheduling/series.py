@@ -140,9 +140,9 @@ def _monthly(p: Phrase, today: date) -> list[str]:
     if isinstance(ref, NthWeekday):
         return [f"{head};{byday(ref)}"]
     if isinstance(ref, MonthDays):
-        plain = sorted(d for d in ref.days if d <= 28 and d != -1)
+        plain = sorted(set(d for d in ref.days if d <= 28), key=lambda d: (d < 0, d))  # the 1st, 15th, last day
         parts = [f"{head};BYMONTHDAY={','.join(map(str, plain))}"] if plain else []
-        return parts + [f"{head};{_clamped(d)}" for d in sorted(d for d in ref.days if d > 28 or d == -1)]
+        return parts + [f"{head};{_clamped(d)}" for d in sorted(d for d in ref.days if d > 28)]
     day = ref.day if isinstance(ref, MonthDay) else today.day
     return [f"{head};{_clamped(day)}"]
 

@@ -99,3 +99,12 @@ def test_year_edges(text: str, now_text: str, expected: list[str]) -> None:
 )
 def test_edges_that_mean_different_days_are_refused(text: str, message: str) -> None:
     assert message in refused(text)
+
+
+def test_the_first_and_the_last_day_are_one_rule() -> None:
+    assert words("the 1st and the last day of the month") == f"on the 1st and last day of every month at 9:00 AM ({NY})"
+    assert runs("the 1st and the last day of the month", "2027-02-01T10:00:00") == [
+        "2027-02-28T09:00:00-05:00",
+        "2027-03-01T09:00:00-05:00",
+        "2027-03-31T09:00:00-04:00",
+    ]
