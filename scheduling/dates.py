@@ -58,6 +58,7 @@ class NthWeekday:
     more: tuple[tuple[int, int], ...] = ()  # further (nth, weekday): 'first friday and second tuesday'
     pool: tuple[int, ...] = ()  # positions among these days: 'the first and last instance of tue and fri'
     year: int | None = None
+    relative: str = ""  # 'this' or 'next': 'the last friday of next month'
 
 
 @dataclass(frozen=True)

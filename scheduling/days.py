@@ -30,7 +30,8 @@ def candidate_days(ref: DateRef | None, today: date) -> Iterator[date]:
     elif isinstance(ref, NextPeriod):
         yield next_period_day(ref, today)
     elif isinstance(ref, NthWeekday):
-        yield from (day for day in _nth_weekdays(ref, today) if day >= today or ref.year is not None)
+        named = ref.year is not None or ref.relative != ""  # one named month: its day, even if past (rule 6)
+        yield from (day for day in _nth_weekdays(ref, today) if day >= today or named)
     elif isinstance(ref, YearDays):
         raise fail("several dates in one phrase need a repeat", "every year on dec 21 and 31")
     else:
@@ -67,7 +68,10 @@ def _months(today: date) -> Iterator[tuple[int, int]]:
 
 
 def _nth_weekdays(ref: NthWeekday, today: date) -> Iterator[date]:
-    if ref.month is None:
+    if ref.relative:
+        index = today.month - 1 + (ref.relative == "next")
+        months = [(today.year + index // 12, index % 12 + 1)]
+    elif ref.month is None:
         months = list(_months(today))
     elif ref.year is not None:
         months = [(ref.year, ref.month)]

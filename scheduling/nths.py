@@ -107,6 +107,9 @@ def _with_month(r: Reader, ref: NthWeekday) -> NthWeekday:
     mark = r.pos
     if not r.accept("of", "in"):
         return ref
+    relative = r.accept("this", "next")
+    if relative and r.accept("month"):
+        return NthWeekday(ref.nths, ref.weekday, more=ref.more, pool=ref.pool, relative=relative)
     month = MONTHS.get(r.peek() or "")
     if month is None:
         r.pos = mark

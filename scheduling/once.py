@@ -85,7 +85,8 @@ def _calendar_step(p: Phrase, span: Span, now: datetime, zone: ZoneInfo) -> date
 
 
 def _dated(p: Phrase, now: datetime, zone: ZoneInfo) -> datetime:
-    if isinstance(p.date, NthWeekday) and p.date.month is None and any(n < 0 for n, _ in pairs_of(p.date)):
+    ref = p.date
+    if isinstance(ref, NthWeekday) and ref.month is None and not ref.relative and any(n < 0 for n, _ in pairs_of(ref)):
         raise fail("'last' needs a month", "on the last friday of march, or every last friday of the month")
     if isinstance(p.date, DayWord) and p.date.word == "tonight" and p.period is None:
         p.period = "tonight"

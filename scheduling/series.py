@@ -63,6 +63,8 @@ def _date_parts(p: Phrase, today: date) -> list[str]:
         return week_rule(p)
     if isinstance(date_ref, NthWeekday) and date_ref.year is not None:
         raise fail("a repeat by weekday of a month does not name a year", "every year on the 1st friday in feb")
+    if isinstance(date_ref, NthWeekday) and date_ref.relative:
+        raise fail(f"'{date_ref.relative} month' names one month, not a repeat", "every month on the last friday")
     weekdays = sorted(set(p.weekdays) | _weekday_of(date_ref))
     if p.excluded:
         weekdays = _except_days(p, weekdays)

@@ -115,3 +115,27 @@ def test_nth_weekdays_read_back(text: str, expected: str) -> None:
 )
 def test_nth_weekday_refusals(text: str, message: str) -> None:
     assert message in refused(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "now_text", "expected"),
+    [
+        ("the 2nd fri of next month", DEC, ["2027-01-08T09:00:00-05:00"]),
+        ("the last friday of next month at 4pm", YE, ["2027-01-29T16:00:00-05:00"]),
+        ("the last sunday of this month at 2:30am", "2026-03-01T10:00:00", ["2026-03-29T02:30:00-04:00"]),
+        ("the first monday of this month", DEC, ["2026-12-07T09:00:00-05:00"]),
+    ],
+)
+def test_nth_weekday_of_this_or_next_month(text: str, now_text: str, expected: list[str]) -> None:
+    assert runs(text, now_text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("the first tuesday of this month", "Tue Dec 1, 2026 at 09:00 has already passed"),
+        ("every last friday of next month", "names one month, not a repeat"),
+    ],
+)
+def test_nth_weekday_of_this_or_next_month_refusals(text: str, message: str) -> None:
+    assert message in refused(text)
