@@ -11,6 +11,10 @@ from scheduling.tokens import Reader, as_int
 
 EXAMPLE = "the first and third friday of each month"
 _FROM_END = (("to", "the", "last"), ("to", "last"), ("-", "to", "-", "last"), ("from", "the", "last"), ("from", "last"))
+_WORKDAY_WORDS = (
+    ("weekday",), ("weekdays",), ("workday",), ("workdays",), ("business", "day"), ("business", "days"),
+    ("working", "day"), ("working", "days"), ("work", "day"),
+)  # fmt: skip
 _INSTANCE = ("instance", "instances", "occurrence", "occurrences")
 
 
@@ -77,11 +81,12 @@ def read_nth_weekdays(r: Reader, nths: list[int]) -> NthWeekday | None:
 def _weekday_group(r: Reader, nths: list[int]) -> list[tuple[int, int]] | None:
     token = r.peek() or ""
     weekday = WEEKDAYS.get(token, PLURAL_WEEKDAYS.get(token))
-    if token in ("weekday", "weekdays"):
-        weekday = WEEKDAY_ANY
-    if weekday is None:
+    if weekday is not None:
+        r.pos += 1
+    elif any(r.accept_seq(*words) for words in _WORKDAY_WORDS):
+        weekday = WEEKDAY_ANY  # Monday-Friday, counted by position
+    else:
         return None
-    r.pos += 1
     return [(n, weekday) for n in _checked(nths)]
 
 

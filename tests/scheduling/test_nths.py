@@ -139,3 +139,19 @@ def test_nth_weekday_of_this_or_next_month(text: str, now_text: str, expected: l
 )
 def test_nth_weekday_of_this_or_next_month_refusals(text: str, message: str) -> None:
     assert message in refused(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "same_as"),
+    [
+        ("first business day of each month", "the first weekday of the month"),
+        ("last working day of the month", "the last weekday of the month"),
+        ("every month on the 2nd business day", "the second weekday of every month"),
+    ],
+)
+def test_business_days_by_position_are_weekdays(text: str, same_as: str) -> None:
+    """As everywhere in the README, a business day is Monday-Friday."""
+    from scheduling import parse
+    from tests.scheduling.conftest import local
+
+    assert parse(text, now=local(DEC), tz=NY) == parse(same_as, now=local(DEC), tz=NY)
