@@ -4,7 +4,7 @@
 import calendar
 from datetime import date
 
-from scheduling.dates import WEEKDAY_ANY, NthWeekday, read_weekday_list
+from scheduling.dates import WEEKDAY_ANY, NthWeekday, ordinal_text, read_weekday_list
 from scheduling.errors import fail
 from scheduling.lexicon import MONTHS, PLURAL_WEEKDAYS, WEEKDAY_CODES, WEEKDAYS
 from scheduling.tokens import Reader, as_int
@@ -85,9 +85,18 @@ def _weekday_group(r: Reader, nths: list[int]) -> list[tuple[int, int]] | None:
         r.pos += 1
     elif any(r.accept_seq(*words) for words in _WORKDAY_WORDS):
         weekday = WEEKDAY_ANY  # Monday-Friday, counted by position
+    elif token in ("weekend", "weekends"):
+        raise fail(
+            f"'{_said(nths)} {token}' could be every other weekend or a weekend of each month; say which",
+            "every other weekend, or every 2 weeks on saturday and sunday",
+        )
     else:
         return None
     return [(n, weekday) for n in _checked(nths)]
+
+
+def _said(nths: list[int]) -> str:
+    return " and ".join(ordinal_text(n) if n >= -1 else f"{ordinal_text(-n)} to last" for n in nths)
 
 
 def _pool(r: Reader) -> tuple[int, ...] | None:

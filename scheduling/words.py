@@ -82,11 +82,26 @@ def describe_rules(rules: tuple[str, ...]) -> str:
         hours = [int(h) for h in fields.get("BYHOUR", "0").split(",")]
         minutes = [int(m) for m in fields.get("BYMINUTE", "0").split(",")]
         groups.setdefault(key, []).extend((h, m) for h in hours for m in minutes)
+    dates = _yearly_dates(groups)
+    if dates is not None:  # 'every year on March 15 and September 15 at 9:00 AM'
+        return f"{dates} {_times_words(sorted(set(next(iter(groups.values())))))}"
     phrases = []
     for key, times in groups.items():
         fields = _fields(key)
         phrases.append(f"{_date_words(fields)} {_times_words(sorted(set(times)))}{_months_left_out(fields)}")
     return "; ".join(phrases)
+
+
+def _yearly_dates(groups: dict[str, list[tuple[int, int]]]) -> str | None:
+    """Several yearly dates in different months at the same times, in one phrase."""
+    keys = [_fields(key) for key in groups]
+    same_times = len({tuple(sorted(set(times))) for times in groups.values()}) == 1
+    plain = all(set(f) == {"FREQ", "INTERVAL", "BYMONTH", "BYMONTHDAY"} and f["FREQ"] == "YEARLY" for f in keys)
+    if len(keys) < 2 or not same_times or not plain or len({f["INTERVAL"] for f in keys}) != 1:
+        return None
+    dates = [f"{MONTH_NAMES[int(f['BYMONTH']) - 1]} {join(f['BYMONTHDAY'].split(','))}" for f in keys]
+    listed = join(dates) if not any(" and " in d for d in dates) else ", ".join(dates[:-1]) + ", and " + dates[-1]
+    return f"{_every(int(keys[0]['INTERVAL']), 'year')} on {listed}"
 
 
 def _months_left_out(f: dict[str, str]) -> str:

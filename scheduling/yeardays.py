@@ -28,6 +28,11 @@ def _month_first(r: Reader) -> list[tuple[int, int]] | None:
         mark = r.pos
         if found and not _separator(r):
             break
+        numeric = _numeric(r.peek())
+        if numeric is not None:  # '3/15 and 9/15'
+            r.pos += 1
+            found.append(numeric)
+            continue
         if r.peek() in MONTHS:
             month = MONTHS[r.next()]
             r.accept("the")
@@ -56,6 +61,14 @@ def _days_first(r: Reader) -> list[tuple[int, int]] | None:
         return None
     month = MONTHS[r.next()]
     return [(month, day) for day in days]
+
+
+def _numeric(token: str | None) -> tuple[int, int] | None:
+    """'3/15' (month/day, rule 12); a date with a year is one day, not one a year."""
+    parts = (token or "").split("/")
+    if len(parts) != 2 or not all(part.isdigit() for part in parts):
+        return None
+    return int(parts[0]), int(parts[1])
 
 
 def _separator(r: Reader) -> bool:

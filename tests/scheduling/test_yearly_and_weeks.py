@@ -149,3 +149,30 @@ def test_reads_back(text: str, expected: str) -> None:
 )
 def test_refusals(text: str, message: str) -> None:
     assert message in refused(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "now_text", "expected", "described"),
+    [
+        (
+            "annually on 3/15 and 9/15",
+            DEC,
+            ["2027-03-15T09:00:00-04:00", "2027-09-15T09:00:00-04:00"],
+            "every year on March 15 and September 15 at 9:00 AM",
+        ),
+        (
+            "every jan 1, jan 15 and feb 3",
+            YE,
+            ["2027-01-01T09:00:00-05:00", "2027-01-15T09:00:00-05:00", "2027-02-03T09:00:00-05:00"],
+            "every year on January 1 and 15, and February 3 at 9:00 AM",
+        ),
+    ],
+)
+def test_numeric_and_mixed_yearly_dates(text: str, now_text: str, expected: list[str], described: str) -> None:
+    assert runs(text, now_text, count=len(expected)) == expected
+    assert words(text, now_text) == f"{described} ({NY})"
+
+
+@pytest.mark.parametrize("text", ["every 2nd weekend", "every second weekend"])
+def test_a_weekend_by_position_is_refused(text: str) -> None:
+    assert "could be every other weekend or a weekend of each month" in refused(text)
