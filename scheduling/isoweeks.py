@@ -3,7 +3,7 @@
 Weeks are ISO 8601 (Monday first; week 1 holds the year's first Thursday), as RRULE's BYWEEKNO reads them.
 """
 
-from scheduling.dates import WeekdayRef
+from scheduling.dates import WeekdayRef, ordinal_text
 from scheduling.errors import fail
 from scheduling.lexicon import WEEKDAY_CODES
 from scheduling.phrase import Phrase
@@ -19,10 +19,24 @@ def read_week_numbers(r: Reader, p: Phrase) -> bool:
         return False
     r.accept("the")
     r.accept("iso")
+    nth = r.ordinal()  # 'in the 12th week (of the year)'
     if r.accept("week", "weeks", "wk") is None:
         r.pos = start
         return False
-    numbers = _numbers(r)
+    numbers = [nth] if nth is not None else _numbers(r)
+    if nth is not None:
+        if (
+            r.accept_seq("of", "the", "month")
+            or r.accept_seq("of", "each", "month")
+            or r.accept_seq("of", "every", "month")
+        ):
+            raise fail(
+                "a month's weeks are not fixed days; name the weekday by position", "the first monday of the month"
+            )
+        if not (r.accept_seq("of", "the", "year") or r.accept_seq("of", "each", "year")):
+            raise fail(f"the {ordinal_text(nth)} week of what? A week of the year is 'week {nth}'", EXAMPLE)
+        if not 1 <= nth <= 53:
+            raise fail(f"there is no week {nth}: ISO weeks run 1-53", EXAMPLE)
     if not numbers:
         raise fail("'week' needs a week number after it (1-53)", EXAMPLE)
     if p.weeknos:

@@ -1,9 +1,10 @@
 """How long a series lasts: 'for 2 weeks', 'for the next month', 'for up to 2 months', 'for 10 times',
 'twice', 'up to 7x', 'for 10 occurrences'."""
 
+from scheduling.dates import MonthDay, MonthDays
 from scheduling.errors import fail
 from scheduling.lexicon import UNITS
-from scheduling.phrase import Phrase
+from scheduling.phrase import Anchor, Phrase
 from scheduling.spans import Span, read_span
 from scheduling.tokens import Reader, as_int
 
@@ -28,6 +29,8 @@ def read_length(r: Reader, p: Phrase) -> bool:
     if not leading_for:
         r.pos = start
         return False
+    if _rest_of(r, p):
+        return True
     span = _span(r)
     if span is None:
         r.pos = start
@@ -35,6 +38,22 @@ def read_length(r: Reader, p: Phrase) -> bool:
     if p.span is not None:
         raise fail("that names two lengths", "every day at 9am for 2 weeks")
     p.span = span
+    return True
+
+
+def _rest_of(r: Reader, p: Phrase) -> bool:
+    """'for the rest of the month' runs through its last day; 'of the year' through December 31."""
+    if not (r.accept_seq("the", "rest", "of") or r.accept_seq("rest", "of")):
+        return False
+    r.accept("the", "this")
+    unit = r.accept("month", "year", "week")
+    if unit is None:
+        raise fail("'the rest of' needs the month or the year", "every day for the rest of the month")
+    if unit == "week":
+        raise fail("'the rest of the week' can end on Friday or Sunday; say which", "every day until sunday")
+    if p.end is not None:
+        raise fail("that names two end dates", "every day for the rest of the month")
+    p.end = Anchor(date=MonthDays((-1,)) if unit == "month" else MonthDay(12, 31))
     return True
 
 

@@ -121,3 +121,18 @@ def test_other_ways_to_say_a_count(text: str, same_as: str) -> None:
     from tests.scheduling.conftest import local
 
     assert parse(text, now=local(DEC), tz=NY) == parse(same_as, now=local(DEC), tz=NY)
+
+
+@pytest.mark.parametrize(
+    ("text", "now_text", "last"),
+    [
+        ("every day for the rest of the month", DEC, "2026-12-31T09:00:00-05:00"),
+        ("every monday for the rest of the year", DEC, "2026-12-28T09:00:00-05:00"),
+    ],
+)
+def test_for_the_rest_of(text: str, now_text: str, last: str) -> None:
+    assert runs(text, now_text, count=40)[-1] == last
+
+
+def test_the_rest_of_the_week_is_refused() -> None:
+    assert "can end on Friday or Sunday" in refused("every day for the rest of the week")

@@ -176,3 +176,18 @@ def test_numeric_and_mixed_yearly_dates(text: str, now_text: str, expected: list
 @pytest.mark.parametrize("text", ["every 2nd weekend", "every second weekend"])
 def test_a_weekend_by_position_is_refused(text: str) -> None:
     assert "could be every other weekend or a weekend of each month" in refused(text)
+
+
+def test_a_week_of_the_year_by_ordinal() -> None:
+    assert runs("every friday in the 12th week of the year", DEC) == runs("every fri in week 12", DEC)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("every friday in the first week", "the 1st week of what?"),
+        ("every weekday in the first week of the month", "a month's weeks are not fixed days"),
+    ],
+)
+def test_weeks_by_ordinal_must_say_of_the_year(text: str, message: str) -> None:
+    assert message in refused(text)
