@@ -84,14 +84,18 @@ class YearDays:
 DateRef = DayWord | WeekdayRef | MonthDay | NthWeekday | MonthDays | NextPeriod | YearDays
 
 
-def read_date(r: Reader) -> DateRef | None:
-    """Any one calendar-day phrase at the cursor, or None (cursor unmoved)."""
+def read_date(r: Reader, *, several: bool = True) -> DateRef | None:
+    """Any one calendar-day phrase at the cursor, or None (cursor unmoved).
+
+    `several`: also dates listed for a yearly repeat ('aug 20 and 30'); a start or end is one date, and
+    'between jan 1 and march 25' is a range, not a list.
+    """
     from scheduling.monthedges import read_month_edge
     from scheduling.yeardays import read_year_days
 
     start = r.pos
     readers = (_day_word, _numeric, _month_first, _number_month, _ordinal_first, _weekday_ref, read_month_edge)
-    for reader in (read_year_days, *readers):
+    for reader in (read_year_days, *readers) if several else readers:
         found = reader(r)
         if found is not None:
             return found

@@ -87,7 +87,7 @@ def read_anchor(r: Reader) -> Anchor | None:
     r.accept("on", ",")
     if _month_end(r, anchor):
         return anchor
-    anchor.date = read_date(r)
+    anchor.date = read_date(r, several=False)
     if anchor.date is None and r.peek() in MONTHS:
         anchor.month = MONTHS[r.next()]
     if anchor.date is None and r.peek() == "in" and r.peek(1) in MONTHS:

@@ -136,3 +136,20 @@ def test_for_the_rest_of(text: str, now_text: str, last: str) -> None:
 
 def test_the_rest_of_the_week_is_refused() -> None:
     assert "can end on Friday or Sunday" in refused("every day for the rest of the week")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "every day between jan 1 and march 25",
+            "every day at 9:00 AM, starting Fri Jan 1, 2027, until Thu Mar 25, 2027",
+        ),
+        (
+            "mondays between march 1 and april 30",
+            "every Monday at 9:00 AM, starting Mon Mar 1, 2027, until Fri Apr 30, 2027",
+        ),
+    ],
+)
+def test_between_two_dates_is_a_range_not_a_list_of_dates(text: str, expected: str) -> None:
+    assert words(text) == f"{expected} ({NY})"
