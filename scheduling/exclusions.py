@@ -29,9 +29,13 @@ _LEAD_WORDS = (
 
 def read_except(r: Reader, p: Phrase) -> bool:
     """'except …' with one or more weekdays, months, dates or nth weekdays, joined by 'and' or commas."""
+    start = r.pos
     if not any(r.accept_seq(*words) for words in _LEAD_WORDS):
         return False
     if not _item(r, p):
+        if r.tokens[start] not in ("except", "excluding"):
+            r.pos = start  # 'skip', 'not', 'but' … followed by something else are not an 'except'
+            return False
         if r.done():
             raise fail("'except' needs weekdays, months or dates after it", EXAMPLE)
         shown = (r.peek() or "")[:30]

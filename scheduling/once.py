@@ -26,10 +26,12 @@ def build_once(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Sche
         raise fail(
             "'in <month>' keeps a repeat to that month: say how often, or name the day", "every day in may, or may 1"
         )
-    if p.count or p.span or p.excluded or p.skip_items or p.skip_months:
-        raise fail(
-            "a count, length or 'except' needs a repeat before it: say how often", "every day at 9am for 3 times"
-        )
+    if p.excluded or p.skip_items or p.skip_months:
+        raise fail("'except' needs a repeat before it: say how often", "every day except sunday")
+    if p.count:
+        raise fail("a count needs a repeat before it: say how often", "every day at 9am for 3 times")
+    if p.span:
+        raise fail("a length needs a repeat before it: say how often", "every day at 9am for 2 weeks")
     if p.start or p.end:
         raise fail("a start, end or count needs a repeating schedule", "every day at 9am until friday")
     if p.eod and p.date is None and p.relative is None:

@@ -152,6 +152,8 @@ def test_except_reads_back(text: str, expected: str) -> None:
         ("except july 4th", "needs a repeat before it"),
         ("every day except christmas", "I don't understand 'christmas' after 'except'"),
         ("every day except", "'except' needs weekdays, months or dates"),
+        ("skip", "I don't understand 'skip'"),
+        ("except friday", "'except' needs a repeat before it"),
         ("tomorrow at 9am and 5pm except at 5pm", "I don't understand"),
     ],
 )

@@ -33,9 +33,10 @@ def refused(text: str, now_text: str = DEC) -> str:
         ("every week on the 15th", "a weekly repeat does not take a day of the month"),
         ("every day on the 4th", "a daily repeat does not take a day of the month"),
         # Was read as a daily schedule nobody asked for.
-        ("for 3x", "needs a repeat before it"),
+        ("for 3x", "a count needs a repeat before it"),
         ("3 times", "needs a repeat before it"),
-        ("at 9am for 5 days", "needs a repeat before it"),
+        ("at 9am for 5 days", "a length needs a repeat before it"),
+        ("for 45m", "a length needs a repeat before it"),
         # Was 'that day has already passed'.
         ("35th day", "a day of the year needs its year"),
         ("the 35th day of the year", "a day of the year needs its year"),
