@@ -14,6 +14,7 @@ _COUNT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
 _NOUNS = ("times", "time", "occurrences", "occurrence", "occurences", "runs", "run", "reminders", "reminder", "x")
 _PER = ("a", "an", "per", "each", "every", "daily", "weekly", "monthly", "yearly")
 _AT_MOST = (("up", "to"), ("at", "most"), ("no", "more", "than"), ("max",))
+_AT_MOST_FIRST = frozenset(words[0] for words in _AT_MOST)
 _NEXT = (("the", "next"), ("next",), ("the", "coming"), ("the", "following"))
 _WHOLE_UNITS = {"day": Span(days=1), "week": Span(days=7), "fortnight": Span(days=14), "month": Span(months=1),
                 "quarter": Span(months=3), "year": Span(months=12)}  # fmt: skip
@@ -23,7 +24,8 @@ def read_length(r: Reader, p: Phrase) -> bool:
     """A count or a span at the cursor ('for' optional before a count); updates `p`."""
     start = r.pos
     leading_for = r.accept("for") is not None
-    any(r.accept_seq(*words) for words in _AT_MOST)
+    if r.peek() in _AT_MOST_FIRST:
+        any(r.accept_seq(*words) for words in _AT_MOST)
     if _count(r, p):
         return True
     if not leading_for:

@@ -9,10 +9,13 @@ from scheduling.tokens import Reader
 _START = ("start", "beginning")
 _EDGES = (*_START, "end")
 _EACH = ("the", "each", "every", "a")
+_FIRST = frozenset(("at", "in", "the", "middle", *_EDGES))
 
 
 def read_month_edge(r: Reader) -> DateRef | None:
     """'(at) the start/beginning/end of the month', 'start of april'; 'at the end' right after 'month'."""
+    if r.peek() not in _FIRST:
+        return None
     after_month = r.pos > 0 and r.tokens[r.pos - 1] in ("month", "monthly")
     lead = r.accept_seq("at", "the") or r.accept_seq("in", "the") or r.accept("the") is not None
     edge = r.accept(*_EDGES, "middle")
