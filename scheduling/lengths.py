@@ -15,6 +15,12 @@ _NOUNS = ("times", "time", "occurrences", "occurrence", "occurences", "runs", "r
 _PER = ("a", "an", "per", "each", "every", "daily", "weekly", "monthly", "yearly")
 _AT_MOST = (("up", "to"), ("at", "most"), ("no", "more", "than"), ("max",))
 _AT_MOST_FIRST = frozenset(words[0] for words in _AT_MOST)
+# Calendar apps' wording: 'ending after 10 occurrences', 'for a total of 5 times'.
+_TOTAL = (
+    ("ending", "after"), ("ends", "after"), ("end", "after"), ("for", "a", "total", "of"), ("a", "total", "of"),
+    ("in", "total"),
+)  # fmt: skip
+_TOTAL_FIRST = frozenset(words[0] for words in _TOTAL)
 _NEXT = (("the", "next"), ("next",), ("the", "coming"), ("the", "following"))
 _WHOLE_UNITS = {"day": Span(days=1), "week": Span(days=7), "fortnight": Span(days=14), "month": Span(months=1),
                 "quarter": Span(months=3), "year": Span(months=12)}  # fmt: skip
@@ -23,6 +29,10 @@ _WHOLE_UNITS = {"day": Span(days=1), "week": Span(days=7), "fortnight": Span(day
 def read_length(r: Reader, p: Phrase) -> bool:
     """A count or a span at the cursor ('for' optional before a count); updates `p`."""
     start = r.pos
+    if r.peek() in _TOTAL_FIRST and any(r.accept_seq(*words) for words in _TOTAL):
+        if not _count(r, p):
+            raise fail("'ending after' needs a number of runs", "every monday, ending after 10 occurrences")
+        return True
     leading_for = r.accept("for") is not None
     if r.peek() in _AT_MOST_FIRST:
         any(r.accept_seq(*words) for words in _AT_MOST)
@@ -95,6 +105,7 @@ def _count(r: Reader, p: Phrase) -> bool:
     if r.peek() in _PER:  # 'twice a day', '3 times a week': how often, not how many
         r.pos = start
         return False
+    r.accept_seq("in", "total") or r.accept_seq("in", "all")
     if not 1 <= number <= MAX_COUNT:
         raise fail(f"a series runs between 1 and {MAX_COUNT} times", EXAMPLE)
     if p.count is not None:

@@ -21,7 +21,7 @@ def read_modifier(r: Reader, p: Phrase) -> bool:
         return False  # 'beginning of each month' is a day (monthedges.py), not 'starting …'
     if r.peek() in _START or r.peek() == "between":
         return _start(r, p)
-    if r.peek() in _END and r.peek() != "to":
+    if r.peek() in _END and r.peek() != "to" and r.peek(1) != "after":  # 'ending after 10 occurrences': a count
         return _end(r, p)
     if r.peek() in ("except", "excluding", "but", "other", "apart", "skipping", "skip", "not"):
         return read_except(r, p)

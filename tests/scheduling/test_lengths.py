@@ -153,3 +153,24 @@ def test_the_rest_of_the_week_is_refused() -> None:
 )
 def test_between_two_dates_is_a_range_not_a_list_of_dates(text: str, expected: str) -> None:
     assert words(text) == f"{expected} ({NY})"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "every monday ending after 10 occurrences",
+        "every monday, ends after 10 occurrences",
+        "every monday for a total of 10 times",
+        "every monday 10 times in total",
+        "every monday end after 10 times",
+    ],
+)
+def test_calendar_apps_counts(text: str) -> None:
+    from scheduling import parse
+    from tests.scheduling.conftest import local
+
+    assert parse(text, now=local(DEC), tz=NY) == parse("every monday for 10 times", now=local(DEC), tz=NY)
+
+
+def test_ending_after_needs_a_number() -> None:
+    assert "'ending after' needs a number of runs" in refused("every day ending after tomorrow")
