@@ -21,6 +21,8 @@ from scheduling.zones import local_wall, resolve_local
 
 EXAMPLE = "every day except on july 4th and in august"
 _LEADS = ("on", "for", "in", "during")
+_RANGE_WORDS = ("to", "through", "thru", "until", "till", "-", "and")
+MAX_STRETCH_DAYS = 366
 _LEAD_WORDS = (
     ("except",), ("excluding",), ("but", "not"), ("but",), ("other", "than"), ("apart", "from"), ("skipping",),
     ("skip",), ("not", "on"), ("not", "in"),
@@ -58,6 +60,8 @@ def read_except(r: Reader, p: Phrase) -> bool:
 
 def _item(r: Reader, p: Phrase) -> bool:
     mark = r.pos
+    if _range(r, p):
+        return True
     r.accept(*_LEADS)
     r.accept("the")
     days = read_weekday_list(r)
@@ -85,6 +89,26 @@ def _item(r: Reader, p: Phrase) -> bool:
     return False
 
 
+def _range(r: Reader, p: Phrase) -> bool:
+    """'from dec 24 to jan 2', 'dec 24 through jan 2', 'between dec 24 and jan 2': every day in between."""
+    mark = r.pos
+    lead = r.accept("from", "between")
+    r.accept("the")
+    first = read_date(r, several=False)
+    if first is None or isinstance(first, NthWeekday | MonthDays) or not r.accept(*_RANGE_WORDS):
+        r.pos = mark
+        return False
+    if lead != "between" and r.tokens[r.pos - 1] == "and":
+        r.pos = mark  # 'except july 4th and dec 25' is two days, not a range
+        return False
+    r.accept("the")
+    last = read_date(r, several=False)
+    if last is None or isinstance(last, NthWeekday | MonthDays):
+        raise fail("a skipped stretch needs a day at each end", "every day except from dec 24 to jan 2")
+    p.skip_items.append(SkipItem(first, None, until=last))
+    return True
+
+
 def narrow_months(parts: list[str], months: list[int]) -> list[str]:
     """'except in march and may' keeps each rule to the other months (BYMONTH): still one RRULE."""
     if not months:
@@ -110,11 +134,48 @@ def skip_entries(p: Phrase, today: date) -> tuple[str, ...]:
     entries: list[str] = []
     for item in p.skip_items:
         ref = item.date
-        found = [_yearly(m, d) for m, d in ref.dates] if isinstance(ref, YearDays) else [_entry(item, today)]
+        if item.until is not None:
+            found = _stretch(item, today)
+        elif isinstance(ref, YearDays):
+            found = [_yearly(m, d) for m, d in ref.dates]
+        else:
+            found = [_entry(item, today)]
         entries.extend(entry for entry in found if entry not in entries)
     if len(entries) > MAX_SKIPS:
         raise fail(f"a series skips at most {MAX_SKIPS} days or rules", EXAMPLE)
     return tuple(entries)
+
+
+def _stretch(item: SkipItem, today: date) -> list[str]:
+    """Yearless ends skip those days every year (one rule per month); dated ends skip them once."""
+    first, last = item.date, item.until
+    if isinstance(first, MonthDay) and isinstance(last, MonthDay) and first.year is None and last.year is None:
+        return _yearly_stretch((first.month, first.day), (last.month, last.day))
+    start = next(iter(candidate_days(first, today)), None)
+    if start is None or start < today:
+        raise fail("that skipped stretch has already started; say from when", "every day except from dec 24 to jan 2")
+    end = next(iter(candidate_days(last, start)), None)
+    if end is None or end < start:
+        raise fail("that skipped stretch ends before it starts", "every day except from dec 24 to jan 2")
+    if (end - start).days >= MAX_STRETCH_DAYS:
+        raise fail(
+            "a skipped stretch is at most a year; for a later start say 'starting'", "every day starting march 1"
+        )
+    return [f"{start.isoformat()}/{end.isoformat()}"]
+
+
+def _yearly_stretch(first: tuple[int, int], last: tuple[int, int]) -> list[str]:
+    days: dict[int, list[int]] = {}
+    month, day = first
+    while True:
+        days.setdefault(month, []).append(day)
+        if (month, day) == last:
+            break
+        month, day = (month, day + 1) if day < _MONTH_DAYS[month - 1] else (month % 12 + 1, 1)
+    return [f"FREQ=YEARLY;BYMONTH={m};BYMONTHDAY={','.join(map(str, sorted(ds)))}" for m, ds in days.items()]
+
+
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _entry(item: SkipItem, today: date) -> str:
@@ -151,6 +212,14 @@ def check_skips(schedule: Schedule, zone: ZoneInfo) -> None:
     bare = replace(schedule, skip=())
     for entry in schedule.skip:
         if "=" in entry:
+            continue
+        if "/" in entry:
+            first, last = (date.fromisoformat(part) for part in entry.split("/"))
+            run = first_run(
+                bare, resolve_local(datetime.combine(first, datetime.min.time()), zone) - timedelta(seconds=1)
+            )
+            if run is None or local_wall(run, zone).date() > last:
+                raise fail(f"it does not run from {describe_skips((entry,)).removeprefix('except ')} anyway", EXAMPLE)
             continue
         moment = datetime.fromisoformat(entry)
         if "T" in entry:

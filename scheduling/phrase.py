@@ -25,6 +25,7 @@ class SkipItem:
 
     date: DateRef
     clock: Clock | None = None
+    until: DateRef | None = None  # 'except from dec 24 to jan 2': the last day skipped
 
 
 @dataclass

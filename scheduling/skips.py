@@ -3,6 +3,7 @@
 A Schedule's `skip` entries are wall-clock and one of:
 - an ISO day, '2026-12-02': no run that day;
 - an ISO wall time, '2026-12-02T08:00:00': not that one run;
+- two ISO days, '2026-12-24/2027-01-02': no run from the first day through the second;
 - an RRULE body with no time fields whose days come round every year ('FREQ=YEARLY;BYMONTH=7;BYMONTHDAY=4',
   'FREQ=MONTHLY;BYDAY=+2MO', 'FREQ=YEARLY;BYMONTH=3;BYDAY=+2MO', 'FREQ=DAILY;BYMONTH=5'): no run on those
   days (RFC 5545's EXRULE, read by day). A calendar series narrows its own rules for whole months instead
@@ -17,6 +18,7 @@ from dateutil.rrule import rrule, rrulestr
 
 MAX_SKIPS = 24
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAYS = re.compile(r"^\d{4}-\d{2}-\d{2}/\d{4}-\d{2}-\d{2}$")
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 _RULE = re.compile(r"^FREQ=(DAILY|MONTHLY|YEARLY)(;(BYMONTH|BYMONTHDAY|BYDAY|BYSETPOS)=[-+0-9A-Z,]+)+$")
 
@@ -30,6 +32,12 @@ def is_skip(entry: object) -> bool:
         except (ValueError, TypeError, KeyError, IndexError):
             return False
         return True
+    if _DAYS.match(entry):
+        try:
+            first, last = (date.fromisoformat(part) for part in entry.split("/"))
+        except ValueError:
+            return False
+        return first <= last
     try:
         datetime.fromisoformat(entry)
     except ValueError:
@@ -44,6 +52,9 @@ def is_skipped(entries: tuple[str, ...], wall: datetime) -> bool:
         if "=" in entry:
             if _on_rule_day(entry, day):
                 return True
+        elif "/" in entry:
+            if _in_days(entry, day):
+                return True
         elif "T" in entry:
             if datetime.fromisoformat(entry) == wall:
                 return True
@@ -54,7 +65,14 @@ def is_skipped(entries: tuple[str, ...], wall: datetime) -> bool:
 
 def skips_day(entries: tuple[str, ...], day: date) -> bool:
     """Whether every run on `day` is skipped (wall-time entries skip one run, not the day)."""
-    return any(("=" in e and _on_rule_day(e, day)) or e == day.isoformat() for e in entries)
+    return any(
+        ("=" in e and _on_rule_day(e, day)) or ("/" in e and _in_days(e, day)) or e == day.isoformat() for e in entries
+    )
+
+
+def _in_days(entry: str, day: date) -> bool:
+    first, last = entry.split("/")
+    return first <= day.isoformat() <= last  # ISO days compare as text
 
 
 def _on_rule_day(rule: str, day: date) -> bool:

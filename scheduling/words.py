@@ -221,6 +221,9 @@ def _kept_months(entry: str) -> list[str]:
 
 
 def _skip_words(entry: str) -> str:
+    if "/" in entry:
+        first, last = (datetime.fromisoformat(part) for part in entry.split("/"))
+        return f"{day_text(first)} to {day_text(last)}"
     if "=" not in entry:
         moment = datetime.fromisoformat(entry)
         return day_text(moment) if "T" not in entry else moment_text(moment)
@@ -233,5 +236,12 @@ def _skip_words(entry: str) -> str:
         return f"the {where} of {month or 'each month'}"
     days = [int(d) for d in f["BYMONTHDAY"].split(",")]
     if month:
-        return f"{month} {days[0]} each year"
+        return f"{month} {_day_span(days)} each year"
     return f"the {join([ordinal_day(d) for d in days])} of each month"
+
+
+def _day_span(days: list[int]) -> str:
+    """'24', '24-31' (a run of days), '1, 15 and 20'."""
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        return f"{days[0]}-{days[-1]}"
+    return join([str(day) for day in days])

@@ -167,6 +167,10 @@ def test_except_refusals(text: str, message: str) -> None:
         "daily except on June 23rd and July 4th",
         "every 8 hours except tomorrow",
         "every monday except the 2nd monday in March",
+        "every day except from dec 24, 2026 to jan 2, 2027",
+        "every day except from dec 24 to jan 2",
+        "monthly on the 1st except the first and last instance of mon and fri",
+        "every hour in may",
     ],
 )
 def test_skips_survive_the_stored_form(text: str) -> None:
@@ -178,9 +182,72 @@ def test_skips_survive_the_stored_form(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "skip", [["2026-13-01"], ["FREQ=WEEKLY;BYDAY=MO"], ["FREQ=YEARLY;BYHOUR=9"], "2026-12-01", [1]]
+    "skip",
+    [
+        ["2026-13-01"],
+        ["FREQ=WEEKLY;BYDAY=MO"],
+        ["FREQ=YEARLY;BYHOUR=9"],
+        "2026-12-01",
+        [1],
+        ["2027-01-02/2026-12-24"],
+        ["2026-12-24/2027-02-30"],
+    ],
 )
 def test_bad_stored_skips_are_refused(skip: object) -> None:
     data = json.loads(parse("every day", now=local(DEC), tz=NY).to_canonical()) | {"skip": skip}
     with pytest.raises(ValueError, match="bad skip"):
         Schedule.from_canonical(json.dumps(data, sort_keys=True, separators=(",", ":")))
+
+
+@pytest.mark.parametrize(
+    ("text", "now_text", "expected"),
+    [
+        (
+            "every day except from dec 24 to jan 2",
+            "2026-12-22T10:00:00",
+            ["2026-12-23T09:00:00-05:00", "2027-01-03T09:00:00-05:00"],
+        ),
+        (
+            "every weekday except between dec 24 and jan 2",
+            "2027-12-22T10:00:00",
+            ["2027-12-23T09:00:00-05:00", "2028-01-03T09:00:00-05:00"],
+        ),
+        (
+            "every day except from dec 24, 2026 to jan 2, 2027",
+            "2026-12-22T10:00:00",
+            ["2026-12-23T09:00:00-05:00", "2027-01-03T09:00:00-05:00"],
+        ),
+        (
+            "every day at 2:30am except from mar 1 to mar 7",
+            "2026-02-27T10:00:00",
+            ["2026-02-28T02:30:00-05:00", "2026-03-08T03:30:00-04:00"],
+        ),
+        ("every day except tomorrow through friday", DEC, ["2026-12-05T09:00:00-05:00", "2026-12-06T09:00:00-05:00"]),
+    ],
+)
+def test_except_a_stretch_of_days(text: str, now_text: str, expected: list[str]) -> None:
+    assert runs(text, now_text, count=2) == expected
+
+
+def test_a_yearless_stretch_is_skipped_every_year() -> None:
+    now = local("2026-12-22T10:00:00")
+    found = next_runs(parse("every day except from dec 24 to jan 2", now=now, tz=NY), now, 400)
+    assert not any((run.month, run.day) in ((12, 24), (12, 31), (1, 1), (1, 2)) for run in found)
+    assert words("every day except from dec 24 to jan 2") == (
+        f"every day at 9:00 AM, except December 24-31 each year and January 1 and 2 each year ({NY})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("every day except from jan 1 2027 to jan 1 2029", "a skipped stretch is at most a year"),
+        (
+            "every monday except from dec 2, 2026 to dec 6, 2026",
+            "it does not run from Wed Dec 2, 2026 to Sun Dec 6, 2026",
+        ),
+        ("every day except from dec 24 to the 2nd", "a skipped stretch needs a day at each end"),
+    ],
+)
+def test_except_a_stretch_refusals(text: str, message: str) -> None:
+    assert message in refused(text)
