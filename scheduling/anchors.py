@@ -42,10 +42,14 @@ def _start_day(anchor: Anchor, now: datetime, zone: ZoneInfo, end: Anchor | None
     return next(iter(candidate_days(ref, now.date())))
 
 
-def resolve_end(anchor: Anchor, now: datetime, zone: ZoneInfo) -> datetime:
-    """The last wall-clock moment a series may run: the whole of a named day (rule 11)."""
+def resolve_end(anchor: Anchor, now: datetime, zone: ZoneInfo, start: datetime | None = None) -> datetime:
+    """The last wall-clock moment a series may run: the whole of a named day (rule 11).
+
+    A bare month ('until march') is the next such month from the series' `start` when given
+    ('starting in april, daily until march' runs into the next year), else from now.
+    """
     if anchor.month is not None:
-        anchor = _month_anchor(anchor, now, first=False)
+        anchor = _month_anchor(anchor, start or now, first=False)
     if anchor.span is not None:
         return local_wall(_after_span(anchor.span, anchor.times, now, zone), zone)
     clock = _clock(anchor.times)
@@ -93,6 +97,6 @@ def _after_span(span: Span, times: list[Clock], now: datetime, zone: ZoneInfo) -
 def _month_anchor(anchor: Anchor, now: datetime, *, first: bool) -> Anchor:
     """'starting june' is June 1; 'until june' runs through June's last day (the next June, or this one)."""
     assert anchor.month is not None
-    year = now.year if anchor.month >= now.month else now.year + 1
+    year = now.year if anchor.month >= now.month else now.year + 1  # `now` may be a series' start
     day = 1 if first and not anchor.month_end else calendar.monthrange(year, anchor.month)[1]
     return Anchor(date=MonthDay(anchor.month, day, year), times=anchor.times)

@@ -1,6 +1,7 @@
 """Calendar-day phrases: 'tomorrow', 'next tuesday', 'march 20', '7/13', '2026-04-01', '3rd thu in apr'."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from scheduling.clock import Clock
 from scheduling.errors import fail
@@ -49,9 +50,15 @@ class MonthDay:
 
 @dataclass(frozen=True)
 class NthWeekday:
-    nths: tuple[int, ...]  # 1..5, or -1 for last
+    """Weekdays by position in a month (nths.py): 'the first and 2nd-to-last friday', '1st fri in feb 2027'."""
+
+    nths: tuple[int, ...]  # 1..5, or -1 for last, -2 for second to last …
     weekday: int  # 0=Monday, or WEEKDAY_ANY
     month: int | None = None
+    more: tuple[tuple[int, int], ...] = ()  # further (nth, weekday): 'first friday and second tuesday'
+    pool: tuple[int, ...] = ()  # positions among these days: 'the first and last instance of tue and fri'
+    year: int | None = None
+    relative: str = ""  # 'this' or 'next': 'the last friday of next month'
 
 
 @dataclass(frozen=True)
@@ -67,13 +74,28 @@ class NextPeriod:
     day: int = 1
 
 
-DateRef = DayWord | WeekdayRef | MonthDay | NthWeekday | MonthDays | NextPeriod
+@dataclass(frozen=True)
+class YearDays:
+    """Several dates a year (yeardays.py): 'december 21st and 31st', 'the 20th and 30th of aug'."""
+
+    dates: tuple[tuple[int, int], ...]  # (month, day), in the order written
 
 
-def read_date(r: Reader) -> DateRef | None:
-    """Any one calendar-day phrase at the cursor, or None (cursor unmoved)."""
+DateRef = DayWord | WeekdayRef | MonthDay | NthWeekday | MonthDays | NextPeriod | YearDays
+
+
+def read_date(r: Reader, *, several: bool = True) -> DateRef | None:
+    """Any one calendar-day phrase at the cursor, or None (cursor unmoved).
+
+    `several`: also dates listed for a yearly repeat ('aug 20 and 30'); a start or end is one date, and
+    'between jan 1 and march 25' is a range, not a list.
+    """
+    from scheduling.monthedges import read_month_edge
+    from scheduling.yeardays import read_year_days
+
     start = r.pos
-    for reader in (_day_word, _numeric, _month_first, _number_month, _ordinal_first, _weekday_ref, _month_end):
+    readers = (_day_word, _numeric, _month_first, _number_month, _ordinal_first, _weekday_ref, read_month_edge)
+    for reader in (read_year_days, *readers) if several else readers:
         found = reader(r)
         if found is not None:
             return found
@@ -133,16 +155,6 @@ def _day_word(r: Reader) -> DateRef | None:
     if word is None:
         return None
     return DayWord("tomorrow" if word in ("tmrw", "tmr", "tmw") else word)
-
-
-def _month_end(r: Reader) -> DateRef | None:
-    if not (r.accept_seq("at", "the", "end", "of") or r.accept_seq("the", "end", "of") or r.accept_seq("end", "of")):
-        return None
-    if r.accept_seq("the", "month") or r.accept("month"):
-        return MonthDays((-1,))
-    if r.peek() in ("every", "each") and r.peek(1) == "month":
-        return MonthDays((-1,))
-    return None
 
 
 def _weekday_ref(r: Reader) -> DateRef | None:
@@ -206,65 +218,62 @@ def _number_month(r: Reader) -> DateRef | None:
 
 
 def _ordinal_first(r: Reader) -> DateRef | None:
+    from scheduling.nths import read_nth_weekdays, read_ordinals
+
     # A bare word ordinal ('second') is a day of the month only after 'the': 'wait a second' is not a date.
     plain = (r.pos > 0 and r.tokens[r.pos - 1] == "the") or (r.peek() or "x")[0].isdigit()
-    nths = _ordinal_list(r)
+    nths = read_ordinals(r)
     if nths is None:
         return None
+    found = read_nth_weekdays(r, nths)
+    if found is not None:
+        return found
     token = r.peek() or ""
-    weekday = WEEKDAYS.get(token, PLURAL_WEEKDAYS.get(token))
-    if token in ("weekday", "weekdays"):
-        weekday = WEEKDAY_ANY
-    if weekday is not None:
-        r.pos += 1
-        if any(n not in (-1, 1, 2, 3, 4, 5) for n in nths):
-            raise fail("a month has at most five of each weekday", "the first and third friday of each month")
-        return NthWeekday(tuple(nths), weekday, _in_month(r))
     if r.accept("day"):
-        return MonthDays(tuple(nths))
+        return _nth_day(r, nths)
     if len(nths) == 1 and (r.accept_seq("of", "next", "month") or r.accept_seq("next", "month")):
         return NextPeriod("month", _checked_monthday(nths[0]))
-    if not plain or any(n == -1 for n in nths) or token in MONTHS:
+    of_month = token == "of" and r.peek(1) in ("the", "each", "every", "a") and r.peek(2) == "month"
+    if not (plain or of_month) or token in MONTHS:
+        return None
+    if any(n < 0 for n in nths) and not of_month:
         return None
     return MonthDays(tuple(_checked_monthday(n) for n in nths))
 
 
-def _ordinal_list(r: Reader) -> list[int] | None:
-    first = _one_ordinal(r)
-    if first is None:
-        return None
-    nths = [first]
-    while True:
-        mark = r.pos
-        if not r.accept("and", ","):
-            break
-        following = _one_ordinal(r)
-        if following is None:
-            r.pos = mark
-            break
-        nths.append(following)
-    return nths
-
-
-def _one_ordinal(r: Reader) -> int | None:
-    if r.accept("last", "final"):
-        return -1
-    return r.ordinal()
-
-
-def _in_month(r: Reader) -> int | None:
+def _nth_day(r: Reader, nths: list[int]) -> DateRef:
+    """'the 4th day' (of the month), 'the 35th day of 2027' (of that year)."""
     mark = r.pos
-    if r.accept("of", "in"):
-        month = MONTHS.get(r.peek() or "")
-        if month is not None:
-            r.pos += 1
-            return month
-    r.pos = mark
-    return None
+    if len(nths) == 1 and r.accept("of"):
+        year = _year(r)
+        if year is not None:
+            return _day_of_year(nths[0], year)
+        r.pos = mark
+    if r.accept_seq("of", "the", "year") or r.accept_seq("of", "this", "year") or any(n > 31 for n in nths):
+        raise fail(
+            f"'the {ordinal_text(max(nths))} day' is not a day of a month (1-31); a day of the year needs its year",
+            "the 35th day of 2027, or feb 4",
+        )
+    return MonthDays(tuple(nths))
+
+
+def _day_of_year(n: int, year: int) -> MonthDay:
+    length = 366 if _leap(year) else 365
+    if not 1 <= n <= length:
+        raise fail(f"{year} has {length} days, not {n}", f"the 35th day of {year}")
+    found = date(year, 1, 1) + timedelta(days=n - 1)
+    return checked(found.month, found.day, year)
+
+
+def ordinal_text(n: int) -> str:
+    if n == -1:
+        return "last"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _checked_monthday(day: int) -> int:
-    if not 1 <= day <= 31:
+    if not (1 <= day <= 31 or -31 <= day <= -1):
         raise fail(f"no month has a day {day}", "on the 15th of every month")
     return day
 

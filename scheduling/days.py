@@ -4,9 +4,10 @@ import calendar
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from scheduling.dates import WEEKDAY_ANY, DateRef, DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef
+from scheduling.dates import DateRef, DayWord, MonthDay, MonthDays, NextPeriod, NthWeekday, WeekdayRef, YearDays
 from scheduling.errors import fail
 from scheduling.lexicon import MONTH_NAMES
+from scheduling.nths import nth_days
 
 _MONTHS_AHEAD = 15
 _YEARS_AHEAD = 9  # enough to reach the next February 29
@@ -29,7 +30,10 @@ def candidate_days(ref: DateRef | None, today: date) -> Iterator[date]:
     elif isinstance(ref, NextPeriod):
         yield next_period_day(ref, today)
     elif isinstance(ref, NthWeekday):
-        yield from (day for day in _nth_weekdays(ref, today) if day >= today)
+        named = ref.year is not None or ref.relative != ""  # one named month: its day, even if past (rule 6)
+        yield from (day for day in _nth_weekdays(ref, today) if day >= today or named)
+    elif isinstance(ref, YearDays):
+        raise fail("several dates in one phrase need a repeat", "every year on dec 21 and 31")
     else:
         yield from (day for day in _month_days(ref, today) if day >= today)
 
@@ -64,26 +68,17 @@ def _months(today: date) -> Iterator[tuple[int, int]]:
 
 
 def _nth_weekdays(ref: NthWeekday, today: date) -> Iterator[date]:
-    if ref.month is None:
+    if ref.relative:
+        index = today.month - 1 + (ref.relative == "next")
+        months = [(today.year + index // 12, index % 12 + 1)]
+    elif ref.month is None:
         months = list(_months(today))
+    elif ref.year is not None:
+        months = [(ref.year, ref.month)]
     else:
         months = [(year, ref.month) for year in range(today.year, today.year + 3)]
     for year, month in months:
-        found = [nth_weekday(year, month, n, ref.weekday) for n in ref.nths]
-        yield from sorted(day for day in found if day is not None)
-
-
-def nth_weekday(year: int, month: int, n: int, weekday: int) -> date | None:
-    """The nth (or last, n=-1) `weekday` of a month; WEEKDAY_ANY counts Monday-Friday days."""
-    length = calendar.monthrange(year, month)[1]
-    days = [date(year, month, d) for d in range(1, length + 1)]
-    if weekday == WEEKDAY_ANY:
-        matching = [d for d in days if d.weekday() < 5]
-    else:
-        matching = [d for d in days if d.weekday() == weekday]
-    if n == -1:
-        return matching[-1]
-    return matching[n - 1] if n <= len(matching) else None
+        yield from nth_days(ref, year, month)
 
 
 def _month_days(ref: MonthDays, today: date) -> Iterator[date]:

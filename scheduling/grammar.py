@@ -5,6 +5,8 @@ from collections.abc import Callable
 from scheduling.clock import Clock, read_times
 from scheduling.dates import DayWord, MonthDay, read_date
 from scheduling.errors import NotASchedule, UnknownWord, fail
+from scheduling.inmonths import read_in_months
+from scheduling.isoweeks import read_week_numbers
 from scheduling.lexicon import PERIODS
 from scheduling.modifiers import read_modifier
 from scheduling.phrase import Phrase
@@ -122,4 +124,7 @@ def _filler(r: Reader, p: Phrase) -> bool:
     return False
 
 
-_STEPS: tuple[Step, ...] = (read_modifier, read_repeat, _relative, _end_of_day, _times, _date, _period, _filler)
+_STEPS: tuple[Step, ...] = (
+    read_modifier, read_repeat, _relative, _end_of_day, _times, _date, read_week_numbers, read_in_months, _period,
+    _filler,
+)  # fmt: skip

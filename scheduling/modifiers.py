@@ -3,6 +3,8 @@
 from scheduling.clock import read_clock, read_times
 from scheduling.dates import read_date, read_weekday_list
 from scheduling.errors import fail
+from scheduling.exclusions import read_except
+from scheduling.lengths import read_length
 from scheduling.lexicon import MONTHS
 from scheduling.phrase import Anchor, Phrase
 from scheduling.spans import read_span
@@ -11,34 +13,19 @@ from scheduling.tokens import Reader
 _START = ("starting", "beginning", "starts", "begins", "start", "begin", "effective", "commencing", "from")
 _END = ("until", "till", "til", "through", "thru", "ending", "ends", "to")
 _RANGE = ("to", "until", "till", "til", "through", "thru", "-", "and")
-MAX_COUNT = 1000
 
 
 def read_modifier(r: Reader, p: Phrase) -> bool:
     """A start, end or length of a series at the cursor; updates `p`."""
+    if r.peek() in ("start", "beginning") and r.peek(1) == "of":
+        return False  # 'beginning of each month' is a day (monthedges.py), not 'starting …'
     if r.peek() in _START or r.peek() == "between":
         return _start(r, p)
-    if r.peek() in _END and r.peek() != "to":
+    if r.peek() in _END and r.peek() != "to" and r.peek(1) != "after":  # 'ending after 10 occurrences': a count
         return _end(r, p)
-    if r.peek() == "for":
-        return _for(r, p)
-    if r.peek() in ("except", "excluding", "but"):
-        return _except(r, p)
-    return _bare_count(r, p)
-
-
-def _except(r: Reader, p: Phrase) -> bool:
-    start = r.pos
-    if not (r.accept("except", "excluding") or r.accept_seq("but", "not")):
-        return False
-    r.accept("on", "for")
-    days = read_weekday_list(r)
-    if days is None:
-        r.pos = start
-        return False
-    p.excluded.extend(days[0])
-    p.recurring = True
-    return True
+    if r.peek() in ("except", "excluding", "but", "other", "apart", "skipping", "skip", "not"):
+        return read_except(r, p)
+    return read_length(r, p)
 
 
 def _start(r: Reader, p: Phrase) -> bool:
@@ -100,10 +87,13 @@ def read_anchor(r: Reader) -> Anchor | None:
     r.accept("on", ",")
     if _month_end(r, anchor):
         return anchor
-    anchor.date = read_date(r)
+    anchor.date = read_date(r, several=False)
     if anchor.date is None and r.peek() in MONTHS:
         anchor.month = MONTHS[r.next()]
-    if anchor.date is None and r.accept("in"):
+    if anchor.date is None and r.peek() == "in" and r.peek(1) in MONTHS:
+        anchor.month = MONTHS[r.tokens[r.pos + 1]]  # 'starting in april': its first matching day
+        r.pos += 2
+    if anchor.date is None and anchor.month is None and r.accept("in"):
         anchor.span = read_span(r)
         if anchor.span is None:
             r.pos -= 1
@@ -140,42 +130,3 @@ def _set(which: str, p: Phrase, anchor: Anchor) -> None:
     if getattr(p, which) is not None:
         raise fail(f"that names two {which} dates", "every monday from jan 5 to march 30")
     setattr(p, which, anchor)
-
-
-def _for(r: Reader, p: Phrase) -> bool:
-    start = r.pos
-    r.next()
-    r.accept_seq("the", "next")
-    if _count(r, p):
-        return True
-    span = read_span(r)
-    if span is None:
-        r.pos = start
-        return False
-    if p.span is not None:
-        raise fail("that names two lengths", "every day at 9am for 2 weeks")
-    p.span = span
-    p.recurring = True
-    return True
-
-
-def _bare_count(r: Reader, p: Phrase) -> bool:
-    return _count(r, p)
-
-
-def _count(r: Reader, p: Phrase) -> bool:
-    start = r.pos
-    number = r.number() if r.peek() not in ("a", "an") else None
-    if number is None or not r.accept("times", "occurrences", "runs", "reminders", "x"):
-        r.pos = start
-        return False
-    if r.peek() in ("a", "per", "each", "every"):
-        r.pos = start
-        return False
-    if not 1 <= number <= MAX_COUNT:
-        raise fail(f"a series runs between 1 and {MAX_COUNT} times", "every monday for 10 times")
-    if p.count is not None:
-        raise fail("that names two counts", "every monday for 10 times")
-    p.count = number
-    p.recurring = True
-    return True

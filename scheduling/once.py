@@ -10,6 +10,7 @@ from scheduling.dates import DayWord, MonthDay, NthWeekday
 from scheduling.days import candidate_days
 from scheduling.errors import fail
 from scheduling.lexicon import MONTH_NAMES, PERIODS, WEEKDAY_NAMES
+from scheduling.nths import pairs_of
 from scheduling.phrase import Phrase
 from scheduling.schedule import Schedule
 from scheduling.spans import Span
@@ -21,7 +22,17 @@ PAST_EXAMPLE = "tomorrow at 9am"
 
 def build_once(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Schedule:
     """`now` is aware, in `zone`, whole seconds."""
-    if p.start or p.end or p.count or p.span:
+    if p.only_months:
+        raise fail(
+            "'in <month>' keeps a repeat to that month: say how often, or name the day", "every day in may, or may 1"
+        )
+    if p.excluded or p.skip_items or p.skip_months:
+        raise fail("'except' needs a repeat before it: say how often", "every day except sunday")
+    if p.count:
+        raise fail("a count needs a repeat before it: say how often", "every day at 9am for 3 times")
+    if p.span:
+        raise fail("a length needs a repeat before it: say how often", "every day at 9am for 2 weeks")
+    if p.start or p.end:
         raise fail("a start, end or count needs a repeating schedule", "every day at 9am until friday")
     if p.eod and p.date is None and p.relative is None:
         p.date = DayWord("today")  # 'eod' is today's end of day: after 17:00 it has passed (rule 6)
@@ -76,7 +87,8 @@ def _calendar_step(p: Phrase, span: Span, now: datetime, zone: ZoneInfo) -> date
 
 
 def _dated(p: Phrase, now: datetime, zone: ZoneInfo) -> datetime:
-    if isinstance(p.date, NthWeekday) and p.date.month is None and -1 in p.date.nths:
+    ref = p.date
+    if isinstance(ref, NthWeekday) and ref.month is None and not ref.relative and any(n < 0 for n, _ in pairs_of(ref)):
         raise fail("'last' needs a month", "on the last friday of march, or every last friday of the month")
     if isinstance(p.date, DayWord) and p.date.word == "tonight" and p.period is None:
         p.period = "tonight"

@@ -85,7 +85,8 @@ def _is_recurring(p: Phrase) -> bool:
     multiple = len(p.times) > 1 and (p.date is None or p.start is not None or p.end is not None)
     # 'on the 1st and 15th', like 'on mondays and thursdays', names days that come round again.
     month_days = isinstance(p.date, MonthDays) and len(p.date.days) > 1
-    return p.recurring or multiple or month_days or p.window is not None or (p.relative is None and bool(p.weekdays))
+    recurring = p.recurring or bool(p.weeknos) or bool(p.only_months and (p.weekdays or p.unit))
+    return recurring or multiple or month_days or p.window is not None or (p.relative is None and bool(p.weekdays))
 
 
 def _cron(text: str, now: datetime, zone: ZoneInfo, tz: str) -> Schedule:

@@ -19,6 +19,15 @@ class Anchor:
     month_end: bool = False  # 'until the end of march'
 
 
+@dataclass(frozen=True)
+class SkipItem:
+    """A day (and maybe a time) after 'except': 'july 4th', 'the 2nd monday in march', 'tomorrow at 8am'."""
+
+    date: DateRef
+    clock: Clock | None = None
+    until: DateRef | None = None  # 'except from dec 24 to jan 2': the last day skipped
+
+
 @dataclass
 class Phrase:
     times: list[Clock] = field(default_factory=list)
@@ -38,6 +47,11 @@ class Phrase:
     span: Span | None = None  # 'for 2 weeks'
     window: tuple[Clock, Clock] | None = None
     excluded: list[int] = field(default_factory=list)  # 'every day except sunday'
+    week_start: int | None = None  # 'every other saturdays through tuesdays': the block's week starts Saturday
+    weeknos: list[int] = field(default_factory=list)  # ISO weeks: 'every fri in week 12'
+    only_months: list[int] = field(default_factory=list)  # 'every day in may'
+    skip_months: list[int] = field(default_factory=list)  # 'except in may'
+    skip_items: list[SkipItem] = field(default_factory=list)  # 'except july 4th', 'except tomorrow at 8am'
     eod: bool = False  # 'eod', 'end of day': 17:00, today unless a day is named
 
     def set_unit(self, unit: str, interval: int = 1) -> None:
@@ -69,8 +83,10 @@ class Phrase:
 
 
 def _normal_unit(unit: str, interval: int) -> tuple[str, int]:
-    if unit == "second":
-        raise fail("schedules repeat at most once a minute", "every minute, or every 15 minutes")
+    if unit == "second" and interval < 60:
+        raise fail("schedules repeat at most once a minute", "every minute, or every 90 seconds")
+    if unit == "second" and interval % 60 == 0:
+        return "minute", interval // 60
     if unit == "fortnight":
         return "week", interval * 2
     if unit == "quarter":

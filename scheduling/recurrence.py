@@ -1,7 +1,7 @@
 """Next-run math: occurrences strictly after an instant, right across DST (rules 9 and 10)."""
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -9,11 +9,16 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
 from scheduling.schedule import Schedule
+from scheduling.skips import is_skipped, skips_day
 from scheduling.zones import get_zone, local_wall, resolve_local
 
 # Gap-shifted wall times can land up to a day later (Samoa skipped 2011-12-30), so start the
 # calendar walk this far before `after` and filter by instant.
 _LOOKBACK = timedelta(days=2)
+# A series whose skips leave out every run on this many days in a row has ended: 'every july 4th except
+# july 4th' would otherwise never stop looking. Skips are at most 24 days plus days that come round each
+# year, and months are cut from the rule itself, so a series that still runs never skips this many.
+MAX_SKIPPED_DAYS = 800
 
 
 def next_runs(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
@@ -38,10 +43,11 @@ def _take(runs: Iterator[datetime], count: int) -> Iterator[datetime]:
 def _elapsed_runs(schedule: Schedule, zone: ZoneInfo, after: datetime, count: int) -> list[datetime]:
     assert schedule.every is not None and schedule.anchor is not None
     step = timedelta(seconds=schedule.every)
-    first = 0 if after < schedule.anchor else (after - schedule.anchor) // step + 1
+    index = 0 if after < schedule.anchor else (after - schedule.anchor) // step + 1
     until = resolve_local(schedule.until, zone) if schedule.until is not None else None
     runs: list[datetime] = []
-    for index in range(first, first + count):
+    days_skipped = 0
+    while len(runs) < count and days_skipped <= MAX_SKIPPED_DAYS:
         if schedule.count is not None and index >= schedule.count:
             break
         try:
@@ -50,8 +56,22 @@ def _elapsed_runs(schedule: Schedule, zone: ZoneInfo, after: datetime, count: in
             break
         if until is not None and run > until:
             break
-        runs.append(run)
+        wall = local_wall(run, zone)
+        if schedule.skip and skips_day(schedule.skip, wall.date()):
+            days_skipped += 1
+            index = max(index + 1, _first_step_after(schedule.anchor, step, wall.date(), zone))
+            continue
+        if not (schedule.skip and is_skipped(schedule.skip, wall)):
+            runs.append(run)
+            days_skipped = 0
+        index += 1
     return runs
+
+
+def _first_step_after(anchor: datetime, step: timedelta, day: date, zone: ZoneInfo) -> int:
+    """The index of the first elapsed step on or after the midnight that ends `day`."""
+    midnight = resolve_local(datetime.combine(day + timedelta(days=1), time(0)), zone)
+    return -((anchor - midnight) // step)
 
 
 def calendar_runs(schedule: Schedule, zone: ZoneInfo, after: datetime) -> Iterator[datetime]:
@@ -65,11 +85,20 @@ def calendar_pairs(schedule: Schedule, zone: ZoneInfo, after: datetime) -> Itera
     floor = local_wall(after, zone) - _LOOKBACK
     begin = schedule.start if schedule.count is not None else None
     last: datetime | None = None
-    for index, wall in enumerate(_walls(schedule.rules, schedule.start, begin or floor)):
-        if schedule.count is not None and index >= schedule.count:
-            return
+    index = 0
+    skipped_days: set[date] = set()
+    for wall in _walls(schedule.rules, schedule.start, begin or floor):
         if schedule.until is not None and wall > schedule.until:
             return
+        if schedule.skip and is_skipped(schedule.skip, wall):
+            skipped_days.add(wall.date())
+            if len(skipped_days) > MAX_SKIPPED_DAYS:
+                return
+            continue
+        if schedule.count is not None and index >= schedule.count:
+            return
+        index += 1
+        skipped_days.clear()
         try:
             run = resolve_local(wall, zone)
         except OverflowError:

@@ -1,10 +1,11 @@
 """Repeat words: 'every other wednesday', 'every 15 minutes', 'daily', 'mondays', 'of each month'."""
 
-from scheduling.dates import DayWord, MonthDay, NthWeekday, WeekdayRef, read_date, read_weekday_list
+from scheduling.dates import DayWord, MonthDay, NthWeekday, WeekdayRef, YearDays, read_date, read_weekday_list
 from scheduling.errors import fail
-from scheduling.lexicon import PERIODS, UNITS
+from scheduling.lexicon import MONTHS, PERIODS, UNITS
 from scheduling.phrase import Phrase
 from scheduling.tokens import Reader
+from scheduling.weekblocks import read_weekday_block
 
 EXAMPLE = "every weekday at 9:30am"
 _WORDS = {
@@ -33,9 +34,13 @@ def _every(r: Reader, p: Phrase) -> None:
     start = r.pos
     if _decimal_every(r, p):
         return
-    number = r.number() if r.peek() not in ("a", "an") else None
+    ordinal = r.ordinal()  # first: 'twenty-first' is not 'twenty'
+    r.pos = start
+    number = r.number() if r.peek() not in ("a", "an") and ordinal is None else None
     if number is not None:
         unit = UNITS.get(r.peek() or "")
+        if unit is None and read_weekday_block(r, p, interval=number):
+            return  # 'every 4 weekends', 'every 3 fridays'
         if unit is None:
             raise fail(f"'every {r.tokens[start]}' needs a unit after the number", "every 15 minutes")
         r.pos += 1
@@ -68,16 +73,7 @@ def _decimal_every(r: Reader, p: Phrase) -> bool:
 
 def _every_item(r: Reader, p: Phrase, *, interval: int) -> None:
     token = r.peek() or ""
-    if interval > 1 and token in ("weekday", "weekdays", "workday", "workdays", "business", "working", "work"):
-        raise fail(
-            f"'every other {token}' is unclear (alternate working days, or every other week?)",
-            "every 2 weeks on weekdays, or every monday, wednesday and friday",
-        )
-    days = read_weekday_list(r)
-    if days is not None:
-        p.weekdays.extend(days[0])
-        if interval > 1:
-            p.set_unit("week", interval)
+    if read_weekday_block(r, p, interval=interval):
         return
     if token in UNITS and token not in ("m", "s", "h", "d", "w", "mo", "mos"):
         r.pos += 1
@@ -93,10 +89,14 @@ def _every_item(r: Reader, p: Phrase, *, interval: int) -> None:
 
 def _every_date(r: Reader, p: Phrase, *, interval: int, word: str) -> None:
     date = read_date(r)
+    if date is None and word in MONTHS:
+        raise fail(f"'every {word}' could be every day in {word} or once a year; say which", f"every day in {word}")
     if date is None or isinstance(date, DayWord | WeekdayRef):
         shown = f"every {word}".strip()
         raise fail(f"I don't know how to repeat '{shown}'", EXAMPLE)
-    if isinstance(date, MonthDay):
+    if isinstance(date, YearDays):
+        p.set_unit("year", interval)
+    elif isinstance(date, MonthDay):
         if date.year is not None:
             raise fail("a yearly date should not name a year", "every year on jan 1")
         p.set_unit("year", interval)
@@ -155,6 +155,13 @@ def _times_per(r: Reader, p: Phrase) -> bool:
         if count is None or not r.accept("times", "x"):
             r.pos = start
             return False
+    adverb = _WORDS.get(r.peek() or "")  # 'twice daily', 'once weekly'
+    if adverb is not None:
+        r.pos += 1
+        if word != "once":
+            raise fail("say at which times it should repeat", "every day at 9am and 5pm")
+        p.set_unit(*adverb)
+        return True
     if not r.accept("a", "per", "each", "every"):
         r.pos = start
         return False

@@ -20,7 +20,7 @@ EXAMPLE = "tomorrow at 9am and 5pm"
 
 def build_same_day(p: Phrase, now: datetime, zone: ZoneInfo, zone_name: str) -> Schedule:
     """The first candidate day on which every time is still ahead (rules 5 and 6); bare hours as in a repeat."""
-    if p.start or p.end or p.count or p.span:
+    if p.start or p.end or p.count or p.span or p.excluded or p.skip_items or p.skip_months or p.only_months:
         raise fail("a start, end or count needs a repeating schedule", "every day at 9am and 5pm until friday")
     clocks = sorted({apply_period(clock, p.period).as_daytime() for clock in p.times}, key=_minutes)
     day = _first_day(p, clocks[0], now, zone)

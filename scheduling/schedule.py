@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from scheduling.skips import MAX_SKIPS, is_skip
 from scheduling.zones import is_valid_zone
 
 CANONICAL_VERSION = 1
@@ -22,7 +23,7 @@ class Schedule:
     as wall-clock time in `zone`) from `start`, the naive local first occurrence. Recurring, by
     elapsed time: every `every` seconds from `anchor`, the UTC first occurrence. `until` (naive
     local, inclusive) and `count` (total occurrences from the first) end a series; `cron` keeps the
-    expression a calendar series came from.
+    expression a calendar series came from; `skip` names days and runs a series leaves out (skips.py).
     """
 
     kind: str
@@ -35,6 +36,7 @@ class Schedule:
     until: datetime | None = None
     count: int | None = None
     cron: str | None = None
+    skip: tuple[str, ...] = ()
 
     def to_canonical(self) -> str:
         data: dict[str, Any] = {"v": CANONICAL_VERSION, "kind": self.kind, "zone": self.zone}
@@ -46,6 +48,7 @@ class Schedule:
         data["until"] = _local_text(self.until)
         data["count"] = self.count
         data["cron"] = self.cron
+        data["skip"] = list(self.skip) or None
         clean = {key: value for key, value in data.items() if value is not None}
         return json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
@@ -65,7 +68,7 @@ class Schedule:
 
 
 def _from_fields(data: dict[str, Any]) -> Schedule:
-    allowed = {"v", "kind", "zone", "at", "rules", "start", "every", "anchor", "until", "count", "cron"}
+    allowed = {"v", "kind", "zone", "at", "rules", "start", "every", "anchor", "until", "count", "cron", "skip"}
     if set(data) - allowed:
         raise ValueError(f"unknown fields: {sorted(set(data) - allowed)}")
     kind, zone = data.get("kind"), data.get("zone")
@@ -74,6 +77,9 @@ def _from_fields(data: dict[str, Any]) -> Schedule:
     rules = data.get("rules", [])
     if not isinstance(rules, list) or not all(isinstance(rule, str) and _RULE.match(rule) for rule in rules):
         raise ValueError("bad rules")
+    skip = data.get("skip", [])
+    if not isinstance(skip, list) or len(skip) > MAX_SKIPS or not all(is_skip(entry) for entry in skip):
+        raise ValueError("bad skip")
     schedule = Schedule(
         kind=kind,
         zone=zone,
@@ -85,6 +91,7 @@ def _from_fields(data: dict[str, Any]) -> Schedule:
         until=_local(data.get("until")),
         count=_positive(data.get("count")),
         cron=_text(data.get("cron")),
+        skip=tuple(skip),
     )
     _check_shape(schedule)
     return schedule
@@ -93,6 +100,7 @@ def _from_fields(data: dict[str, Any]) -> Schedule:
 def _check_shape(s: Schedule) -> None:
     if s.kind == "once":
         ok = s.at is not None and not (s.rules or s.start or s.every or s.anchor or s.until or s.count or s.cron)
+        ok = ok and not s.skip
     else:
         calendar = bool(s.rules) and s.start is not None and s.every is None and s.anchor is None
         elapsed = not s.rules and s.start is None and s.every is not None and s.anchor is not None and not s.cron

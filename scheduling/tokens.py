@@ -12,6 +12,7 @@ _REPLACEMENTS = (
     (re.compile(r"[‘’`´]"), "'"),
     (re.compile(r"[“”]"), '"'),
     (re.compile(r"\b([ap])\.m\.?"), r"\1m"),
+    (re.compile(r"\b([0-9]{1,2}(?::[0-9]{2})?)([ap])\b"), r"\1\2m"),  # '3p', '12a', '9:30a'
     (re.compile(r"\bo'?\s?clock\b"), " oclock "),
     (re.compile(r"@"), " at "),
     (re.compile(r"&"), " and "),

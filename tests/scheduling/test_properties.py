@@ -35,6 +35,21 @@ REPEATS = [
     "daily except weekends",
     "every hour on weekdays",
     "every 30 minutes on weekends",
+    # issue 13: the long tail
+    "daily except in may",
+    "every day except on june 23rd and july 4th",
+    "every monday except the 2nd monday in march",
+    "2nd to the last friday of each month",
+    "monthly on the first and last instance of tue and fri",
+    "first and third friday and second tuesday of each month",
+    "each month at the end",
+    "every year on december 21st and 31st",
+    "every fri in week 12",
+    "every 4 weekends",
+    "every other saturdays through tuesdays",
+    "every day for the next month",
+    "every 90 seconds",
+    "every fourth of the month",
 ]
 ONE_OFF = ["tomorrow", "next tuesday", "march 20", "7/13", "in 2 days", "in 3 hours", "the 31st", "tonight",
            "next week", "next month", "the 3rd of next month", "tomorrow eod", "tomorrow at 9am and"]  # fmt: skip
