@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.errors import UsageError
+from bot.schedules import MAX_COMMAND_CHARS
 
 # Largest ID we look up; anything bigger cannot exist and must not reach the database as an overflow.
 MAX_NUMBER = 2_147_483_647
@@ -50,7 +51,17 @@ class _NotThisCommand(Exception):
         self.error = error
 
 
+def check_length(text: str) -> None:
+    """Refuse a command over MAX_COMMAND_CHARS before any parsing, so a huge one costs nothing to refuse."""
+    if len(text) > MAX_COMMAND_CHARS:
+        raise UsageError(
+            f"That command is {len(text):,} characters; the limit is {MAX_COMMAND_CHARS:,}. Shorten the message, "
+            "or post the long text somewhere and schedule a link to it"
+        )
+
+
 def parse_command(text: str, *, user_id: str = "") -> Command:
+    check_length(text)
     words = text.split()
     if not words:
         return Command("help")
