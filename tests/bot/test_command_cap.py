@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,3 +76,26 @@ def test_adversarial_commands_at_the_cap_are_read_or_refused(command: str, text:
             parse(event.when, now=NOW, tz="UTC")
     except (UserError, ParseError) as refused:
         assert str(refused).strip()
+
+
+def test_the_readme_quotes_the_limit_messages_the_bot_gives() -> None:
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
+    with pytest.raises(UserError) as command:
+        parse_command("x" * 2412)
+    with pytest.raises(ParseError) as phrase:
+        parse("every day " * 60 + "at 9am, 5:30", now=NOW, tz="UTC")
+    with pytest.raises(ParseError) as tail:
+        split_what_when("to " + "ship it " * 80, now=NOW, tz="UTC")
+    quoted = {
+        str(command.value).split(". ")[0] + ".",
+        str(phrase.value).split(". ")[0],
+        str(tail.value).split(". Try")[0][:1].upper() + str(tail.value).split(". Try")[0][1:],
+    }
+    assert quoted == {
+        "That command is 2,412 characters; the limit is 2,000.",
+        "that is 612 characters; a schedule has at most 500",
+        "No schedule found at the end of that message (I read the time from at most its last 500 characters and "
+        "24 words)",
+    }
+    for message in quoted:
+        assert message in readme
