@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.broadcasts import mentions
+from bot.quotas import Limits
 from bot.standin import SlackStandIn
+from bot.standin.payloads import conversations_select
 from storage import repository
 from storage.db import transaction
 from storage.models import AuditEntry
@@ -124,3 +128,44 @@ def test_run_now_at_most_once_a_minute_per_schedule(slack: Slack, db: sessionmak
     assert "#1 was run by hand" in again and "once every minute (SCHEDULEBOT_RUN_NOW_SECONDS)" in again
     assert "may run again in " in again
     assert "Running *#2* now" in text_of(slack.command("run 2"))
+
+
+def test_the_app_home_form_shows_the_limits_on_the_form(slack: Slack, db: sessionmaker[Session]) -> None:
+    values = {
+        "what": {"what_input": "Poll the queue"},
+        "channel": {"channel_input": conversations_select("C4")},
+        "when": {"when_input": "every minute"},
+    }
+    fast = slack.sender.view_submission("schedulebot.new", values).json()
+    assert fast["response_action"] == "errors"
+    assert "run at most every 5 minutes (SCHEDULEBOT_MIN_INTERVAL_MINUTES)" in fast["errors"]["what"]
+    for n in range(3):
+        slack.command(f"to mine {n} every friday at 4pm")
+    values["when"] = {"when_input": "every friday at 4pm"}
+    full = slack.sender.view_submission("schedulebot.new", values).json()
+    assert "the limit per person" in full["errors"]["what"]
+    assert len(_saved(db)) == 3
+
+
+def test_help_names_the_limits_and_the_new_commands(slack: Slack) -> None:
+    shown = text_of(slack.command("help"))
+    assert "`/schedule limits`" in shown and "`/schedule settings [broadcasts everyone|admins]`" in shown
+    assert "a command has at most 2,000 characters, the time at its end at most 500 characters" in shown
+
+
+def test_the_defaults_are_the_documented_ones() -> None:
+    limits = Limits.from_settings(make_settings("sqlite://", "http://127.0.0.1:1/api/"))
+    assert (limits.workspace, limits.person, limits.channel) == (1000, 100, 100)
+    assert (limits.min_interval, limits.run_now) == (timedelta(minutes=5), timedelta(seconds=60))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("standup <!here> and <!channel|@channel>", ["@here", "@channel"]),
+        ("<!subteam^S0123|@oncall> <!subteam^S0456> <!group>", ["@oncall", "a user group", "@channel"]),
+        ("@channel &lt;!here&gt; <@U123> <#C1|ops> <!date^1700000000^{date}|x>", []),
+    ],
+)
+def test_broadcast_mentions_are_named_as_people_see_them(text: str, found: list[str]) -> None:
+    assert mentions(text) == found
