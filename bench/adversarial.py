@@ -19,7 +19,7 @@ from bot.schedules import MAX_COMMAND_CHARS, ParseError, parse, split_what_when
 TOKENS = (
     "for x ", "on ", "remind ", "every ", "at ", "and ", '"', ", ", ",", "in ", "for ", "every day ", "at 5 ",
     "until ", "from ", "the ", "1 ", "x ", "remind 5m ", "remind me ", "before ", "- ", "at 5pm and ",
-    "monday, ", "every 2 ", "in 2 hours ", "utc ", " ", "<#C1|ops> ", "jan 5 ",
+    "monday, ", "every 2 ", "in 2 hours ", "utc ", " ", "<#C1|ops> ", "jan 5 ", "<#C1|", "<@U1> ", "in <#C1|",
 )  # fmt: skip
 NOW = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
 ZONE = "America/New_York"

@@ -30,7 +30,8 @@ MAX_FOR_TRIED = 8
 MAX_LEADS_CHARS = 120
 
 _TITLE = re.compile(r'^\s*["“”](?P<title>[^"“”]*)["“”](?P<rest>.*)$', re.DOTALL)
-_CHANNEL = re.compile(r"(?:\bin\s+)?<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>", re.IGNORECASE)
+# A label stops at the next `<`: Slack escapes it inside one, and `[^>]*` re-scanned to the end from every `<#`.
+_CHANNEL = re.compile(r"(?:\bin\s+)?<#(?P<id>[A-Z0-9]+)(?:\|[^<>]*)?>", re.IGNORECASE)
 _REMIND = re.compile(
     rf"\bremind(?:\s+(?:me|us|everyone))?\s+(?P<leads>.{{1,{MAX_LEADS_CHARS}}}?)\s+before\b", re.IGNORECASE
 )
