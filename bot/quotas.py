@@ -39,13 +39,17 @@ class Limits:
         )
 
 
-def check_room(session: Session, actor: Actor, *, channel_id: str, limits: Limits) -> None:
+def check_room(
+    session: Session, actor: Actor, *, channel_id: str, limits: Limits, creator_id: str | None = None
+) -> None:
     """In the saving transaction, before the insert: refuse a schedule that would go over a quota.
 
     Takes the workspace's numbering lock first, so saves made at the same moment count one after another.
+    `creator_id`: whose schedule it is, when not the actor's (an admin bringing back someone's schedule).
     """
+    owner = creator_id or actor.user_id
     policy.lock_for_quota(session, team_id=actor.team_id)
-    used = policy.usage(session, team_id=actor.team_id, creator_id=actor.user_id, channel_id=channel_id)
+    used = policy.usage(session, team_id=actor.team_id, creator_id=owner, channel_id=channel_id)
     if used.workspace >= limits.workspace:
         raise Conflict(
             f"This workspace already has {used.workspace:,} live schedules, its limit "
@@ -53,9 +57,10 @@ def check_room(session: Session, actor: Actor, *, channel_id: str, limits: Limit
             "/schedule list all",
         )
     if used.person >= limits.person:
+        who = "You already have" if owner == actor.user_id else f"<@{owner}> already has"
         raise Conflict(
-            f"You already have {used.person:,} live schedules, the limit per person "
-            f"(SCHEDULEBOT_MAX_TRIGGERS_PER_PERSON = {limits.person:,}). Cancel one you no longer need first",
+            f"{who} {used.person:,} live schedules, the limit per person "
+            f"(SCHEDULEBOT_MAX_TRIGGERS_PER_PERSON = {limits.person:,}). Cancel one no longer needed first",
             "/schedule list mine",
         )
     if used.channel >= limits.channel:

@@ -158,7 +158,12 @@ def _edit_when(services: Services, actor: Actor, number: int, when: str) -> Repl
         runs = schedules.upcoming(schedule, after=now)
         if not runs:
             raise UsageError("That schedule has no runs in the future", f"/schedule edit {number} every monday at 9am")
-        quotas.check_interval(schedule, actor, now=now, limits=quotas.Limits.from_settings(services.settings))
+        limits = quotas.Limits.from_settings(services.settings)
+        quotas.check_interval(schedule, actor, now=now, limits=limits)
+        if trigger.state == TriggerState.COMPLETED:  # it comes back to life: it counts again
+            quotas.check_room(
+                session, actor, channel_id=trigger.channel_id, limits=limits, creator_id=trigger.creator_id
+            )
         state = TriggerState.PAUSED.value if trigger.state == TriggerState.PAUSED else TriggerState.ACTIVE.value
         # Runs claimed for the old time must not post; the new time is claimed afresh below.
         claims.release_claimed(session, team_id=actor.team_id, trigger_id=trigger.id, now=now, why="given a new time")

@@ -18,7 +18,7 @@ from bot.standin.payloads import conversations_select
 from storage import repository
 from storage.db import transaction
 from storage.models import AuditEntry
-from tests.bot.conftest import Served, Slack, make_settings, serve, text_of
+from tests.bot.conftest import Served, Slack, make_settings, serve, text_of, trigger_state
 
 ADMIN = "UADMIN"
 QUOTAS = {
@@ -169,3 +169,16 @@ def test_the_defaults_are_the_documented_ones() -> None:
 )
 def test_broadcast_mentions_are_named_as_people_see_them(text: str, found: list[str]) -> None:
     assert mentions(text) == found
+
+
+def test_a_finished_schedule_brought_back_counts_again(slack: Slack, db: sessionmaker[Session]) -> None:
+    for n in range(3):
+        slack.command(f"to mine {n} every friday at 4pm")
+    with transaction(db) as session:  # as the worker leaves a schedule that had its last run
+        repository.set_trigger_state(session, team_id="T1", number=1, state="completed")
+    slack.command("to a third again every friday at 4pm")
+    shown = text_of(slack.command("edit 1 every monday at 9am"))
+    assert "You already have 3 live schedules, the limit per person" in shown
+    assert trigger_state(db, 1) == "completed"
+    shown = text_of(slack.command("edit 1 every monday at 9am", user=ADMIN))
+    assert "<@U1> already has 3 live schedules" in shown
