@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     webhook_allowlist: str = Field(default="", alias="SCHEDULEBOT_WEBHOOK_ALLOWLIST")
     # Fernet key(s) encrypting Slack tokens at rest; comma-separated for rotation (the first encrypts).
     secret_key: str | None = Field(default=None, alias="SCHEDULEBOT_SECRET_KEY", repr=False)
+    # Quotas (README "Limits"): live (active or paused) schedules per workspace, per person and per channel.
+    max_triggers_per_workspace: int = Field(default=1000, alias="SCHEDULEBOT_MAX_TRIGGERS_PER_WORKSPACE", ge=1)
+    max_triggers_per_person: int = Field(default=100, alias="SCHEDULEBOT_MAX_TRIGGERS_PER_PERSON", ge=1)
+    max_triggers_per_channel: int = Field(default=100, alias="SCHEDULEBOT_MAX_TRIGGERS_PER_CHANNEL", ge=1)
+    # The shortest time between two runs of a schedule made by someone who is not a workspace admin.
+    min_interval_minutes: int = Field(default=5, alias="SCHEDULEBOT_MIN_INTERVAL_MINUTES", ge=1, le=1440)
+    # `run now` of one schedule at most once in this many seconds.
+    run_now_seconds: int = Field(default=60, alias="SCHEDULEBOT_RUN_NOW_SECONDS", ge=0, le=86400)
 
     @field_validator("database_url")
     @classmethod

@@ -73,10 +73,12 @@ def _cell_dict(cell: Any) -> dict[str, Any]:
 
 
 def parse_section(plan: Plan, results: dict[str, Any]) -> None:
-    from bench.parse_bench import DEFAULT_PHRASES, measure
+    from bench.parse_bench import DEFAULT_PHRASES, measure, measure_adversarial
 
     progress(f"parse over {DEFAULT_PHRASES}, {plan.parse_repeat} passes")
     results.update(measure(DEFAULT_PHRASES, plan.parse_repeat))
+    progress(f"adversarial commands at the cap, {plan.parse_repeat} passes")
+    results.update(measure_adversarial(plan.parse_repeat))
 
 
 def firing_section(plan: Plan, results: dict[str, Any]) -> None:

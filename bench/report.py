@@ -69,6 +69,8 @@ FIGURES = (
     ("confirm_not_added", "replies that were not a confirmation (count)"),
     ("parse_p50_ms", "parse p50 (ms)"),
     ("parse_p99_ms", "parse p99 (ms)"),
+    ("adversarial_p99_ms", "adversarial command at the 2,000-character cap, p99 (ms)"),
+    ("adversarial_max_ms", "adversarial command at the 2,000-character cap, worst (ms)"),
 )
 
 

@@ -75,4 +75,5 @@ def checks(results: dict[str, Any]) -> list[Check]:
         _upper("lateness p99 at 100 runs/min", LATENESS_P99_S, "s", results.get("lateness_p99_s"), 3),
         _upper("slash-command p99 at 20 concurrent senders", ACK_P99_MS_AT_20, "ms", results.get("ack_p99_ms")),
         _upper("parse p99 over public-phrases.jsonl", PARSE_P99_MS, "ms", results.get("parse_p99_ms"), 2),
+        _upper("parse p99, adversarial commands at the cap", PARSE_P99_MS, "ms", results.get("adversarial_p99_ms"), 2),
     ]

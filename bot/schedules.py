@@ -14,8 +14,13 @@ from scheduling import (
     parse_duration,
     split_what_when,
 )
+from scheduling.split import MAX_COMMAND_CHARS, MAX_WHEN_TOKENS
+from scheduling.tokens import MAX_INPUT_CHARS
 
 __all__ = [
+    "MAX_COMMAND_CHARS",
+    "MAX_INPUT_CHARS",
+    "MAX_WHEN_TOKENS",
     "ParseError",
     "Schedule",
     "describe",

@@ -145,3 +145,15 @@ class UserZone(Base):
     overridden: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkspacePolicy(Base):
+    """A workspace's own settings (`/schedule settings`); a workspace without a row has the defaults."""
+
+    __tablename__ = "workspace_policy"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Who may schedule @channel, @here, @everyone and user-group mentions: "admins" or "everyone".
+    broadcasts: Mapped[str] = mapped_column(String(16), default="admins")
+    updated_by: Mapped[str] = mapped_column(String(32), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -61,6 +61,8 @@ class RunView:
     trigger_state: str
     misfire_policy: str
     recurring: bool
+    # Who scheduled it: every post names them.
+    creator_id: str = ""
     # The attempt number as read; every later move of this worker is conditional on it.
     attempts: int = 0
     # The trigger's Enterprise Grid org, which finds an org-wide install's token.
@@ -97,6 +99,7 @@ _VIEW_COLUMNS = (
     runs.c.outcome,
     runs.c.missed_count,
     triggers.c.number,
+    triggers.c.creator_id,
     triggers.c.channel_id,
     triggers.c.action_kind,
     triggers.c.payload,
@@ -332,6 +335,7 @@ def _view(row: Row[Any]) -> RunView:
         misfire_policy=row.misfire_policy,
         recurring=_recurring(row.schedule, row.next_run_at),
         enterprise_id=row.enterprise_id,
+        creator_id=row.creator_id,
         attempts=row.attempts,
     )
 

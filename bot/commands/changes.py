@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import schedules
+from bot import quotas, schedules
 from bot.blocks import Reply, quote, slack_date, what_of, where
 from bot.context import Actor, Services
 from bot.errors import Conflict
@@ -111,6 +111,7 @@ def run(services: Services, actor: Actor, number: int) -> Reply:
 
     def apply(session: Session, trigger: Trigger) -> Reply:
         require_live(trigger, "run")
+        quotas.check_run_now(session, trigger, now=now, limits=quotas.Limits.from_settings(services.settings))
         return Reply(f":rocket: Running *#{number}* now in {where(trigger.channel_id)}.")
 
     reply = change(services, actor, number, "run", apply)

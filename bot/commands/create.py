@@ -7,7 +7,7 @@ from html import escape
 
 from sqlalchemy.orm import Session
 
-from bot import schedules
+from bot import broadcasts, quotas, schedules
 from bot.blocks import Reply, confirmation, quote
 from bot.commands.changes import change, require_live, send_if_due
 from bot.commands.grammar import ADD_EXAMPLE, Command, unquote
@@ -51,11 +51,28 @@ def schedule_new(
     runs = schedules.upcoming(schedule, after=now)
     if not runs:
         raise UsageError("That schedule has no runs in the future", ADD_EXAMPLE)
+    limits = quotas.Limits.from_settings(services.settings)
+    quotas.check_interval(schedule, actor, now=now, limits=limits)
     with transaction(services.sessions) as session:
+        check_allowed(session, actor, channel_id=channel_id, what=what, limits=limits)
         trigger = save(session, actor, channel_id=channel_id, what=what, schedule=schedule, when=when, first=runs[0])
     send_if_due(services, team_id=actor.team_id, number=trigger.number, now=now, next_run_at=runs[0])
     headline = f":white_check_mark: Scheduled *#{trigger.number}*"
     return confirmation(trigger, schedules.describe(schedule), runs, headline=headline)
+
+
+def check_new(services: Services, actor: Actor, *, channel_id: str, what: str, schedule: schedules.Schedule) -> None:
+    """Every refusal schedule_new would make, checked ahead (the App Home form shows it on the form)."""
+    limits = quotas.Limits.from_settings(services.settings)
+    quotas.check_interval(schedule, actor, now=services.clock(), limits=limits)
+    with transaction(services.sessions) as session:
+        check_allowed(session, actor, channel_id=channel_id, what=what, limits=limits)
+
+
+def check_allowed(session: Session, actor: Actor, *, channel_id: str, what: str, limits: quotas.Limits) -> None:
+    """What this person may not schedule here: broadcast mentions, and more than the quotas allow."""
+    broadcasts.check(session, actor, what)
+    quotas.check_room(session, actor, channel_id=channel_id, limits=limits)
 
 
 def save(
@@ -124,6 +141,7 @@ def edit(services: Services, actor: Actor, command: Command) -> Reply:
 def _edit_text(services: Services, actor: Actor, number: int, text: str) -> Reply:
     def apply(session: Session, trigger: Trigger) -> Reply:
         require_live(trigger, "edit")
+        broadcasts.check(session, actor, text)
         payload = {**(trigger.payload or {}), "text": text}
         repository.update_trigger(session, team_id=actor.team_id, number=number, payload=payload)
         return Reply(f":pencil2: *#{number}* will now post:\n{quote(text)}")
@@ -141,6 +159,12 @@ def _edit_when(services: Services, actor: Actor, number: int, when: str) -> Repl
         runs = schedules.upcoming(schedule, after=now)
         if not runs:
             raise UsageError("That schedule has no runs in the future", f"/schedule edit {number} every monday at 9am")
+        limits = quotas.Limits.from_settings(services.settings)
+        quotas.check_interval(schedule, actor, now=now, limits=limits)
+        if trigger.state == TriggerState.COMPLETED:  # it comes back to life: it counts again
+            quotas.check_room(
+                session, actor, channel_id=trigger.channel_id, limits=limits, creator_id=trigger.creator_id
+            )
         state = TriggerState.PAUSED.value if trigger.state == TriggerState.PAUSED else TriggerState.ACTIVE.value
         # Runs claimed for the old time must not post; the new time is claimed afresh below.
         claims.release_claimed(session, team_id=actor.team_id, trigger_id=trigger.id, now=now, why="given a new time")

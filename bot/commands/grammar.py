@@ -13,11 +13,13 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.errors import UsageError
+from bot.schedules import MAX_COMMAND_CHARS
 
 # Largest ID we look up; anything bigger cannot exist and must not reach the database as an overflow.
 MAX_NUMBER = 2_147_483_647
 ID_COMMANDS = ("show", "pause", "resume", "cancel", "run", "skip", "history")
-SUBCOMMANDS = (*ID_COMMANDS, "list", "snooze", "edit", "tz", "help")
+SUBCOMMANDS = (*ID_COMMANDS, "list", "snooze", "edit", "tz", "help", "limits", "settings")
+SETTINGS_EXAMPLE = "/schedule settings broadcasts everyone"
 # Words people put in front out of habit: `@schedulebot remind #ops to …`, `/schedule add …`.
 LEADING_WORDS = ("remind", "schedule", "add", "new", "/schedule")
 ADD_EXAMPLE = "/schedule #ops to check the deploy every friday at 4pm"
@@ -50,7 +52,17 @@ class _NotThisCommand(Exception):
         self.error = error
 
 
+def check_length(text: str) -> None:
+    """Refuse a command over MAX_COMMAND_CHARS before any parsing, so a huge one costs nothing to refuse."""
+    if len(text) > MAX_COMMAND_CHARS:
+        raise UsageError(
+            f"That command is {len(text):,} characters; the limit is {MAX_COMMAND_CHARS:,}. Shorten the message, "
+            "or post the long text somewhere and schedule a link to it"
+        )
+
+
 def parse_command(text: str, *, user_id: str = "") -> Command:
+    check_length(text)
     words = text.split()
     if not words:
         return Command("help")
@@ -89,6 +101,12 @@ def _subcommand(name: str, rest: list[str], text: str) -> Command:
         return _list(rest)
     if name == "tz":
         return _tz(rest)
+    if name == "limits":
+        if rest:
+            raise _NotThisCommand()  # `limits review every friday at 4pm`
+        return Command("limits")
+    if name == "settings":
+        return _settings(rest)
     number = _number(name, rest)
     if name in ID_COMMANDS:
         if len(rest) > 1:
@@ -150,6 +168,22 @@ def _tz(rest: list[str]) -> Command:
             UsageError("A time zone is one IANA name, like `Europe/Berlin`", "/schedule tz Europe/Berlin")
         )
     return Command("tz", argument=rest[0] if rest else "")
+
+
+def _settings(rest: list[str]) -> Command:
+    """`settings` shows them; `settings broadcasts everyone|admins` changes who may use broadcast mentions."""
+    if not rest:
+        return Command("settings")
+    words = [word.lower() for word in rest]
+    if words[0] != "broadcasts" and len(words) > 2:
+        raise _NotThisCommand()  # `settings review for the team every monday`
+    if words[0] != "broadcasts" or len(words) != 2 or words[1] not in ("everyone", "admins"):
+        raise UsageError(
+            "I can change `broadcasts` to `everyone` or `admins` (who may schedule @channel, @here, @everyone "
+            "and user-group mentions)",
+            SETTINGS_EXAMPLE,
+        )
+    return Command("settings", argument=f"broadcasts {words[1]}")
 
 
 def _add(text: str, user_id: str) -> Command:

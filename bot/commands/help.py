@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks import Reply, context, section
+from bot.schedules import MAX_COMMAND_CHARS, MAX_INPUT_CHARS
 
 HELP_LINES = (
     ("`/schedule [#channel] [to|about] <what> <when>`", "/schedule #ops to check the deploy every friday at 4pm"),
@@ -16,6 +17,13 @@ HELP_LINES = (
     ('`/schedule edit ID "<new text>"`', '/schedule edit 3 "Deploy freeze starts now"'),
     ("`/schedule history ID`", "/schedule history 3"),
     ("`/schedule tz [Zone|reset]`", "/schedule tz Europe/Berlin"),
+    ("`/schedule limits` (your schedules against every limit)", "/schedule limits"),
+    ("`/schedule settings [broadcasts everyone|admins]` (admins change)", "/schedule settings"),
+)
+LIMITS_LINE = (
+    f"Limits: a command has at most {MAX_COMMAND_CHARS:,} characters, the time at its end at most {MAX_INPUT_CHARS} "
+    "characters; schedules per person, per channel and per workspace are capped, and people who are not admins "
+    "repeat at most every few minutes: `/schedule limits` shows your counts."
 )
 HELP_TEXT = "\n".join(f"• {usage}  e.g. `{example}`" for usage, example in HELP_LINES)
 
@@ -28,6 +36,7 @@ def help_reply(intro: str = "") -> Reply:
             "Times: `in 20 minutes`, `tomorrow at 9am`, `every weekday at 9:30`, `every other friday at 4pm`, "
             '`on March 4th at noon`, `every 2 hours until friday`. Quote the message to be exact: `"standup" at 10am`.'
         ),
+        context(LIMITS_LINE),
     ]
     return Reply((intro + " " if intro else "") + "How to use /schedule: " + HELP_LINES[0][1], blocks)
 

@@ -7,10 +7,12 @@ defaults [duration|reminder <duration>], help.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.commands.grammar import check_length
 from bot.errors import UsageError
 from scheduling import ParseError, parse_duration
 
@@ -20,13 +22,23 @@ SUBCOMMANDS = (*ID_COMMANDS, "add", "list", "postpone", "feed", "defaults", "hel
 MAX_NUMBER = 2_147_483_647
 # The longest length phrase tried after `for` ("1 hour and 30 minutes" is five words).
 MAX_DURATION_WORDS = 5
+# How many `for`s, from the last, may introduce the event's length: every one costs a few duration parses,
+# so an unbounded look made `for for for …` slow; real commands have one or two (`for 3 times for 30m`).
+MAX_FOR_TRIED = 8
+# The longest list of reminder lengths between `remind` and `before` ("15m, 1h and 1 day" is 17): a bound
+# on how far each `remind` looks for its `before`, which made `remind remind …` quadratic without one.
+MAX_LEADS_CHARS = 120
 
 _TITLE = re.compile(r'^\s*["“”](?P<title>[^"“”]*)["“”](?P<rest>.*)$', re.DOTALL)
-_CHANNEL = re.compile(r"(?:\bin\s+)?<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>", re.IGNORECASE)
-_REMIND = re.compile(r"\bremind(?:\s+(?:me|us|everyone))?\s+(?P<leads>.+?)\s+before\b", re.IGNORECASE)
+# A label stops at the next `<`: Slack escapes it inside one, and `[^>]*` re-scanned to the end from every `<#`.
+_CHANNEL = re.compile(r"(?:\bin\s+)?<#(?P<id>[A-Z0-9]+)(?:\|[^<>]*)?>", re.IGNORECASE)
+_REMIND = re.compile(
+    rf"\bremind(?:\s+(?:me|us|everyone))?\s+(?P<leads>.{{1,{MAX_LEADS_CHARS}}}?)\s+before\b", re.IGNORECASE
+)
 _NO_REMINDER = re.compile(r"\b(?:no\s+reminders?|remind\s+never)\b", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+", re.IGNORECASE)
 _NUMBER = re.compile(r"^#?(\d{1,12})$")
+_WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,7 @@ class EventCommand:
 
 
 def parse_event_command(text: str) -> EventCommand:
+    check_length(text)
     words = text.split()
     if not words or words[0].lower() in ("help", "?", "-h", "--help"):
         return EventCommand("help")
@@ -87,14 +100,14 @@ def _take_reminders(rest: str) -> tuple[str, list[timedelta] | None]:
 
 def _take_duration(rest: str) -> tuple[str, timedelta | None]:
     """The last `for <length>` is the event's length (an earlier one may bound a series: `for 3 times`)."""
-    for found in reversed(list(_FOR.finditer(rest))):
-        after = rest[found.end() :].split()
+    for found in list(_FOR.finditer(rest))[-MAX_FOR_TRIED:][::-1]:
+        after = [word.group() for word in itertools.islice(_WORD.finditer(rest, found.end()), MAX_DURATION_WORDS + 1)]
         for size in range(min(MAX_DURATION_WORDS, len(after)), 0, -1):
             try:
                 length = parse_duration(" ".join(after[:size]))
             except ParseError:
                 continue
-            return rest[: found.start()] + " " + " ".join(after[size:]), length
+            return rest[: found.start()] + " " + _drop(rest[found.end() :], size), length
     return rest, None
 
 

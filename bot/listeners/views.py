@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import home, modals, schedules
 from bot.blocks import Reply
-from bot.commands.create import MAX_WHAT_CHARS, escape_plain, schedule_new
+from bot.commands.create import MAX_WHAT_CHARS, check_new, escape_plain, schedule_new
 from bot.context import Actor, Services
 from bot.errors import SORRY, UserError
 from bot.listeners.common import actor_for, boundary
@@ -79,6 +79,13 @@ def validate(
             raise UserError("That schedule has no runs in the future", "every friday at 4pm")
     except (schedules.ParseError, UserError) as exc:
         errors[modals.BLOCK_WHEN] = str(exc).replace("\n", " ")
+    if not errors and schedule is not None:
+        try:  # broadcasts and limits; checked again as it saves
+            check_new(
+                services, actor, channel_id=submission.channel_id, what=escape_plain(submission.what), schedule=schedule
+            )
+        except UserError as exc:
+            errors[modals.BLOCK_WHAT] = str(exc).replace("\n", " ")
     return errors, schedule
 
 

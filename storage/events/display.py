@@ -91,6 +91,7 @@ def announcement(event: Event, going: list[str], not_going: list[str]) -> tuple[
                 ],
             }
         )
+    blocks.append(_context(f"Scheduled by <@{event.creator_id}>"))  # every post names who scheduled it
     text = f"{escape(event.title)} · event #{event.number} · {event.state}"
     return text, blocks
 

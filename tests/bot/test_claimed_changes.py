@@ -21,7 +21,14 @@ TICK_SECONDS = 300
 
 @pytest.fixture
 def claiming(standin: SlackStandIn, engine: Engine, database_url: str, redis_url: str) -> Iterator[Slack]:
-    settings = make_settings(database_url, standin.api_url, redis_url, SCHEDULEBOT_TICK_SECONDS=TICK_SECONDS)
+    # Schedules two minutes apart: below the default minimum interval for people who are not admins.
+    settings = make_settings(
+        database_url,
+        standin.api_url,
+        redis_url,
+        SCHEDULEBOT_TICK_SECONDS=TICK_SECONDS,
+        SCHEDULEBOT_MIN_INTERVAL_MINUTES=1,
+    )
     served: Served
     for served in serve(settings, engine):
         person = Slack(standin, served.url)

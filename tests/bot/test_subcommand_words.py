@@ -19,6 +19,8 @@ ADDS = [
     "edit the release notes tomorrow at 9am",
     "snooze the pager rota every monday at 9am",
     "tz report for Europe every friday at 5pm",
+    "limits review every friday at 4pm",
+    "settings review for the team every monday at 9am",
 ]
 
 
@@ -38,6 +40,9 @@ def test_words_after_a_subcommand_name_that_do_not_fit_it_are_an_add(text: str) 
         ("list mine", Command("list", argument="mine")),
         ("tz Mars/Phobos", Command("tz", argument="Mars/Phobos")),
         ("snooze 2 10m", Command("snooze", number=2, argument="10m")),
+        ("limits", Command("limits")),
+        ("settings", Command("settings")),
+        ("settings Broadcasts EVERYONE", Command("settings", argument="broadcasts everyone")),
     ],
 )
 def test_the_subcommands_themselves_are_unchanged(text: str, expected: Command) -> None:

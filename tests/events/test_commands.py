@@ -34,6 +34,7 @@ def test_add_announces_with_rsvp_buttons_and_escapes_the_title(
     assert "Review &lt;!channel&gt; &amp; &lt;b&gt;" in shown and "<!channel>" not in shown
     buttons = [e["action_id"] for b in post.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["schedulebot.event_going", "schedulebot.event_not_going"]
+    assert post.params["blocks"][-1]["elements"][0]["text"] == "Scheduled by <@U1>"
     with transaction(sessions) as session:
         event = events.get_event(session, team_id="T1", number=1)
         assert (event.ends_at - event.starts_at).total_seconds() == 1800 and event.remind_seconds == [600]

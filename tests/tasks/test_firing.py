@@ -44,8 +44,12 @@ def test_a_due_trigger_posts_once_within_a_second_and_paused_ones_never(
     [post] = standin.wait_for_posts(1, timeout=10)
     wait_until(all_finished(sessions, 2), timeout=10, what="runs finished")
     assert 0 <= post.received_wall - due.timestamp() < 1.0, post.received_wall - due.timestamp()
-    assert post.channel == "C1" and "hello <@U1>" in post.text
+    assert post.channel == "C1" and post.text == "hello <@U1>"
     assert [b["action_id"] for b in post.params["blocks"][1]["elements"]] == ["schedulebot.snooze"]
+    attribution = post.params["blocks"][-1]
+    assert attribution["type"] == "context"
+    assert attribution["elements"][0]["text"] == f"Scheduled by <@{fires.creator_id}> · #{fires.number}"
+    assert "link_names" not in post.params and "parse" not in post.params  # typed @here stays plain text
     [fired, skipped] = runs(sessions)
     assert (fired.trigger_id, fired.state, fired.slack_ts, fired.attempts) == (fires.id, "succeeded", post.ts, 1)
     assert fired.enqueued_at and fired.started_at and fired.finished_at and fired.posted_at

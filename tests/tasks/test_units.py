@@ -12,7 +12,7 @@ import pytest
 from storage.claims import FIRE_RUN_TASK, TICK_TASK, UPDATE_EVENT_STATES_TASK
 from tasks.app import celery_app
 from tasks.firing import backoff
-from tasks.messages import run_message
+from tasks.messages import failure_message, run_message
 from tasks.runstate import RunView
 from tests.conftest import REPO_ROOT
 
@@ -24,12 +24,13 @@ def test_backoff_grows_with_jitter_up_to_a_cap(attempt: int, low: float, high: f
     assert all(low <= d <= high for d in delays) and len(set(delays)) > 1
 
 
-def _view(*, recurring: bool, kind: str = "scheduled", missed: int = 0) -> RunView:
+def _view(*, recurring: bool, kind: str = "scheduled", missed: int = 0, action_kind: str = "message") -> RunView:
     return RunView(
-        run_id=7, trigger_id=3, number=12, team_id="T1", channel_id="C1", action_kind="message", payload={},
+        run_id=7, trigger_id=3, number=12, team_id="T1", channel_id="C1", action_kind=action_kind, payload={},
         due_at=datetime(2026, 3, 6, tzinfo=UTC), kind=kind, state="running", started_at=None, not_before=None,
         attempt_log=[],
         outcome=None, missed_count=missed, trigger_state="active", misfire_policy="once", recurring=recurring,
+        creator_id="U123",
     )  # fmt: skip
 
 
@@ -43,6 +44,24 @@ def test_posts_carry_the_buttons_the_bot_handles(recurring: bool, buttons: list[
     elements = blocks[1]["elements"]
     assert [e["action_id"] for e in elements] == buttons and {e["value"] for e in elements} == {"12"}
     assert blocks[0]["text"]["text"] == "standup <!here>"
+
+
+@pytest.mark.parametrize("recurring", [True, False])
+def test_every_post_names_who_scheduled_it_and_keeps_its_text(recurring: bool) -> None:
+    message = run_message(_view(recurring=recurring), "standup <!here>")
+    assert message.text == "standup <!here>"
+    assert message.blocks is not None and message.blocks[-1] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "Scheduled by <@U123> · #12"}],
+    }
+
+
+def test_failure_notices_and_event_posts_name_who_scheduled_them() -> None:
+    notice = failure_message(_view(recurring=False), "channel_not_found", attempts=1)
+    assert notice.text == ":warning: Schedule #12 failed after 1 attempt: channel_not_found"
+    assert notice.blocks is not None and notice.blocks[-1]["elements"][0]["text"] == "Scheduled by <@U123> · #12"
+    event_post = run_message(_view(recurring=False, action_kind="event_reminder"), "Reminder: *Retro*")
+    assert event_post.blocks is not None and event_post.blocks[-1]["elements"][0]["text"] == "Scheduled by <@U123>"
 
 
 def test_a_catch_up_run_says_how_many_were_missed() -> None:

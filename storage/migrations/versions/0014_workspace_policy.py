@@ -4,10 +4,13 @@ Revision ID: 0014_workspace_policy
 Revises: 0013_schedule_numbers
 Create Date: 2026-12-01
 
-Placeholder reserved so parallel work can chain its schema changes; filled in by the change that needs it.
+One row per workspace that changed a setting with `/schedule settings`; no row means the defaults.
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0014_workspace_policy'
 down_revision = '0013_schedule_numbers'
@@ -16,8 +19,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('workspace_policy',
+    sa.Column('team_id', sa.String(length=32), nullable=False),
+    sa.Column('broadcasts', sa.String(length=16), nullable=False),
+    sa.Column('updated_by', sa.String(length=32), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('team_id')
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('workspace_policy')
