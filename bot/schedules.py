@@ -5,19 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from scheduling import (
+    HolidayCalendar,
     ParseError,
+    Passed,
     Schedule,
+    check_region,
     describe,
     is_valid_zone,
     next_runs,
     parse,
     parse_duration,
+    passed_holidays,
     split_what_when,
 )
 
 __all__ = [
+    "HolidayCalendar",
     "ParseError",
+    "Passed",
     "Schedule",
+    "check_region",
     "describe",
     "first_run",
     "is_valid_zone",
@@ -26,6 +33,7 @@ __all__ = [
     "once_at",
     "parse",
     "parse_duration",
+    "passed_holidays",
     "split_what_when",
     "upcoming",
 ]

@@ -13,7 +13,7 @@ _QUOTED = re.compile(r'^\s*(?:(?:to|about)\s+)?["“”](?P<what>[^"“”]*)["�
 _LEAD = re.compile(r"^(?:to|about)(?:\s+|$)", re.IGNORECASE)
 
 
-def split_what_when(text: str, *, now: datetime, tz: str) -> tuple[str, Schedule]:
+def split_what_when(text: str, *, now: datetime, tz: str, holidays: str | None = None) -> tuple[str, Schedule]:
     """The message and the schedule: the schedule is the longest trailing phrase `parse` accepts.
 
     When none is accepted, the error names the problem (rule 13): that of the longest trailing phrase
@@ -24,14 +24,14 @@ def split_what_when(text: str, *, now: datetime, tz: str) -> tuple[str, Schedule
         raise fail("that command is too long", EXAMPLE)
     quoted = _QUOTED.match(text)
     if quoted:
-        return _checked_what(quoted.group("what")), parse(quoted.group("when"), now=now, tz=tz)
+        return _checked_what(quoted.group("what")), parse(quoted.group("when"), now=now, tz=tz, holidays=holidays)
     attempt: ParseError | None = None
     for match in re.finditer(r"\S+", text):
         when = text[match.start() :]
         if len(when) > MAX_INPUT_CHARS:
             continue
         try:
-            schedule = parse(when, now=now, tz=tz)
+            schedule = parse(when, now=now, tz=tz, holidays=holidays)
         except InvalidSchedule:
             raise  # the longest suffix that reads as a whole schedule cannot run: say why (rule 13)
         except NotASchedule:

@@ -141,3 +141,14 @@ class UserZone(Base):
     overridden: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkspaceCalendar(Base):
+    """A workspace's holiday calendar (`/schedule holidays US`): the region its business-day schedules follow."""
+
+    __tablename__ = "workspace_calendars"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16))
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)

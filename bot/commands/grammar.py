@@ -17,7 +17,7 @@ from bot.errors import UsageError
 # Largest ID we look up; anything bigger cannot exist and must not reach the database as an overflow.
 MAX_NUMBER = 2_147_483_647
 ID_COMMANDS = ("show", "pause", "resume", "cancel", "run", "skip", "history")
-SUBCOMMANDS = (*ID_COMMANDS, "list", "snooze", "edit", "tz", "help")
+SUBCOMMANDS = (*ID_COMMANDS, "list", "snooze", "edit", "tz", "help", "holidays")
 # Words people put in front out of habit: `@schedulebot remind #ops to …`, `/schedule add …`.
 LEADING_WORDS = ("remind", "schedule", "add", "new", "/schedule")
 ADD_EXAMPLE = "/schedule #ops to check the deploy every friday at 4pm"
@@ -33,7 +33,8 @@ class Command:
     name: str
     number: int | None = None
     channel_id: str | None = None
-    # add: "<what> <when>"; snooze: the duration; edit: the when or the quoted text; tz: the zone; list: "mine".
+    # add: "<what> <when>"; snooze: the duration; edit: the when or the quoted text; tz: the zone; list: "mine";
+    # holidays: the region or "off".
     argument: str = ""
     # A word that was not a subcommand, when the user probably meant one.
     suggestion: str | None = None
@@ -89,6 +90,8 @@ def _subcommand(name: str, rest: list[str], text: str) -> Command:
         return _list(rest)
     if name == "tz":
         return _tz(rest)
+    if name == "holidays":
+        return _holidays(rest)
     number = _number(name, rest)
     if name in ID_COMMANDS:
         if len(rest) > 1:
@@ -150,6 +153,14 @@ def _tz(rest: list[str]) -> Command:
             UsageError("A time zone is one IANA name, like `Europe/Berlin`", "/schedule tz Europe/Berlin")
         )
     return Command("tz", argument=rest[0] if rest else "")
+
+
+def _holidays(rest: list[str]) -> Command:
+    if len(rest) > 1:  # `holidays party on dec 18 at 5pm`
+        raise _NotThisCommand(
+            UsageError("A holiday calendar is one region, like `US` or `GB-ENG`", "/schedule holidays US")
+        )
+    return Command("holidays", argument=rest[0] if rest else "")
 
 
 def _add(text: str, user_id: str) -> Command:

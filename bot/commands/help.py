@@ -16,6 +16,7 @@ HELP_LINES = (
     ('`/schedule edit ID "<new text>"`', '/schedule edit 3 "Deploy freeze starts now"'),
     ("`/schedule history ID`", "/schedule history 3"),
     ("`/schedule tz [Zone|reset]`", "/schedule tz Europe/Berlin"),
+    ("`/schedule holidays [REGION|off]` (workspace holiday calendar; admins set it)", "/schedule holidays US"),
 )
 HELP_TEXT = "\n".join(f"• {usage}  e.g. `{example}`" for usage, example in HELP_LINES)
 
