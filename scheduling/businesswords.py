@@ -40,7 +40,8 @@ _SKIP = re.compile(
     rf"[\s,]*\b(?:except|excluding|skipping|but\s+not|not)\s+(?:on\s+)?(?:public\s+|bank\s+)?holidays{_REGION}",
     re.IGNORECASE,
 )
-_PLAIN = re.compile(rf"\b{_BUSINESS}(?P<plural>s?)\b", re.IGNORECASE)
+# Not 'end of the business day', which is 17:00 (grammar.py).
+_PLAIN = re.compile(rf"(?<!the\s)\b{_BUSINESS}(?P<plural>s?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

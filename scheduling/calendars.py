@@ -93,7 +93,8 @@ def _supported() -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=256)
 def _data(region: str) -> Any:
-    country, _, subdivision = region.partition("-")
+    """The library's holidays for a region; UnknownRegion (a ValueError) for one it does not know (any longer)."""
+    country, _, subdivision = check_region(region).partition("-")
     supported = holiday_data.list_supported_countries()[country]
     exact = next((s for s in supported if s.upper() == subdivision), None) if subdivision else None
     return holiday_data.country_holidays(country, subdiv=exact)

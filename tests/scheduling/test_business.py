@@ -158,6 +158,17 @@ def test_plain_weekdays_do_not_follow_holidays() -> None:
     assert _runs("every weekday at 9am", "2026-12-24T10:00:00")[0] == "2026-12-25T09:00:00-05:00"
 
 
+def test_end_of_the_business_day_is_still_a_time() -> None:
+    assert _runs("tomorrow by end of the business day", "2026-12-23T10:00:00") == ["2026-12-24T17:00:00-05:00"]
+
+
+def test_a_stored_region_the_library_no_longer_knows_is_a_value_error() -> None:
+    canonical = parse("every business day", now=local("2026-12-01T10:00:00"), tz=NY, holidays="US").to_canonical()
+    stale = Schedule.from_canonical(canonical.replace('"US"', '"QQ"'))
+    with pytest.raises(ValueError, match="'QQ' is not a holiday region"):
+        next_runs(stale, local("2026-12-01T10:00:00"), 1)
+
+
 def test_skipped_and_moved_holidays_are_named_for_the_reply() -> None:
     now = local("2026-12-23T10:00:00")
     skipping = parse("every business day at 9am", now=now, tz=NY, holidays="US")
