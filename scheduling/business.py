@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -115,6 +116,7 @@ def _nearest(day: date, direction: int, calendar: HolidayCalendar) -> date | Non
     return None
 
 
+@lru_cache(maxsize=4096)
 def nth_business_day(year: int, month: int, nth: int, calendar: HolidayCalendar) -> date | None:
     """The nth business day of the month (nth -1: the last), or None when the month has fewer."""
     first = date(year, month, 1)

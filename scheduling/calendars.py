@@ -1,18 +1,16 @@
 """Holiday calendars by region ('US', 'US-CA', 'GB-ENG', 'DE-BY', 'IN'): the one module that reads `holidays`.
 
 The rest of scheduling/ asks a `HolidayCalendar` whether a local date is a holiday and what it is
-called. Holidays come from the `holidays` package, computed for the years asked about; a region's
-calendar object is built once per process and shared.
+called. Holidays come from the `holidays` package, computed for the years asked about; each
+(region, year) is built once per process and shared, read-only.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
 
 import holidays as holiday_data
 
@@ -22,8 +20,6 @@ EXAMPLE = "US, US-CA, GB-ENG, DE-BY or IN"
 # A business day is a weekday that is not a holiday.
 WORKDAYS = frozenset({0, 1, 2, 3, 4})
 _REGION = re.compile(r"^([A-Za-z]{2,3})(?:-([A-Za-z0-9]{1,4}))?$")
-# `holidays` fills a year's dates on first use; one lock keeps two threads from filling it at once.
-_FILL_LOCK = threading.Lock()
 
 
 class UnknownRegion(ParseError):
@@ -38,12 +34,7 @@ class HolidayCalendar:
 
     def name(self, day: date) -> str | None:
         """The holiday on `day` (a local date in the schedule's zone), or None."""
-        if self.region is None:
-            return None
-        data = _data(self.region)
-        with _FILL_LOCK:
-            found = data.get(day)
-        return None if found is None else str(found)
+        return None if self.region is None else _year(self.region, day.year).get(day)
 
     def is_holiday(self, day: date) -> bool:
         return self.name(day) is not None
@@ -91,10 +82,10 @@ def _supported() -> dict[str, frozenset[str]]:
     return {code: frozenset(s.upper() for s in subs) for code, subs in holiday_data.list_supported_countries().items()}
 
 
-@lru_cache(maxsize=256)
-def _data(region: str) -> Any:
-    """The library's holidays for a region; UnknownRegion (a ValueError) for one it does not know (any longer)."""
+@lru_cache(maxsize=1024)
+def _year(region: str, year: int) -> dict[date, str]:
+    """A region's holidays in one year, by date; UnknownRegion (a ValueError) for a region the library lacks."""
     country, _, subdivision = check_region(region).partition("-")
     supported = holiday_data.list_supported_countries()[country]
     exact = next((s for s in supported if s.upper() == subdivision), None) if subdivision else None
-    return holiday_data.country_holidays(country, subdiv=exact)
+    return {day: str(name) for day, name in holiday_data.country_holidays(country, subdiv=exact, years=year).items()}
