@@ -1,8 +1,12 @@
 """Business days and holidays: every form, US and GB calendars, weekend holidays observed, year ends and DST."""
 
 from datetime import date, datetime
+from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scheduling import describe, next_runs, parse
 from scheduling.business import passed_holidays
@@ -227,3 +231,26 @@ def test_stored_form_names_the_region_and_whose_calendar_it_is() -> None:
     assert '"business":{"calendar":"own","mode":"skip","region":"GB-ENG"}' in own
     with pytest.raises(ValueError):
         Schedule.from_canonical(canonical.replace('"skip"', '"sometimes"'))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2035, 12, 31)),
+    region=st.sampled_from(["US", "US-CA", "GB-ENG", "DE-BY", "IN"]),
+    text=st.sampled_from(
+        [
+            "every business day at 9am",
+            "the 15th of every month, or the next business day",
+            "every friday at 4pm, or the business day before",
+            "the 2nd business day of each month",
+            "last business day of the month",
+        ]
+    ),
+)
+def test_business_runs_land_on_business_days_in_order(moment: datetime, region: str, text: str) -> None:
+    now = moment.replace(tzinfo=ZoneInfo(NY))
+    runs = next_runs(parse(text, now=now, tz=NY, holidays=region), now, 6)
+    calendar = HolidayCalendar(region)
+    assert len(runs) == 6 and runs[0] > now
+    assert all(earlier < later for earlier, later in pairwise(runs))
+    assert all(calendar.is_business_day(run.date()) for run in runs)
