@@ -23,6 +23,8 @@ from scheduling.zones import get_zone, resolve_local
 
 # A run moves at most this far to find a business day; a longer run of closed days drops it.
 MAX_MOVE_DAYS = 14
+# No calendar closes this many rule dates in a row; a series that loses them all has no runs.
+MAX_PASSED_IN_A_ROW = 60
 _ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 _PERIODS = {"DAILY": "days", "WEEKLY": "weeks", "MONTHLY": "months", "YEARLY": "years"}
 
@@ -40,13 +42,14 @@ class Passed:
 def business_runs(schedule: Schedule, zone: ZoneInfo, after: datetime) -> Iterator[datetime]:
     """Occurrences strictly after `after`, increasing, each on the business day the calendar gives."""
     last: datetime | None = None
+    passed = 0
     for _, wall, _ in _placed(schedule, zone, after):
-        if wall is None:
-            continue
-        run = resolve_local(wall, zone)
-        if run > after and (last is None or run > last):
-            last = run
+        run = None if wall is None else resolve_local(wall, zone)
+        if run is not None and run > after and (last is None or run > last):
+            last, passed = run, 0
             yield run
+        elif (passed := passed + 1) > MAX_PASSED_IN_A_ROW:
+            return  # every rule date is a holiday ('every year on dec 25 except holidays'): it never runs
 
 
 def passed_holidays(schedule: Schedule, after: datetime, before: datetime) -> list[Passed]:

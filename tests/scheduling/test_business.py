@@ -196,6 +196,7 @@ def test_skipped_and_moved_holidays_are_named_for_the_reply() -> None:
         ("every business day for 5 times", "'for N times' does not mix with business days"),
         ("the 25th business day of the month", "no 25th one"),
         ("tomorrow at 9am except holidays", "fit a repeating schedule"),
+        ("every year on dec 25 except holidays", "no future business day"),
         ("every weekday except holidays in GB-ENG, or the next business day", "two ways to treat holidays"),
     ],
 )
