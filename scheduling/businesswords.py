@@ -22,10 +22,15 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last
 # A region is a two-letter country code, maybe with a subdivision ('in GB-ENG', 'for us-ca').
 _REGION = r"(?:\s+(?:in|for)\s+(?:the\s+)?(?!(?:an|at|on)\b)(?P<region>[a-z]{2}(?:-[a-z0-9]{1,4})?)\b)?"
 _BUSINESS = r"(?:business|working)\s+day"
-_NTH = re.compile(
-    rf"\b(?:on\s+)?(?:the\s+)?(?P<nth>first|second|third|fourth|fifth|last|\d{{1,2}}(?:st|nd|rd|th))\s+{_BUSINESS}"
-    rf"\s+(?:of|in)\s+(?:the|every|each|a)\s+month\b{_REGION}",
-    re.IGNORECASE,
+_NTH_WORD = r"(?P<nth>first|second|third|fourth|fifth|last|\d{1,2}(?:st|nd|rd|th))"
+_NTHS = (
+    re.compile(  # 'the 3rd business day of each month'
+        rf"\b(?:on\s+)?(?:the\s+)?{_NTH_WORD}\s+{_BUSINESS}\s+(?:of|in)\s+(?:the|every|each|a)\s+month\b{_REGION}",
+        re.IGNORECASE,
+    ),
+    re.compile(  # 'every month on the last business day'
+        rf"\b(?:(?:every|each)\s+month|monthly)\s+on\s+the\s+{_NTH_WORD}\s+{_BUSINESS}\b{_REGION}", re.IGNORECASE
+    ),
 )
 _WHEN = (  # 'when it is a holiday', 'if it falls on a weekend or holiday', 'when that is not a business day'
     r"(?:\s+(?:when|if)\s+(?:it|that|the\s+day)\s*(?:is|['’]s|falls\s+on|lands\s+on)\s+"
@@ -41,7 +46,7 @@ _SKIP = re.compile(
     re.IGNORECASE,
 )
 # Not 'end of the business day', which is 17:00 (grammar.py).
-_PLAIN = re.compile(rf"(?<!the\s)\b{_BUSINESS}(?P<plural>s?)\b", re.IGNORECASE)
+_PLAIN = re.compile(rf"(?<!the\s)\b{_BUSINESS}(?P<plural>s?)\b{_REGION}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,25 +61,26 @@ class BusinessWords:
 def split_business(text: str) -> tuple[str, BusinessWords | None]:
     """The phrase with its business-day words replaced by plain ones, and what they said (None if nothing)."""
     found: list[BusinessWords] = []
-    text = _NTH.sub(lambda m: _take(found, NTH, m, _nth(m.group("nth"))), text)
+    for pattern in _NTHS:
+        text = pattern.sub(lambda m: _take(found, NTH, m, _nth(m.group("nth"))), text)
     text = _MOVE.sub(lambda m: _take(found, BEFORE if m.group("before") else AFTER, m), text)
     text = _SKIP.sub(lambda m: _take(found, SKIP, m), text)
-    plain = _PLAIN.search(text)
-    text = _PLAIN.sub(lambda m: "weekday" + m.group("plural"), text)
-    if plain is not None and not found:
-        found.append(BusinessWords(SKIP))
+    plain: list[BusinessWords] = []
+    text = _PLAIN.sub(lambda m: _take(plain, SKIP, m) + "weekday" + m.group("plural"), text)
+    found = found or plain[:1]
     if not found:
         return text, None
     if len({(words.mode, words.nth) for words in found}) > 1:
         raise fail("that names two ways to treat holidays", "the 15th of every month, or the next business day")
-    regions = {words.region for words in found if words.region is not None}
+    regions = {words.region for words in found + plain if words.region is not None}
     if len(regions) > 1:
         raise fail("that names two holiday calendars", "every weekday except holidays in GB-ENG")
     return text, replace(found[0], region=next(iter(regions), None))
 
 
 def _take(found: list[BusinessWords], mode: str, match: re.Match[str], nth: int | None = None) -> str:
-    region = match.groupdict().get("region")
+    """Note what `match` says in `found`; the words that stand in for it."""
+    region = match.group("region")
     found.append(BusinessWords(mode, nth, None if region is None else check_region(region)))
     if mode != NTH:
         return " "

@@ -96,6 +96,21 @@ def _runs(text: str, now: str, *, tz: str = NY, holidays: str | None = "US", cou
             ["2027-12-30T17:00:00-05:00", "2028-01-31T17:00:00-05:00", "2028-02-29T17:00:00-05:00"],
         ),
         (
+            "every month on the 2nd business day",
+            "2026-12-01T10:00:00",
+            NY,
+            "US",
+            ["2026-12-02T09:00:00-05:00", "2027-01-05T09:00:00-05:00", "2027-02-02T09:00:00-05:00"],
+        ),
+        # The phrase's own calendar: Boxing Day observed (Mon Dec 28 2026) in England, not in the US.
+        (
+            "every business day in GB-ENG at 9am",
+            "2026-12-23T10:00:00",
+            LONDON,
+            "US",
+            ["2026-12-24T09:00:00+00:00", "2026-12-29T09:00:00+00:00", "2026-12-30T09:00:00+00:00"],
+        ),
+        (
             "the 3rd business day of each month",
             "2026-12-01T10:00:00",
             NY,
