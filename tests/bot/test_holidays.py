@@ -60,6 +60,10 @@ def test_an_admin_sets_the_calendar_and_business_days_skip_its_holidays_visibly(
     assert runs.index("(Fri Dec 25 is Christmas Day, skipped)") < runs.index("Dec 28, 2026 9:00 AM")
     business = _schedule(db, 1).business
     assert business is not None and business.region == "US-CA"
+    shown = text_of(slack.command("edit 1 the 15th of every month, or the next business day"))
+    assert "Changed *#1*" in shown and "or the next business day when it is not one (US-CA holidays" in shown
+    assert "(Fri Jan 15 is" not in shown and "Feb 16, 2027 9:00 AM" in shown  # Presidents' Day moves it
+    assert "(Mon Feb 15 is Presidents' Day; Susan B. Anthony Day, moved to Tue Feb 16)" in shown
     with transaction(db) as session:
         (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.target_kind == "workspace"))
         assert (entry.action, entry.actor_id, entry.detail["region"]) == ("holidays", admin, "US-CA")
