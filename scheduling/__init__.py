@@ -1,6 +1,6 @@
 """Natural-language schedules: parse what people type, compute next runs, describe them.
 
-Pure: imports only the standard library, dateparser and dateutil.
+Pure: imports only the standard library, dateparser, dateutil and holidays (in calendars.py alone).
 """
 
 from scheduling.business import Passed, passed_holidays
