@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from bot.schedules import Passed
 from storage.events.display import slack_date
 from storage.models import Trigger
 
@@ -121,18 +122,33 @@ def trigger_buttons(trigger: Trigger) -> Block:
     )
 
 
-def runs_list(runs: Iterable[datetime], zone: str) -> str:
-    lines = [f"• {slack_date(moment, zone)}" for moment in runs]
-    return "\n".join(lines) or "• none: this schedule has no runs left"
+def runs_list(runs: Iterable[datetime], zone: str, passed: Sequence[Passed] = ()) -> str:
+    """The runs, one a line; `passed`: holidays skipped or moved among them, shown in their place."""
+    lines = [(moment, f"• {slack_date(moment, zone)}") for moment in runs]
+    lines += [(p.at, f"• _({_day(p.day)} is {p.holiday}, {_fate(p)})_") for p in passed]
+    return (
+        "\n".join(line for _, line in sorted(lines, key=lambda item: item[0]))
+        or "• none: this schedule has no runs left"
+    )
 
 
-def confirmation(trigger: Trigger, description: str, runs: Sequence[datetime], *, headline: str) -> Reply:
-    """What will be posted, where, when in words, the next runs, and Pause / Run now / Cancel."""
+def _day(day: date) -> str:
+    return f"{day:%a %b} {day.day}"
+
+
+def _fate(passed: Passed) -> str:
+    return "skipped" if passed.moved_to is None else f"moved to {_day(passed.moved_to)}"
+
+
+def confirmation(
+    trigger: Trigger, description: str, runs: Sequence[datetime], *, headline: str, passed: Sequence[Passed] = ()
+) -> Reply:
+    """What will be posted, where, when in words, the next runs (holidays passed among them), and buttons."""
     blocks = [
         section(f"{headline}\n{quote(what_of(trigger))}"),
         section(
             f"*Where:* {where(trigger.channel_id, trigger.creator_id)}\n"
-            f"*When:* {description}\n*Next runs:*\n{runs_list(runs, trigger.zone)}"
+            f"*When:* {description}\n*Next runs:*\n{runs_list(runs, trigger.zone, passed)}"
         ),
         trigger_buttons(trigger),
         context(f"Change it with `/schedule edit {trigger.number} <when>` · see them all with `/schedule list`"),

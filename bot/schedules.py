@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from scheduling import (
+    HolidayCalendar,
     ParseError,
+    Passed,
     Schedule,
+    check_region,
     describe,
     is_valid_zone,
     next_runs,
     parse,
     parse_duration,
+    passed_holidays,
     split_what_when,
 )
 from scheduling.split import MAX_COMMAND_CHARS, MAX_WHEN_TOKENS
@@ -21,8 +25,11 @@ __all__ = [
     "MAX_COMMAND_CHARS",
     "MAX_INPUT_CHARS",
     "MAX_WHEN_TOKENS",
+    "HolidayCalendar",
     "ParseError",
+    "Passed",
     "Schedule",
+    "check_region",
     "describe",
     "first_run",
     "is_valid_zone",
@@ -31,6 +38,7 @@ __all__ = [
     "once_at",
     "parse",
     "parse_duration",
+    "passed_holidays",
     "split_what_when",
     "upcoming",
 ]

@@ -6,6 +6,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from scheduling.calendars import check_region
 from scheduling.describe import describe
 from scheduling.errors import ParseError
 from scheduling.parser import parse
@@ -30,6 +31,7 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("text", nargs="+", help="the schedule, e.g. 'every weekday at 9:30am'")
     parser.add_argument("--now", help="naive local wall time in --tz (default: the current time)")
     parser.add_argument("--tz", default="UTC", help="IANA time zone (default: UTC)")
+    parser.add_argument("--holidays", help="holiday region business days follow, e.g. US, US-CA, GB-ENG")
     parser.add_argument("--count", type=int, default=3, help="how many next runs to show (default: 3)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -40,7 +42,7 @@ def cli(argv: list[str]) -> int:
     wants_json = "--json" in argv
     try:
         args = _arguments().parse_args(argv)
-        result = _run(" ".join(args.text), args.now, args.tz, args.count)
+        result = _run(" ".join(args.text), args.now, args.tz, args.count, args.holidays)
     except (ParseError, _UsageError) as exc:
         return _fail(str(exc), wants_json)
     except SystemExit as exc:  # --help
@@ -57,12 +59,13 @@ def cli(argv: list[str]) -> int:
     return 0
 
 
-def _run(text: str, now_text: str | None, tz: str, count: int) -> dict[str, Any]:
+def _run(text: str, now_text: str | None, tz: str, count: int, holidays: str | None) -> dict[str, Any]:
     zone = get_zone(tz)
+    region = None if holidays is None else check_region(holidays)
     if not 0 <= count <= MAX_COUNT:
         raise ParseError(f"--count must be between 0 and {MAX_COUNT}. Try: --count 3")
     now = datetime.now(zone).replace(microsecond=0) if now_text is None else _local_now(now_text, tz)
-    schedule = parse(text, now=now, tz=tz)
+    schedule = parse(text, now=now, tz=tz, holidays=region)
     runs = next_runs(schedule, now, count)
     return {
         "kind": schedule.kind,

@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import datetime
 
+from scheduling.business import describe_business
 from scheduling.recurrence import first_run
 from scheduling.schedule import Schedule
 from scheduling.words import day_text, describe_elapsed, describe_once, describe_rules, describe_tail
@@ -23,7 +24,8 @@ def describe(schedule: Schedule, *, now: datetime | None = None) -> str:
         return f"on {day_text(schedule.start)} {when} ({schedule.zone})"
     else:
         body = describe_rules(schedule.rules)
-    return f"{body}{describe_tail(schedule, show_start=_show_start(schedule, now))} ({schedule.zone})"
+    body = describe_business(schedule, body + describe_tail(schedule, show_start=_show_start(schedule, now)))
+    return f"{body} ({schedule.zone})"
 
 
 def _one_day(s: Schedule) -> bool:

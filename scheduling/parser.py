@@ -3,6 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from scheduling.businesswords import split_business, with_business
 from scheduling.cron import cron_rules, looks_like_cron
 from scheduling.dates import MonthDays
 from scheduling.errors import InvalidSchedule, NotASchedule, ParseError, UnknownWord, fail
@@ -21,19 +22,24 @@ from scheduling.zonewords import split_zone
 EXAMPLE = "tomorrow at 9am, or every weekday at 9:30am"
 
 
-def parse(text: str, *, now: datetime, tz: str) -> Schedule:
-    """The schedule `text` names, said at `now` (aware) by someone in zone `tz`."""
+def parse(text: str, *, now: datetime, tz: str, holidays: str | None = None) -> Schedule:
+    """The schedule `text` names, said at `now` (aware) by someone in zone `tz`.
+
+    `holidays`: the workspace's holiday region, which business-day phrases follow unless they name their own.
+    """
     if not isinstance(text, str):
         raise ParseError(f"a schedule must be text. Try: {EXAMPLE}")
     if len(text) > MAX_INPUT_CHARS:
         raise fail(f"that is {len(text)} characters; a schedule has at most {MAX_INPUT_CHARS}", EXAMPLE)
     get_zone(tz)
+    text, business = split_business(text)
     text, named_zone = split_zone(text)
     tz = named_zone or tz
     zone = get_zone(tz)
     local_now = _local_now(now, zone)
     try:
-        return _parse(text, local_now, zone, tz)
+        schedule = _parse(text, local_now, zone, tz)
+        return schedule if business is None else with_business(schedule, business, now=now, workspace_region=holidays)
     except (RecursionError, OverflowError) as exc:
         raise fail("I could not make sense of that schedule", EXAMPLE) from exc
 

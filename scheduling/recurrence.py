@@ -30,6 +30,10 @@ def next_runs(schedule: Schedule, after: datetime, count: int) -> list[datetime]
         return [schedule.at.astimezone(zone)] if schedule.at > after else []
     if schedule.every is not None and schedule.anchor is not None:
         return _elapsed_runs(schedule, zone, after, count)
+    if schedule.business is not None:
+        from scheduling.business import business_runs  # it walks this module's calendar_pairs
+
+        return list(_take(business_runs(schedule, zone, after), count))
     return list(_take(calendar_runs(schedule, zone, after), count))
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from scheduling.businessdays import BusinessDays
 from scheduling.skips import MAX_SKIPS, is_skip
 from scheduling.zones import is_valid_zone
 
@@ -37,6 +38,7 @@ class Schedule:
     count: int | None = None
     cron: str | None = None
     skip: tuple[str, ...] = ()
+    business: BusinessDays | None = None  # business days and holidays (scheduling.business)
 
     def to_canonical(self) -> str:
         data: dict[str, Any] = {"v": CANONICAL_VERSION, "kind": self.kind, "zone": self.zone}
@@ -49,6 +51,7 @@ class Schedule:
         data["count"] = self.count
         data["cron"] = self.cron
         data["skip"] = list(self.skip) or None
+        data["business"] = None if self.business is None else self.business.to_fields()
         clean = {key: value for key, value in data.items() if value is not None}
         return json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
@@ -68,7 +71,21 @@ class Schedule:
 
 
 def _from_fields(data: dict[str, Any]) -> Schedule:
-    allowed = {"v", "kind", "zone", "at", "rules", "start", "every", "anchor", "until", "count", "cron", "skip"}
+    allowed = {
+        "v",
+        "kind",
+        "zone",
+        "at",
+        "rules",
+        "start",
+        "every",
+        "anchor",
+        "until",
+        "count",
+        "cron",
+        "skip",
+        "business",
+    }
     if set(data) - allowed:
         raise ValueError(f"unknown fields: {sorted(set(data) - allowed)}")
     kind, zone = data.get("kind"), data.get("zone")
@@ -92,6 +109,7 @@ def _from_fields(data: dict[str, Any]) -> Schedule:
         count=_positive(data.get("count")),
         cron=_text(data.get("cron")),
         skip=tuple(skip),
+        business=None if data.get("business") is None else BusinessDays.from_fields(data["business"]),
     )
     _check_shape(schedule)
     return schedule
@@ -104,7 +122,7 @@ def _check_shape(s: Schedule) -> None:
     else:
         calendar = bool(s.rules) and s.start is not None and s.every is None and s.anchor is None
         elapsed = not s.rules and s.start is None and s.every is not None and s.anchor is not None and not s.cron
-        ok = s.at is None and (calendar or elapsed)
+        ok = s.at is None and (calendar or elapsed) and not (s.business and not calendar)
     if not ok:
         raise ValueError(f"fields do not fit a {s.kind} schedule")
     if s.rules:

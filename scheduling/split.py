@@ -22,7 +22,7 @@ _LEAD = re.compile(r"^(?:to|about)(?:\s+|$)", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 
 
-def split_what_when(text: str, *, now: datetime, tz: str) -> tuple[str, Schedule]:
+def split_what_when(text: str, *, now: datetime, tz: str, holidays: str | None = None) -> tuple[str, Schedule]:
     """The message and the schedule: the schedule is the longest trailing phrase `parse` accepts.
 
     Trailing phrases are tried longest first, among those of at most MAX_INPUT_CHARS characters and
@@ -36,11 +36,11 @@ def split_what_when(text: str, *, now: datetime, tz: str) -> tuple[str, Schedule
         raise fail(f"that command is {size:,} characters; the limit is {MAX_COMMAND_CHARS:,}", EXAMPLE)
     quoted = _QUOTED.match(text)
     if quoted:
-        return _checked_what(quoted.group("what")), parse(quoted.group("when"), now=now, tz=tz)
+        return _checked_what(quoted.group("what")), parse(quoted.group("when"), now=now, tz=tz, holidays=holidays)
     attempt: ParseError | None = None
     for start in _candidates(text):
         try:
-            schedule = parse(text[start:], now=now, tz=tz)
+            schedule = parse(text[start:], now=now, tz=tz, holidays=holidays)
         except InvalidSchedule:
             raise  # the longest suffix that reads as a whole schedule cannot run: say why (rule 13)
         except NotASchedule:

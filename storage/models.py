@@ -157,3 +157,14 @@ class WorkspacePolicy(Base):
     broadcasts: Mapped[str] = mapped_column(String(16), default="admins")
     updated_by: Mapped[str] = mapped_column(String(32), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WorkspaceCalendar(Base):
+    """A workspace's holiday calendar (`/schedule holidays US`): the region its business-day schedules follow."""
+
+    __tablename__ = "workspace_calendars"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16))
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)

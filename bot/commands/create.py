@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot import broadcasts, quotas, schedules
 from bot.blocks import Reply, confirmation, quote
+from bot.commands import holidays
 from bot.commands.changes import change, require_live, send_if_due
 from bot.commands.grammar import ADD_EXAMPLE, Command, unquote
 from bot.context import Actor, Services
@@ -16,6 +17,7 @@ from bot.errors import UsageError
 from storage import claims, repository
 from storage.db import transaction
 from storage.models import Trigger, TriggerState
+from storage.workspace_calendars import workspace_region
 
 # Slack posts up to 40,000 characters, but a scheduled message that long is a mistake.
 MAX_WHAT_CHARS = 3000
@@ -23,7 +25,8 @@ MAX_WHAT_CHARS = 3000
 
 def add(services: Services, actor: Actor, command: Command) -> Reply:
     now = services.clock()
-    what, schedule = schedules.split_what_when(command.argument, now=now, tz=actor.zone)
+    region = holidays.region_of(services, actor.team_id)
+    what, schedule = schedules.split_what_when(command.argument, now=now, tz=actor.zone, holidays=region)
     what = check_what(unquote(what) or what)
     channel_id = command.channel_id or actor.channel_id
     return schedule_new(
@@ -58,7 +61,8 @@ def schedule_new(
         trigger = save(session, actor, channel_id=channel_id, what=what, schedule=schedule, when=when, first=runs[0])
     send_if_due(services, team_id=actor.team_id, number=trigger.number, now=now, next_run_at=runs[0])
     headline = f":white_check_mark: Scheduled *#{trigger.number}*"
-    return confirmation(trigger, schedules.describe(schedule), runs, headline=headline)
+    passed = schedules.passed_holidays(schedule, now, runs[-1])
+    return confirmation(trigger, schedules.describe(schedule), runs, headline=headline, passed=passed)
 
 
 def check_new(services: Services, actor: Actor, *, channel_id: str, what: str, schedule: schedules.Schedule) -> None:
@@ -155,7 +159,8 @@ def _edit_when(services: Services, actor: Actor, number: int, when: str) -> Repl
     def apply(session: Session, trigger: Trigger) -> Reply:
         if trigger.state == TriggerState.CANCELLED:
             require_live(trigger, "edit")
-        schedule = schedules.parse(when, now=now, tz=trigger.zone)
+        region = workspace_region(session, team_id=actor.team_id)
+        schedule = schedules.parse(when, now=now, tz=trigger.zone, holidays=region)
         runs = schedules.upcoming(schedule, after=now)
         if not runs:
             raise UsageError("That schedule has no runs in the future", f"/schedule edit {number} every monday at 9am")
@@ -177,7 +182,9 @@ def _edit_when(services: Services, actor: Actor, number: int, when: str) -> Repl
             next_run_at=runs[0],
             state=state,
         )
-        return confirmation(trigger, schedules.describe(schedule), runs, headline=f":pencil2: Changed *#{number}*")
+        passed = schedules.passed_holidays(schedule, now, runs[-1])
+        headline = f":pencil2: Changed *#{number}*"
+        return confirmation(trigger, schedules.describe(schedule), runs, headline=headline, passed=passed)
 
     reply = change(services, actor, number, "edit", apply)
     send_if_due(services, team_id=actor.team_id, number=number, now=now)

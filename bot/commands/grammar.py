@@ -18,7 +18,7 @@ from bot.schedules import MAX_COMMAND_CHARS
 # Largest ID we look up; anything bigger cannot exist and must not reach the database as an overflow.
 MAX_NUMBER = 2_147_483_647
 ID_COMMANDS = ("show", "pause", "resume", "cancel", "run", "skip", "history")
-SUBCOMMANDS = (*ID_COMMANDS, "list", "snooze", "edit", "tz", "help", "limits", "settings")
+SUBCOMMANDS = (*ID_COMMANDS, "list", "snooze", "edit", "tz", "help", "limits", "settings", "holidays")
 SETTINGS_EXAMPLE = "/schedule settings broadcasts everyone"
 # Words people put in front out of habit: `@schedulebot remind #ops to …`, `/schedule add …`.
 LEADING_WORDS = ("remind", "schedule", "add", "new", "/schedule")
@@ -35,7 +35,8 @@ class Command:
     name: str
     number: int | None = None
     channel_id: str | None = None
-    # add: "<what> <when>"; snooze: the duration; edit: the when or the quoted text; tz: the zone; list: "mine".
+    # add: "<what> <when>"; snooze: the duration; edit: the when or the quoted text; tz: the zone; list: "mine";
+    # holidays: the region or "off".
     argument: str = ""
     # A word that was not a subcommand, when the user probably meant one.
     suggestion: str | None = None
@@ -107,6 +108,8 @@ def _subcommand(name: str, rest: list[str], text: str) -> Command:
         return Command("limits")
     if name == "settings":
         return _settings(rest)
+    if name == "holidays":
+        return _holidays(rest)
     number = _number(name, rest)
     if name in ID_COMMANDS:
         if len(rest) > 1:
@@ -184,6 +187,14 @@ def _settings(rest: list[str]) -> Command:
             SETTINGS_EXAMPLE,
         )
     return Command("settings", argument=f"broadcasts {words[1]}")
+
+
+def _holidays(rest: list[str]) -> Command:
+    if len(rest) > 1:  # `holidays party on dec 18 at 5pm`
+        raise _NotThisCommand(
+            UsageError("A holiday calendar is one region, like `US` or `GB-ENG`", "/schedule holidays US")
+        )
+    return Command("holidays", argument=rest[0] if rest else "")
 
 
 def _add(text: str, user_id: str) -> Command:

@@ -17,6 +17,7 @@ HELP_LINES = (
     ('`/schedule edit ID "<new text>"`', '/schedule edit 3 "Deploy freeze starts now"'),
     ("`/schedule history ID`", "/schedule history 3"),
     ("`/schedule tz [Zone|reset]`", "/schedule tz Europe/Berlin"),
+    ("`/schedule holidays [REGION|off]` (workspace holiday calendar; admins set it)", "/schedule holidays US"),
     ("`/schedule limits` (your schedules against every limit)", "/schedule limits"),
     ("`/schedule settings [broadcasts everyone|admins]` (admins change)", "/schedule settings"),
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.blocks import Reply
-from bot.commands import changes, create, limits, reads
+from bot.commands import changes, create, holidays, limits, reads
 from bot.commands.grammar import Command, parse_command, suggest
 from bot.commands.help import help_reply, unknown_reply
 from bot.context import Actor, Services
@@ -51,6 +51,8 @@ def run_command(services: Services, actor: Actor, command: Command, *, client: W
         return limits.limits(services, actor)
     if name == "settings":
         return limits.settings(services, actor, command)
+    if name == "holidays":
+        return holidays.holidays(services, actor, command.argument)
     if name in CHANGES:
         return CHANGES[name](services, actor, number)
     if name == "unknown":

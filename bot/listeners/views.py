@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import home, modals, schedules
 from bot.blocks import Reply
+from bot.commands import holidays
 from bot.commands.create import MAX_WHAT_CHARS, check_new, escape_plain, schedule_new
 from bot.context import Actor, Services
 from bot.errors import SORRY, UserError
@@ -74,7 +75,8 @@ def validate(
         errors[modals.BLOCK_CHANNEL] = "Pick the channel to post in."
     schedule = None
     try:
-        schedule = schedules.parse(submission.when, now=services.clock(), tz=actor.zone)
+        region = holidays.region_of(services, actor.team_id)
+        schedule = schedules.parse(submission.when, now=services.clock(), tz=actor.zone, holidays=region)
         if not schedules.upcoming(schedule, after=services.clock(), count=1):
             raise UserError("That schedule has no runs in the future", "every friday at 4pm")
     except (schedules.ParseError, UserError) as exc:

@@ -69,3 +69,20 @@ def test_subprocess_has_no_traceback() -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "error" in json.loads(result.stdout)
+
+
+def test_holidays_region_reaches_business_days(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--now", "2026-12-23T10:00:00", "--tz", "America/New_York", "--count", "3", "--json"]
+    assert cli(["every business day at 9am", *args, "--holidays", "US"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["kind"] == "recurring"
+    assert out["next"] == ["2026-12-24T09:00:00-05:00", "2026-12-28T09:00:00-05:00", "2026-12-29T09:00:00-05:00"]
+    assert cli(["every business day at 9am", *args]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["next"][1] == "2026-12-25T09:00:00-05:00"
+    assert "business days are Monday to Friday" in out["description"]
+
+
+def test_unknown_holiday_region_exits_2_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["every business day", *ARGS, "--holidays", "Narnia", "--json"]) == 2
+    assert "'Narnia' is not a holiday region" in json.loads(capsys.readouterr().out)["error"]
