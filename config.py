@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     log_format: str = Field(default="text", alias="LOG_FORMAT")
     # Hosts or CIDRs a webhook action may reach even though they are loopback or private.
     webhook_allowlist: str = Field(default="", alias="SCHEDULEBOT_WEBHOOK_ALLOWLIST")
+    # Seconds a person's channel list (from Slack) is trusted before it is asked again; joins and leaves
+    # seen as events update it at once in the process that receives them.
+    membership_ttl_seconds: float = Field(default=300.0, alias="SCHEDULEBOT_MEMBERSHIP_TTL", ge=0, le=86400)
 
     @field_validator("database_url")
     @classmethod

@@ -7,7 +7,7 @@ from html import escape
 
 from sqlalchemy.orm import Session
 
-from bot import schedules
+from bot import schedules, visibility
 from bot.blocks import Reply, confirmation, quote
 from bot.commands.changes import change, require_live, send_if_due
 from bot.commands.grammar import ADD_EXAMPLE, Command, unquote
@@ -26,6 +26,7 @@ def add(services: Services, actor: Actor, command: Command) -> Reply:
     what, schedule = schedules.split_what_when(command.argument, now=now, tz=actor.zone)
     what = check_what(unquote(what) or what)
     channel_id = command.channel_id or actor.channel_id
+    visibility.require_can_target(services, actor, channel_id)
     return schedule_new(
         services,
         actor,

@@ -55,7 +55,9 @@ def actor_for(
 ) -> Actor:
     team_id = team_of(context)
     profile = services.directory.profile(client, team_id=team_id, user_id=user_id)
-    return Actor(team_id=team_id, user_id=user_id, channel_id=channel_id, profile=profile, command=command[:500])
+    return Actor(
+        team_id=team_id, user_id=user_id, channel_id=channel_id, profile=profile, command=command[:500], client=client
+    )
 
 
 def command_actor(services: Services, client: WebClient | None, context: BoltContext, command: dict[str, Any]) -> Actor:
