@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 from bot.blocks import Block, actions, button, context
 from bot.errors import UsageError
 
-# The "Next 40" button on a list: its value is the list's words and the page it opens ("mine 2").
+# The "Next 40" button on a list: its value is the list's words and the page it opens ("mine page 2").
 ACTION_LIST_PAGE = "schedulebot.list_page"
 
 T = TypeVar("T")
@@ -49,5 +49,5 @@ def next_blocks(page: Page[T], *, action_id: str, value: str) -> list[Block]:
     count = min(page.size, page.more)
     return [
         context(f"…and {page.more} more: `{page.command} page {following}` or *Next {count}* shows them."),
-        actions(f"page-{following}", [button(f"Next {count}", action_id, f"{value} {following}".strip())]),
+        actions(f"page-{following}", [button(f"Next {count}", action_id, f"{value} page {following}".strip())]),
     ]
