@@ -15,11 +15,10 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import Protocol, TypeVar
 
-from sqlalchemy.orm import Session
-
 from bot.context import Actor, Services
 from bot.errors import NotAllowed, UserError
 from storage import repository
+from storage.db import transaction
 from storage.errors import NotFound
 from storage.models import Trigger
 
@@ -105,10 +104,15 @@ def require_visible(viewer: Viewer, item: T | None, *, number: int, noun: str = 
     return item
 
 
-def visible_trigger(services: Services, actor: Actor, session: Session, number: int) -> Trigger:
-    """Schedule `number` if this person may see it; else the same refusal as for one that does not exist."""
+def visible_trigger(services: Services, actor: Actor, number: int) -> Trigger:
+    """Schedule `number` if this person may see it; else the same refusal as for one that does not exist.
+
+    Read in a transaction of its own and decided after it ends, so the Slack call that membership may
+    need never holds a database transaction (on SQLite, the write lock) open.
+    """
     try:
-        trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
+        with transaction(services.sessions) as session:
+            trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
     except NotFound:
         raise not_visible(number) from None
     return require_visible(viewer(services, actor), trigger, number=number)

@@ -25,8 +25,9 @@ Apply = Callable[[Session, Trigger], Reply]
 
 def change(services: Services, actor: Actor, number: int, verb: str, apply: Apply) -> Reply:
     """Load the trigger if the actor may see it, check they may `verb` it, apply, and audit, in one transaction."""
+    visible_trigger(services, actor, number)
     with transaction(services.sessions) as session:
-        trigger = visible_trigger(services, actor, session, number)
+        trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
         require_can_change(trigger, user_id=actor.user_id, is_admin=actor.is_admin, verb=verb)
         reply = apply(session, trigger)
         repository.record_audit(

@@ -43,7 +43,8 @@ def list_triggers(services: Services, actor: Actor, command: Command) -> Reply:
         return reply.with_note(looker.note())
     page = paging.page_of(shown, page=command.page, size=PAGE_SIZE, command=f"/schedule list {words}".strip())
     lines = [summary_line(trigger, describe_stored(trigger)) for trigger in page.items]
-    blocks = [section(f"*Schedules {scope}* ({len(shown)}){page.label}"), *chunked_sections(lines)]
+    seen = "" if words == "mine" else " that you can see"
+    blocks = [section(f"*Schedules {scope}{seen}* ({len(shown)}){page.label}"), *chunked_sections(lines)]
     blocks += paging.next_blocks(page, action_id=paging.ACTION_LIST_PAGE, value=words)
     blocks.append(context("Details: `/schedule show ID` · change: `/schedule pause ID`, `resume`, `cancel`, `edit`"))
     return Reply(f"{len(shown)} schedule(s) {scope}{page.label}", blocks).with_note(looker.note())
@@ -65,8 +66,7 @@ def _is_dm(actor: Actor) -> bool:
 
 def show(services: Services, actor: Actor, number: int) -> Reply:
     now = services.clock()
-    with transaction(services.sessions) as session:
-        trigger = visibility.visible_trigger(services, actor, session, number)
+    trigger = visibility.visible_trigger(services, actor, number)
     runs: list = []
     if trigger.state == "active":
         runs = schedules.upcoming(schedules.load(trigger.schedule), after=now)
@@ -78,8 +78,8 @@ def show(services: Services, actor: Actor, number: int) -> Reply:
 
 
 def history(services: Services, actor: Actor, number: int) -> Reply:
+    trigger = visibility.visible_trigger(services, actor, number)
     with transaction(services.sessions) as session:
-        trigger = visibility.visible_trigger(services, actor, session, number)
         runs = repository.list_runs(session, team_id=actor.team_id, number=number, limit=HISTORY_LIMIT)
         changes = repository.list_audit(session, team_id=actor.team_id, target_id=trigger.id, limit=HISTORY_LIMIT)
     blocks = [

@@ -77,8 +77,9 @@ def _created(services: Services, actor: Actor, numbers: list[int], recurrence: s
 def change(services: Services, actor: Actor, command: EventCommand, client: WebClient | None) -> Reply:
     """cancel / postpone / start / end: only the creator or an admin; the channel is told by a notice."""
     now, number = services.clock(), command.number or 0
+    visible_event(services, actor, number)
     with transaction(services.sessions) as session:
-        event = visible_event(services, actor, session, number)
+        event = events.get_event(session, team_id=actor.team_id, number=number)
         _require_can_change(event, actor, command.name)
         if command.name == "cancel" and "all" in command.flags and event.series_id is not None:
             later = series.end_series(session, team_id=actor.team_id, series_id=event.series_id)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from bot import visibility
 from bot.blocks import Reply
 from bot.context import Actor, Services
@@ -24,10 +22,14 @@ MAX_LISTED = 50
 MAX_SCANNED = 2000
 
 
-def visible_event(services: Services, actor: Actor, session: Session, number: int) -> Event:
-    """Event `number` if this person may see it; else the same refusal as for one that does not exist."""
+def visible_event(services: Services, actor: Actor, number: int) -> Event:
+    """Event `number` if this person may see it; else the same refusal as for one that does not exist.
+
+    Decided outside any transaction, like bot.visibility.visible_trigger.
+    """
     try:
-        event = events.get_event(session, team_id=actor.team_id, number=number)
+        with transaction(services.sessions) as session:
+            event = events.get_event(session, team_id=actor.team_id, number=number)
     except NotFound:
         raise visibility.not_visible(number, "event") from None
     return visibility.require_visible(visibility.viewer(services, actor), event, number=number, noun="event")
@@ -50,16 +52,18 @@ def list_events(services: Services, actor: Actor, command: EventCommand) -> Repl
 
 
 def show(services: Services, actor: Actor, number: int) -> Reply:
+    visible_event(services, actor, number)
     with transaction(services.sessions) as session:
-        event = visible_event(services, actor, session, number)
+        event = events.get_event(session, team_id=actor.team_id, number=number)
         going, not_going = events.rsvps(session, team_id=actor.team_id, event_id=event.id)
         text, blocks = display.announcement(event, going, not_going)
     return Reply(text, [block for block in blocks if block["type"] != "actions"])
 
 
 def history(services: Services, actor: Actor, number: int) -> Reply:
+    visible_event(services, actor, number)
     with transaction(services.sessions) as session:
-        event = visible_event(services, actor, session, number)
+        event = events.get_event(session, team_id=actor.team_id, number=number)
         rows = events.list_transitions(session, team_id=actor.team_id, event_id=event.id)
         lines = [_history_line(row.at, row.from_state, row.to_state, row.cause, row.actor_id, row.note) for row in rows]
         head = f"*History of {display.title(event)} (event #{number}):*"
