@@ -24,7 +24,8 @@ DEFAULT_TTL_SECONDS = 300.0
 DEFAULT_TIMEOUT = 1.5
 # Conversation kinds a schedule or event can belong to (DMs are their creator's alone, never looked up).
 TYPES = "public_channel,private_channel,mpim"
-PAGE_SIZE = 1000
+# Slack's largest page for users.conversations.
+PAGE_SIZE = 999
 # A person in more channels than this is treated as in these only; a page costs one Web API call.
 MAX_PAGES = 20
 MAX_ENTRIES = 50_000

@@ -7,9 +7,9 @@ from typing import Any
 from bot.standin.api import ApiError, ApiRequest
 from bot.standin.workspace import Workspace
 
-# Slack's own defaults and ceiling for these paged methods.
+# Slack's own default and ceiling for these paged methods ("a max of 999").
 DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
+MAX_LIMIT = 999
 KINDS = ("public_channel", "private_channel", "mpim", "im")
 
 
@@ -40,7 +40,9 @@ def _kind(ws: Workspace, channel_id: str) -> str:
 
 def _page(items: list[Any], req: ApiRequest) -> tuple[list[Any], str]:
     """One page of `items` and the next cursor ("" on the last page), as Slack pages its lists."""
-    limit = min(max(req.integer("limit", DEFAULT_LIMIT), 1), MAX_LIMIT)
+    limit = req.integer("limit", DEFAULT_LIMIT)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ApiError("invalid_limit")
     cursor = str(req.get("cursor", "") or "")
     try:
         start = int(cursor.removeprefix("next:")) if cursor else 0
@@ -61,7 +63,8 @@ def users_conversations(ws: Workspace, req: ApiRequest) -> dict[str, Any]:
     page, cursor = _page(found, req)
     return {
         "ok": True,
-        "channels": [channel_object(ws, cid) for cid in page],
+        # Slack leaves is_member and num_members out of this method's objects.
+        "channels": [{k: v for k, v in channel_object(ws, cid).items() if k != "is_member"} for cid in page],
         "response_metadata": {"next_cursor": cursor},
     }
 

@@ -33,11 +33,13 @@ def test_a_full_member_is_in_every_open_channel_and_a_guest_only_where_listed(
 def test_lists_page_with_next_cursor_and_the_bot_follows_every_page(standin: SlackStandIn, client: WebClient) -> None:
     for n in range(1500):
         standin.set_members(f"CMANY{n:04d}", ["U7"])
-    first = client.users_conversations(user="U7", types="public_channel", limit=1000)
+    first = client.users_conversations(user="U7", types="public_channel", limit=999)
     cursor = first["response_metadata"]["next_cursor"]
-    assert len(first["channels"]) == 1000 and cursor
-    rest = client.users_conversations(user="U7", types="public_channel", limit=1000, cursor=cursor)
-    assert len(rest["channels"]) == 500 + len(SEED_CHANNELS) and rest["response_metadata"]["next_cursor"] == ""
+    assert len(first["channels"]) == 999 and cursor and "is_member" not in first["channels"][0]
+    rest = client.users_conversations(user="U7", types="public_channel", limit=999, cursor=cursor)
+    assert len(rest["channels"]) == 501 + len(SEED_CHANNELS) and rest["response_metadata"]["next_cursor"] == ""
+    with pytest.raises(SlackApiError, match="invalid_limit"):
+        client.users_conversations(user="U7", limit=1000)
     found = Memberships().channels(client, team_id="T1", user_id="U7")
     assert found is not None and len(found) == 1500 + len(SEED_CHANNELS)
 
