@@ -49,17 +49,27 @@ def revoke_feed_links(session: Session, *, team_id: str, channel_id: str, user_i
     return int(session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
 
 
-def feed_events(session: Session, *, team_id: str, channel_id: str, now: datetime) -> Sequence[Event]:
-    """The channel's events from `FEED_HISTORY` ago onwards, cancelled ones included (calendars drop them)."""
+def feed_events(
+    session: Session, *, team_id: str, channel_id: str, now: datetime, creator_id: str | None = None
+) -> Sequence[Event]:
+    """The channel's events from `FEED_HISTORY` ago onwards, cancelled ones included (calendars drop them).
+
+    `creator_id`: only that person's (a DM's calendar shows its holder their own events alone).
+    """
     query = select(Event).where(
         Event.team_id == team_id, Event.channel_id == channel_id, Event.ends_at >= now - FEED_HISTORY
     )
+    if creator_id is not None:
+        query = query.where(Event.creator_id == creator_id)
     return session.scalars(query.order_by(Event.starts_at, Event.id)).all()
 
 
-def resolve_feed_token(session: Session, *, token: str) -> tuple[str, str] | None:
-    """(team_id, channel_id) a token opens, or None. Deliberately unscoped: the token is the credential."""
+def resolve_feed_token(session: Session, *, token: str) -> tuple[str, str, str] | None:
+    """(team_id, channel_id, user_id) a token opens, or None. Deliberately unscoped: the token is the credential.
+
+    user_id is the member the link was made for ("" for a shared link made before links were per member).
+    """
     if not TOKEN_SHAPE.fullmatch(token):
         return None
     row = session.scalar(select(EventFeed).where(EventFeed.token_hash == hash_token(token)))
-    return None if row is None else (row.team_id, row.channel_id)
+    return None if row is None else (row.team_id, row.channel_id, row.user_id)

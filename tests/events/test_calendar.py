@@ -109,3 +109,15 @@ def test_only_the_hash_of_a_token_is_stored(sessions: sessionmaker[Session], web
         stored = [(row.token_hash, row.user_id) for row in session.scalars(select(EventFeed))]
     assert stored == [(hashlib.sha256(token.encode()).hexdigest(), "U1")]
     assert web.get(f"/calendar/{stored[0][0]}.ics").status_code == 404  # the hash itself opens nothing
+
+
+def test_a_dms_calendar_shows_its_holder_only_their_own_events(
+    sessions: sessionmaker[Session], web: FlaskClient
+) -> None:
+    with transaction(sessions) as session:
+        add_event(session, channel_id="D1", creator_id="U1", title="Mine")
+        add_event(session, channel_id="D1", creator_id="U2", title="Theirs")
+        add_event(session, channel_id="C1", creator_id="U2", title="In the channel")
+    assert [e["summary"] for e in _feed(web, _token(sessions, "TA", "D1", user_id="U1"))] == ["Mine"]
+    assert [e["summary"] for e in _feed(web, _token(sessions, "TA", "D1", user_id="U2"))] == ["Theirs"]
+    assert [e["summary"] for e in _feed(web, _token(sessions, "TA", "C1", user_id="U1"))] == ["In the channel"]

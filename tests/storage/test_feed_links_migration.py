@@ -27,7 +27,7 @@ def test_existing_tokens_are_hashed_and_still_open_their_feed(database_url: str)
             rows = conn.execute(text("SELECT team_id, channel_id, user_id, token_hash FROM event_feeds")).all()
         assert [tuple(row) for row in rows] == [("T1", "C7", "", hashlib.sha256(TOKEN.encode()).hexdigest())]
         with transaction(session_factory(engine)) as session:
-            assert resolve_feed_token(session, token=TOKEN) == ("T1", "C7")
+            assert resolve_feed_token(session, token=TOKEN) == ("T1", "C7", "")
             assert resolve_feed_token(session, token=rows[0].token_hash) is None
     finally:
         engine.dispose()
