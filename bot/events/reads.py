@@ -35,6 +35,13 @@ def visible_event(services: Services, actor: Actor, number: int) -> Event:
     return visibility.require_visible(visibility.viewer(services, actor), event, number=number, noun="event")
 
 
+def sees_event_id(services: Services, actor: Actor, event_id: int) -> bool:
+    """Whether this person may see the event a button names by its id (an RSVP on an old announcement)."""
+    with transaction(services.sessions) as session:
+        event = events.get_event_by_id(session, team_id=actor.team_id, event_id=event_id)
+    return event is not None and visibility.viewer(services, actor).sees(event)
+
+
 def list_events(services: Services, actor: Actor, command: EventCommand) -> Reply:
     with transaction(services.sessions) as session:
         found = events.list_events(session, team_id=actor.team_id, channel_id=command.channel_id, limit=MAX_SCANNED)

@@ -12,8 +12,12 @@ from collections.abc import Callable
 
 import pytest
 import requests
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.standin import SlackStandIn
+from storage.db import transaction
+from storage.events import repository as events
+from storage.events.display import ACTION_GOING
 from tests.bot.conftest import Served, Slack, text_of
 
 ANA, BO, ADA = "UANA", "UBO", "UADA"
@@ -124,3 +128,15 @@ def _wait_for_status(url: str, status: int, timeout: float = 10.0) -> None:
     while requests.get(url, timeout=5).status_code != status:
         assert time.monotonic() < deadline, f"{url} never answered {status}"
         time.sleep(0.05)
+
+
+def test_an_rsvp_from_someone_who_may_not_see_the_event_is_refused_and_not_recorded(
+    planned: Slack, people: SlackStandIn, sessions: sessionmaker[Session]
+) -> None:
+    assert planned.sender.block_action(ACTION_GOING, "1", user_id=ANA, channel_id=SECRET).status_code == 200
+    people.wait_for(lambda calls: any(c.method == "chat.update" for c in calls))
+    refused = planned.press(ACTION_GOING, "1", user=BO, channel=SECRET)
+    assert refused is not None and "not one you can see" in text_of(refused)
+    with transaction(sessions) as session:
+        going, _ = events.rsvps(session, team_id="T1", event_id=1)
+    assert going == [ANA]
