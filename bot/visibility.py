@@ -148,7 +148,9 @@ def target_problem(services: Services, actor: Actor, channel_id: str) -> str:
 
 
 def _target_verdict(services: Services, actor: Actor, channel_id: str) -> str:
-    if is_direct(channel_id, actor.user_id) or actor.is_admin:
+    # Their own DMs: their own id (`me to …`) or a D… conversation they typed in; another person's id is no DM
+    # of theirs, so it is checked like any channel (and refused).
+    if channel_id == actor.user_id or channel_id.startswith("D") or actor.is_admin:
         return ALLOWED
     channels = services.memberships.channels(actor.client, team_id=actor.team_id, user_id=actor.user_id)
     if channels is None:

@@ -165,6 +165,9 @@ def test_people_post_only_where_they_are_members(anas: Slack, people: SlackStand
     }
     answer = anas.sender.view_submission("schedulebot.new", values, user_id=BO).json()
     assert answer["response_action"] == "errors" and "not a member of that channel" in answer["errors"]["channel"]
+    values["channel"] = {"channel_input": conversations_select(ANA)}  # someone else's id is no DM of bo's
+    answer = anas.sender.view_submission("schedulebot.new", values, user_id=BO).json()
+    assert answer["response_action"] == "errors" and "not a member of that channel" in answer["errors"]["channel"]
     with transaction(db) as session:
         texts = {t.payload["text"] for t in repository.list_triggers(session, team_id="T1")}
     assert not {"leak the keys", "leak", "spam"} & texts
