@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     min_interval_minutes: int = Field(default=5, alias="SCHEDULEBOT_MIN_INTERVAL_MINUTES", ge=1, le=1440)
     # `run now` of one schedule at most once in this many seconds.
     run_now_seconds: int = Field(default=60, alias="SCHEDULEBOT_RUN_NOW_SECONDS", ge=0, le=86400)
+    # Seconds a person's channel list (from Slack) is trusted before it is asked again; joins and leaves
+    # seen as events update it at once in the process that receives them.
+    membership_ttl_seconds: float = Field(default=300.0, alias="SCHEDULEBOT_MEMBERSHIP_TTL", ge=0, le=86400)
 
     @field_validator("database_url")
     @classmethod

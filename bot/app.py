@@ -20,6 +20,7 @@ from bot.context import Clock, Services, utc_now
 from bot.dispatch import Dispatcher
 from bot.errors import SORRY
 from bot.listeners import actions, commands, events, views
+from bot.membership import Memberships
 from bot.responses import ResponseUrls, pooled_respond
 from bot.zones import Directory
 from config import ConfigError, Settings
@@ -40,6 +41,10 @@ BOT_SCOPES = (
     "im:history",
     "mpim:history",
     "users:read",
+    # Who is in which channel (what each person sees, where they may post): users.conversations.
+    "channels:read",
+    "groups:read",
+    "mpim:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -80,6 +85,7 @@ def create_bot(
         clock=clock,
         directory=Directory(sessions, clock),
         dispatcher=dispatcher or Dispatcher(sessions, settings.redis_url, tick_seconds=settings.tick_seconds),
+        memberships=Memberships(ttl_seconds=settings.membership_ttl_seconds),
     )
     store = _installation_store(settings, engine)
     app = App(**_bolt_options(settings, engine, store, services), process_before_response=process_before_response)

@@ -1,7 +1,8 @@
 """The channel calendar feed: `GET /calendar/<token>.ics`, RFC 5545, written with the icalendar library.
 
-The token is the only credential. A wrong one gets the same plain 404 as any unknown path, so the
-response says nothing about which tokens, workspaces or channels exist.
+The token is the only credential: one member's link, of which storage.events.feeds keeps only the hash.
+A wrong one gets the same plain 404 as any unknown path, so the response says nothing about which
+tokens, workspaces or channels exist.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ def register_calendar_routes(
             found = resolve_feed_token(session, token=token)
             if found is None:
                 abort(404)
-            team_id, channel_id = found
-            body = render_calendar(feed_events(session, team_id=team_id, channel_id=channel_id, now=now()), now=now())
+            team_id, channel_id, holder = found
+            # Things in a DM are their creator's alone: a DM's calendar shows its holder their own events.
+            only = holder if channel_id.startswith("D") else None
+            shown = feed_events(session, team_id=team_id, channel_id=channel_id, now=now(), creator_id=only)
+            body = render_calendar(shown, now=now())
         return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
     flask_app.add_url_rule("/calendar/<token>.ics", "calendar_feed", calendar_feed, methods=["GET"])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dispatch import Dispatcher
+from bot.membership import Memberships
 from bot.zones import Directory, Profile
 from config import Settings
 
@@ -26,6 +28,8 @@ class Services:
     clock: Clock
     directory: Directory
     dispatcher: Dispatcher
+    # Which channels each person is in (what they see, where they may post); bot.visibility reads it.
+    memberships: Memberships = field(default_factory=Memberships)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Actor:
     command: str = ""
     # The Enterprise Grid org the request came from (None outside Grid), stored with what it creates.
     enterprise_id: str | None = None
+    # The Web API client of the request's workspace, for asking Slack about this person (None: cannot ask).
+    client: WebClient | None = field(default=None, compare=False, repr=False)
 
     @property
     def zone(self) -> str:

@@ -16,8 +16,10 @@ from storage import repository
 from storage.db import transaction
 from storage.models import Trigger
 
-# A Home tab holds at most 100 blocks; each schedule takes two.
+# A Home tab holds at most 100 blocks; each schedule takes two, and the rest of the tab about a dozen.
 MAX_HOME_TRIGGERS = 40
+# Each group keeps at least this many places, so many reminders never hide every channel schedule.
+MIN_GROUP_SHARE = MAX_HOME_TRIGGERS // 2
 
 
 def publish(services: Services, client: WebClient, context_: BoltContext, *, user_id: str, notice: str = "") -> None:
@@ -36,12 +38,20 @@ def home_view(services: Services, *, team_id: str, user_id: str, notice: str = "
     ]
     if notice:
         blocks.append(context(notice))
-    blocks += _group("Reminders for you", personal, budget=MAX_HOME_TRIGGERS)
-    blocks += _group("Channel schedules you own", channels, budget=MAX_HOME_TRIGGERS - len(personal))
+    personal_budget = _share(len(personal), len(channels))
+    blocks += _group("Reminders for you", personal, budget=personal_budget)
+    blocks += _group("Channel schedules you own", channels, budget=MAX_HOME_TRIGGERS - personal_budget)
     if not mine:
         blocks.append(section("Nothing yet. Press *New schedule*, or type `/schedule to stretch every day at 3pm`."))
     blocks.append(context("Type `/schedule help` anywhere to see every command."))
     return {"type": "home", "blocks": blocks}
+
+
+def _share(personal: int, channels: int) -> int:
+    """Places for the first group: all it needs, but never so many that the second gets fewer than its share."""
+    if personal + channels <= MAX_HOME_TRIGGERS:
+        return personal
+    return min(personal, max(MIN_GROUP_SHARE, MAX_HOME_TRIGGERS - channels))
 
 
 def _group(title: str, triggers: Sequence[Trigger], *, budget: int) -> list[Block]:
@@ -52,7 +62,8 @@ def _group(title: str, triggers: Sequence[Trigger], *, budget: int) -> list[Bloc
     for trigger in shown:
         blocks += [section(summary_line(trigger, describe_stored(trigger))), trigger_buttons(trigger)]
     if len(triggers) > len(shown):
-        blocks.append(context(f"…and {len(triggers) - len(shown)} more: `/schedule list mine` shows them all."))
+        hidden = len(triggers) - len(shown)
+        blocks.append(context(f"…and {hidden} more: `/schedule list mine` shows them all, 40 at a time."))
     return blocks
 
 

@@ -1,4 +1,7 @@
-"""Who may change a schedule: the person who created it, or a workspace admin or owner."""
+"""Who may change a schedule: the person who created it, or a workspace admin or owner.
+
+Who may see one is bot.visibility's rule; a change is checked against both, seeing first.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +19,6 @@ def require_can_change(trigger: Trigger, *, user_id: str, is_admin: bool, verb: 
         return
     raise NotAllowed(
         f"Only <@{trigger.creator_id}>, who created #{trigger.number}, or a workspace admin or owner "
-        f"can {verb} it. Anyone can look at it",
+        f"can {verb} it. You can still look at it",
         f"/schedule show {trigger.number}",
     )

@@ -13,6 +13,7 @@ from bot.blocks import Reply, quote, slack_date, what_of, where
 from bot.context import Actor, Services
 from bot.errors import Conflict
 from bot.permissions import require_can_change
+from bot.visibility import visible_trigger
 from storage import claims, repository
 from storage.db import transaction
 from storage.models import Trigger, TriggerState
@@ -23,7 +24,8 @@ Apply = Callable[[Session, Trigger], Reply]
 
 
 def change(services: Services, actor: Actor, number: int, verb: str, apply: Apply) -> Reply:
-    """Load the trigger in this workspace, check the actor may `verb` it, apply, and audit, in one transaction."""
+    """Load the trigger if the actor may see it, check they may `verb` it, apply, and audit, in one transaction."""
+    visible_trigger(services, actor, number)
     with transaction(services.sessions) as session:
         trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
         require_can_change(trigger, user_id=actor.user_id, is_admin=actor.is_admin, verb=verb)

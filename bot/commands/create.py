@@ -7,7 +7,7 @@ from html import escape
 
 from sqlalchemy.orm import Session
 
-from bot import broadcasts, quotas, schedules
+from bot import broadcasts, quotas, schedules, visibility
 from bot.blocks import Reply, confirmation, quote
 from bot.commands import holidays
 from bot.commands.changes import change, require_live, send_if_due
@@ -29,6 +29,7 @@ def add(services: Services, actor: Actor, command: Command) -> Reply:
     what, schedule = schedules.split_what_when(command.argument, now=now, tz=actor.zone, holidays=region)
     what = check_what(unquote(what) or what)
     channel_id = command.channel_id or actor.channel_id
+    visibility.require_can_target(services, actor, channel_id)
     return schedule_new(
         services,
         actor,

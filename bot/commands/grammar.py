@@ -43,6 +43,8 @@ class Command:
     # add only: the text began with a subcommand's name but did not fit it; what was wrong, with an
     # example, to show if the words cannot be read as a schedule either.
     misread: str | None = None
+    # list only: which page of 40 (`/schedule list mine page 2`).
+    page: int = 1
 
 
 class _NotThisCommand(Exception):
@@ -151,6 +153,8 @@ def _ex(name: str) -> str:
 
 
 def _list(rest: list[str]) -> Command:
+    if len(rest) >= 2 and rest[-2].lower() == "page" and rest[-1].isdigit() and len(rest[-1]) <= 6:
+        return replace(_list(rest[:-2]), page=max(int(rest[-1]), 1))
     if not rest:
         return Command("list")
     if len(rest) == 1 and rest[0].lower() in ("mine", "me", "my"):
@@ -159,7 +163,10 @@ def _list(rest: list[str]) -> Command:
         return Command("list", argument="all")
     if len(rest) == 1 and (match := _CHANNEL.match(rest[0])):
         return Command("list", channel_id=match.group(1))
-    error = UsageError(f"I can list `mine`, `all` or a #channel, not “{' '.join(rest)}”", "/schedule list #ops")
+    error = UsageError(
+        f"I can list `mine`, `all` or a #channel (and a `page 2` after it), not “{' '.join(rest)}”",
+        "/schedule list #ops",
+    )
     if len(rest) == 1:
         raise error
     raise _NotThisCommand(error)  # `list the open PRs every monday at 9am`

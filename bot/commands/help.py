@@ -7,7 +7,7 @@ from bot.schedules import MAX_COMMAND_CHARS, MAX_INPUT_CHARS
 
 HELP_LINES = (
     ("`/schedule [#channel] [to|about] <what> <when>`", "/schedule #ops to check the deploy every friday at 4pm"),
-    ("`/schedule list [#channel|mine|all]`", "/schedule list mine"),
+    ("`/schedule list [#channel|mine|all] [page N]`", "/schedule list mine page 2"),
     ("`/schedule show ID`", "/schedule show 3"),
     ("`/schedule pause ID` · `resume ID` · `cancel ID`", "/schedule pause 3"),
     ("`/schedule run ID` (post it now)", "/schedule run 3"),

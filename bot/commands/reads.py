@@ -1,4 +1,4 @@
-"""Looking without changing: list, show, history; and the user's own time zone. Anyone may look."""
+"""Looking without changing: list, show, history; and the user's own time zone. Each sees what bot.visibility allows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 
 from slack_sdk import WebClient
 
-from bot import schedules
+from bot import paging, schedules, visibility
 from bot.blocks import Reply, chunked_sections, confirmation, context, section, slack_date, summary_line, where
 from bot.commands.grammar import ADD_EXAMPLE, Command
 from bot.context import Actor, Services
@@ -18,8 +18,8 @@ from storage import repository
 from storage.db import transaction
 from storage.models import AuditEntry, Run, Trigger
 
-# Slack shows at most 50 blocks; a list longer than this points at narrower lists instead.
-MAX_LISTED = 40
+# One page of a list; with its header, notes and buttons a page stays well inside Slack's 50 blocks.
+PAGE_SIZE = 40
 HISTORY_LIMIT = 10
 RESET_WORDS = ("reset", "auto", "slack", "default")
 
@@ -32,29 +32,32 @@ def describe_stored(trigger: Trigger) -> str:
 
 
 def list_triggers(services: Services, actor: Actor, command: Command) -> Reply:
-    scope, filters = _list_scope(actor, command)
+    """The schedules in the scope asked for that this person may see, a page at a time."""
+    scope, filters, words = _list_scope(actor, command)
     with transaction(services.sessions) as session:
         found = repository.list_triggers(session, team_id=actor.team_id, **filters)
-    if not found:
-        return Reply(f"There are no schedules {scope} yet. Add one like this: `{ADD_EXAMPLE}`")
-    lines = [summary_line(trigger, describe_stored(trigger)) for trigger in found[:MAX_LISTED]]
-    more = len(found) - MAX_LISTED
-    blocks = [section(f"*Schedules {scope}* ({len(found)})"), *chunked_sections(lines)]
-    if more > 0:
-        blocks.append(
-            context(f"…and {more} more. Narrow it down with `/schedule list mine` or `/schedule list #channel`")
-        )
+    looker = visibility.viewer(services, actor)
+    shown = looker.visible(found)
+    if not shown:
+        reply = Reply(f"There are no schedules {scope} that you can see yet. Add one like this: `{ADD_EXAMPLE}`")
+        return reply.with_note(looker.note())
+    page = paging.page_of(shown, page=command.page, size=PAGE_SIZE, command=f"/schedule list {words}".strip())
+    lines = [summary_line(trigger, describe_stored(trigger)) for trigger in page.items]
+    seen = "" if words == "mine" else " that you can see"
+    blocks = [section(f"*Schedules {scope}{seen}* ({len(shown)}){page.label}"), *chunked_sections(lines)]
+    blocks += paging.next_blocks(page, action_id=paging.ACTION_LIST_PAGE, value=words)
     blocks.append(context("Details: `/schedule show ID` · change: `/schedule pause ID`, `resume`, `cancel`, `edit`"))
-    return Reply(f"{len(found)} schedule(s) {scope}", blocks)
+    return Reply(f"{len(shown)} schedule(s) {scope}{page.label}", blocks).with_note(looker.note())
 
 
-def _list_scope(actor: Actor, command: Command) -> tuple[str, dict[str, str]]:
+def _list_scope(actor: Actor, command: Command) -> tuple[str, dict[str, str], str]:
+    """How the list is named, what it filters on, and the words that ask for it again (for the next page)."""
     if command.argument == "mine" or (not command.channel_id and not command.argument and _is_dm(actor)):
-        return "you created", {"creator_id": actor.user_id}
+        return "you created", {"creator_id": actor.user_id}, "mine"
     if command.argument == "all":
-        return "in this workspace", {}
+        return "in this workspace", {}, "all"
     channel = command.channel_id or actor.channel_id
-    return f"in {where(channel, actor.user_id)}", {"channel_id": channel}
+    return f"in {where(channel, actor.user_id)}", {"channel_id": channel}, f"<#{channel}>"
 
 
 def _is_dm(actor: Actor) -> bool:
@@ -63,8 +66,7 @@ def _is_dm(actor: Actor) -> bool:
 
 def show(services: Services, actor: Actor, number: int) -> Reply:
     now = services.clock()
-    with transaction(services.sessions) as session:
-        trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
+    trigger = visibility.visible_trigger(services, actor, number)
     runs: list = []
     if trigger.state == "active":
         runs = schedules.upcoming(schedules.load(trigger.schedule), after=now)
@@ -76,8 +78,8 @@ def show(services: Services, actor: Actor, number: int) -> Reply:
 
 
 def history(services: Services, actor: Actor, number: int) -> Reply:
+    trigger = visibility.visible_trigger(services, actor, number)
     with transaction(services.sessions) as session:
-        trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
         runs = repository.list_runs(session, team_id=actor.team_id, number=number, limit=HISTORY_LIMIT)
         changes = repository.list_audit(session, team_id=actor.team_id, target_id=trigger.id, limit=HISTORY_LIMIT)
     blocks = [

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.blocks import Reply
 from bot.context import Services
 from bot.events.operations import announce
+from bot.events.reads import sees_event_id
 from bot.events.router import execute
 from bot.listeners.common import ack_at_once, actor_for, boundary, command_actor, ephemeral, team_of
 from storage.db import transaction
@@ -19,6 +20,7 @@ from storage.events import repository as events
 from storage.events.display import ACTION_GOING, ACTION_NOT_GOING
 
 COMMAND = "/event"
+NOT_YOURS_TO_ANSWER = ":warning: That event is not one you can see, so I did not record an answer."
 _MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+event\b\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -31,12 +33,22 @@ def register(app: App, services: Services, *, public_url: str | None = None) -> 
             respond(**ephemeral(execute(services, actor, text, client=client, public_url=public_url)))
 
     def on_rsvp(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         ack()
         user_id = str((body.get("user") or {}).get("id") or "")
         with boundary("event RSVP"):
             team_id, event_id = team_of(context), int(str(action.get("value") or "0"))
+            channel_id = str((body.get("channel") or {}).get("id") or "")
+            actor = actor_for(services, client, context, user_id=user_id, channel_id=channel_id, command="button: rsvp")
+            if not sees_event_id(services, actor, event_id):
+                respond(**ephemeral(Reply(NOT_YOURS_TO_ANSWER)))
+                return
             with transaction(services.sessions) as session:
                 going = action.get("action_id") == ACTION_GOING
                 events.set_rsvp(

@@ -12,18 +12,19 @@ from bot.blocks import Reply, context, section
 from bot.context import Actor, Services
 from bot.errors import NotAllowed, UserError
 from bot.events.grammar import ADD_EXAMPLE, EventCommand
+from bot.events.reads import visible_event
+from bot.visibility import require_can_target
 from scheduling import ParseError, Schedule, describe, parse
 from storage.db import transaction
-from storage.events import display, feeds, series
+from storage.events import display, series
 from storage.events import repository as events
 from storage.events.lifecycle import EventError, check_reminders
 from storage.events.models import Event
 
-FEED_PATH = "/calendar/{token}.ics"
-
 
 def add(services: Services, actor: Actor, command: EventCommand, client: WebClient | None) -> Reply:
     now, channel_id = services.clock(), command.channel_id or actor.channel_id
+    require_can_target(services, actor, channel_id, command="/event")
     schedule = _parse(command.when, now, actor.zone)
     with transaction(services.sessions) as session:
         default_length, default_lead = events.get_defaults(session, team_id=actor.team_id)
@@ -75,42 +76,10 @@ def _created(services: Services, actor: Actor, numbers: list[int], recurrence: s
     return Reply(text, [section(text), context(hint)])
 
 
-def list_events(services: Services, actor: Actor, command: EventCommand) -> Reply:
-    with transaction(services.sessions) as session:
-        found = events.list_events(session, team_id=actor.team_id, channel_id=command.channel_id)
-        lines = [display.summary_line(event) for event in found]
-    where = f" in <#{command.channel_id}>" if command.channel_id else ""
-    if not lines:
-        return Reply(f"No upcoming or ongoing events{where}. Add one: `{ADD_EXAMPLE}`")
-    return Reply(f"*Events{where}:*\n" + "\n".join(lines))
-
-
-def show(services: Services, actor: Actor, number: int) -> Reply:
-    with transaction(services.sessions) as session:
-        event = events.get_event(session, team_id=actor.team_id, number=number)
-        going, not_going = events.rsvps(session, team_id=actor.team_id, event_id=event.id)
-        text, blocks = display.announcement(event, going, not_going)
-    return Reply(text, [block for block in blocks if block["type"] != "actions"])
-
-
-def history(services: Services, actor: Actor, number: int) -> Reply:
-    with transaction(services.sessions) as session:
-        event = events.get_event(session, team_id=actor.team_id, number=number)
-        rows = events.list_transitions(session, team_id=actor.team_id, event_id=event.id)
-        lines = [_history_line(row.at, row.from_state, row.to_state, row.cause, row.actor_id, row.note) for row in rows]
-        head = f"*History of {display.title(event)} (event #{number}):*"
-    return Reply(head + "\n" + "\n".join(lines))
-
-
-def _history_line(at: datetime, from_state: str | None, to_state: str, cause: str, actor: str | None, note: str) -> str:
-    who = f"<@{actor}>" if actor else {"clock": "the clock", "sweep": "the repair sweep"}.get(cause, cause)
-    change = f"{from_state} → {to_state}" if from_state else f"created ({to_state})"
-    return f"• {display.slack_date(at, 'UTC')}: {change} by {who} — {display.escape(note)}"
-
-
 def change(services: Services, actor: Actor, command: EventCommand, client: WebClient | None) -> Reply:
     """cancel / postpone / start / end: only the creator or an admin; the channel is told by a notice."""
     now, number = services.clock(), command.number or 0
+    visible_event(services, actor, number)
     with transaction(services.sessions) as session:
         event = events.get_event(session, team_id=actor.team_id, number=number)
         _require_can_change(event, actor, command.name)
@@ -145,26 +114,9 @@ def _require_can_change(event: Event, actor: Actor, verb: str) -> None:
     if event.creator_id != actor.user_id and not actor.is_admin:
         raise NotAllowed(
             f"Only <@{event.creator_id}>, who created event #{event.number}, or a workspace admin can {verb} it. "
-            "Anyone can look at it",
+            "You can still look at it",
             f"/event show {event.number}",
         )
-
-
-def feed(services: Services, actor: Actor, command: EventCommand, public_url: str | None) -> Reply:
-    with transaction(services.sessions) as session:
-        token = feeds.feed_token(
-            session,
-            team_id=actor.team_id,
-            channel_id=actor.channel_id,
-            now=services.clock(),
-            rotate="rotate" in command.flags,
-        )
-    url = (public_url or "http://localhost:3000").rstrip("/") + FEED_PATH.format(token=token)
-    rotated = "A new feed URL; the old one no longer works.\n" if "rotate" in command.flags else ""
-    return Reply(
-        f"{rotated}Subscribe to <#{actor.channel_id}>'s events in Google Calendar or Outlook with this secret URL "
-        f"(anyone who has it can read them):\n`{url}`\nMade public by mistake? `/event feed rotate`"
-    )
 
 
 def defaults(services: Services, actor: Actor, command: EventCommand) -> Reply:

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 from bot.blocks import Reply
 from bot.context import Actor, Services
 from bot.errors import UserError
-from bot.events import operations
+from bot.events import operations, reads
 from bot.events.grammar import ADD_EXAMPLE, parse_event_command
 from storage.errors import NotFound
 from storage.events.lifecycle import EventError
@@ -17,9 +17,10 @@ HELP = f"""*Events* — things that happen at a time, with reminders, RSVPs and 
 • `/event list [#channel]` · `/event show 3` · `/event history 3`
 • `/event cancel 3` (a recurring one: `/event cancel 3 all`) · `/event postpone 3 tomorrow 4pm`
 • `/event start 3` · `/event end 3` (start or end by hand)
-• `/event feed` (this channel's secret calendar URL) · `/event feed rotate`
+• `/event feed` (your secret link to this channel's calendar) · `/event feed rotate`
 • `/event defaults` · `/event defaults duration 30m` · `/event defaults reminder 10m`
-Anyone can look; only an event's creator or a workspace admin can change it."""
+You see your own events and your channels' (admins: every channel's); only an event's creator or an admin
+can change one."""
 
 
 def execute(
@@ -31,15 +32,15 @@ def execute(
         if name == "add":
             return operations.add(services, actor, command, client)
         if name == "list":
-            return operations.list_events(services, actor, command)
+            return reads.list_events(services, actor, command)
         if name == "show":
-            return operations.show(services, actor, number)
+            return reads.show(services, actor, number)
         if name == "history":
-            return operations.history(services, actor, number)
+            return reads.history(services, actor, number)
         if name in ("cancel", "postpone", "start", "end"):
             return operations.change(services, actor, command, client)
         if name == "feed":
-            return operations.feed(services, actor, command, public_url)
+            return reads.feed(services, actor, command, public_url)
         if name == "defaults":
             return operations.defaults(services, actor, command)
         return Reply(HELP)

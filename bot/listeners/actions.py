@@ -1,4 +1,4 @@
-"""Buttons: on the bot's confirmations, on the workers' posts (Skip next, Pause, Snooze) and in App Home."""
+"""Buttons: on the bot's confirmations, on the workers' posts (Skip next, Pause, Snooze), lists' "Next 40", App Home."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import blocks, home, modals
+from bot import blocks, home, modals, paging
 from bot.blocks import Reply
 from bot.commands import changes
 from bot.commands.grammar import MAX_NUMBER
+from bot.commands.router import execute
 from bot.context import Actor, Services
 from bot.errors import UserError
 from bot.listeners.common import ack_at_once, actor_for, boundary, ephemeral
@@ -63,7 +64,30 @@ def register(app: App, services: Services) -> None:
         with boundary("New schedule button"):
             client.views_open(trigger_id=body["trigger_id"], view=modals.new_schedule_view())
 
+    def on_list_page(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        tell = _message_teller(respond)
+        with boundary("list page button", tell):
+            words = f"list {str(action.get('value') or '')[:200]}"
+            actor = actor_for(
+                services,
+                client,
+                context,
+                user_id=str((body.get("user") or {}).get("id") or ""),
+                channel_id=str((body.get("channel") or {}).get("id") or ""),
+                command=f"button: {words}",
+            )
+            tell(execute(services, actor, words, client=client))
+
     app.action(TRIGGER_ACTIONS, middleware=[ack_at_once])(on_trigger_button)
+    app.action(paging.ACTION_LIST_PAGE, middleware=[ack_at_once])(on_list_page)
     app.action(blocks.ACTION_NEW, middleware=[ack_at_once])(on_new)
 
 

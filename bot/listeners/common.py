@@ -62,6 +62,7 @@ def actor_for(
         profile=profile,
         command=command[:500],
         enterprise_id=context.enterprise_id,
+        client=client,
     )
 
 

@@ -1,4 +1,4 @@
-"""Events: @mentions and DMs speak the `/schedule` words; App Home opens; users change their zone."""
+"""Events: @mentions and DMs speak the `/schedule` words; App Home opens; users change their zone or channels."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot import home
 from bot.blocks import Reply
 from bot.commands.router import execute
 from bot.context import Services
+from bot.events.reads import forget_feed_link
 from bot.listeners.common import actor_for, boundary, is_redelivery, team_of
 from bot.zones import SlackUser
 from storage import installs
@@ -60,11 +61,25 @@ def register(app: App, services: Services) -> None:
                 team_id=team_of(context), user_id=str(user["id"]), user=SlackUser.from_api(user)
             )
 
+    def on_membership(event: dict[str, Any], context: BoltContext) -> None:
+        user_id, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
+        if not user_id or not channel_id:
+            return
+        team_id, joined = team_of(context), event.get("type") == "member_joined_channel"
+        with boundary(str(event.get("type"))):
+            if joined:
+                services.memberships.joined(team_id=team_id, user_id=user_id, channel_id=channel_id)
+                return
+            services.memberships.left(team_id=team_id, user_id=user_id, channel_id=channel_id)
+            forget_feed_link(services, team_id=team_id, channel_id=channel_id, user_id=user_id)
+
     app.middleware(_ignore_redeliveries)
     app.event("app_mention")(on_mention)
     app.event("message")(on_direct_message)
     app.event("app_home_opened")(on_home_opened)
     app.event("user_change")(on_user_change)
+    app.event("member_joined_channel")(on_membership)
+    app.event("member_left_channel")(on_membership)
 
 
 def register_uninstalls(app: App, services: Services, store: EncryptedInstallationStore) -> None:

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home, modals, schedules
+from bot import home, modals, schedules, visibility
 from bot.blocks import Reply
 from bot.commands import holidays
 from bot.commands.create import MAX_WHAT_CHARS, check_new, escape_plain, schedule_new
@@ -73,6 +73,8 @@ def validate(
         errors[modals.BLOCK_WHAT] = f"That is {len(submission.what)} characters; I can post up to {MAX_WHAT_CHARS}."
     if not submission.channel_id:
         errors[modals.BLOCK_CHANNEL] = "Pick the channel to post in."
+    elif problem := visibility.target_problem(services, actor, submission.channel_id):
+        errors[modals.BLOCK_CHANNEL] = problem
     schedule = None
     try:
         region = holidays.region_of(services, actor.team_id)

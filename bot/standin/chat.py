@@ -132,24 +132,3 @@ def _visible(message: dict[str, Any], with_metadata: bool) -> dict[str, Any]:
     if not with_metadata:
         shown.pop("metadata", None)
     return shown
-
-
-def info(ws: Workspace, req: ApiRequest) -> dict[str, Any]:
-    req.authed()
-    channel = _channel(ws, req)
-    name = ws.channel_name(channel)
-    kind = channel[:1]
-    return {
-        "ok": True,
-        "channel": {
-            "id": channel,
-            "name": name,
-            "is_channel": kind == "C",
-            "is_group": kind == "G",
-            "is_im": kind == "D",
-            "is_private": kind in ("G", "D"),
-            "is_member": True,
-            "is_archived": False,
-            "is_general": name == "general",
-        },
-    }

@@ -18,7 +18,7 @@ MAX_WAIT_SECONDS = 120.0
 
 
 class ControlApi:
-    """Server side: GET calls|posts|faults|history|health|wait, POST faults|reset|users|channels."""
+    """Server side: GET calls|posts|faults|history|health|wait, POST faults|reset|users|channels|members."""
 
     def __init__(self, dispatcher: Dispatcher, reset: Callable[[], None], api_url: Callable[[], str]) -> None:
         self._dispatcher = dispatcher
@@ -46,6 +46,7 @@ class ControlApi:
             ("POST", "reset"): self._reset_all,
             ("POST", "users"): self._set_user,
             ("POST", "channels"): self._set_channel,
+            ("POST", "members"): self._set_members,
         }
 
     def _calls(self, params: dict[str, Any]) -> Reply:
@@ -82,6 +83,19 @@ class ControlApi:
 
     def _set_channel(self, params: dict[str, Any]) -> Reply:
         self._dispatcher.workspace.set_channel(str(params["id"]), str(params["name"]))
+        return Reply(200, {"ok": True})
+
+    def _set_members(self, params: dict[str, Any]) -> Reply:
+        members = params["members"]
+        if not isinstance(members, list):
+            raise ValueError("members: a list of user ids")
+        name = params.get("name")
+        self._dispatcher.workspace.set_members(
+            str(params["id"]),
+            [str(m) for m in members],
+            name=str(name) if name else None,
+            private=bool(params.get("private")),
+        )
         return Reply(200, {"ok": True})
 
 
@@ -136,6 +150,11 @@ class StandInControl:
 
     def set_channel(self, channel_id: str, name: str) -> None:
         self._post("channels", {"id": channel_id, "name": name})
+
+    def set_members(
+        self, channel_id: str, members: list[str], *, name: str | None = None, private: bool = False
+    ) -> None:
+        self._post("members", {"id": channel_id, "members": members, "name": name, "private": private})
 
     def _get(self, path: str, **params: Any) -> Any:
         query = {k: v for k, v in params.items() if v is not None}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.standin import chat, directory, views
+from bot.standin import chat, conversations, directory, views
 from bot.standin.api import Handler
 
 METHODS: dict[str, Handler] = {
@@ -13,7 +13,9 @@ METHODS: dict[str, Handler] = {
     "chat.delete": chat.delete,
     "chat.getPermalink": chat.get_permalink,
     "conversations.history": chat.history,
-    "conversations.info": chat.info,
+    "conversations.info": conversations.conversations_info,
+    "conversations.members": conversations.conversations_members,
+    "users.conversations": conversations.users_conversations,
     "users.info": directory.users_info,
     "team.info": directory.team_info,
     "views.publish": views.publish,

@@ -299,6 +299,21 @@ def app_home_opened(*, user: str, channel: str, view: dict[str, Any] | None) -> 
     return event
 
 
+def member_channel(kind: str, *, user: str, channel: str, team_id: str, private: bool) -> dict[str, Any]:
+    """member_joined_channel or member_left_channel, as Slack sends them."""
+    event = {
+        "type": kind,
+        "user": user,
+        "channel": channel,
+        "channel_type": "G" if private else "C",
+        "team": team_id,
+        "event_ts": message_ts(),
+    }
+    if kind == "member_joined_channel":
+        event["inviter"] = ""
+    return event
+
+
 def user_change(*, user: dict[str, Any]) -> dict[str, Any]:
     return {"type": "user_change", "user": user, "cache_ts": int(time.time())}
 

@@ -168,6 +168,20 @@ class SlackStandIn:
     def set_channel(self, channel_id: str, name: str) -> None:
         self.workspace.set_channel(channel_id, name)
 
+    def set_members(
+        self, channel_id: str, members: list[str], *, name: str | None = None, private: bool = False
+    ) -> None:
+        """Give a channel its own member list; `private` makes it a private channel."""
+        self.workspace.set_members(channel_id, members, name=name, private=private)
+
+    def join(self, channel_id: str, user_id: str) -> None:
+        """`user_id` joins the channel (send member_joined_channel with SignedSender to tell the app)."""
+        self.workspace.join(channel_id, user_id)
+
+    def leave(self, channel_id: str, user_id: str) -> None:
+        """`user_id` leaves the channel (send member_left_channel with SignedSender to tell the app)."""
+        self.workspace.leave(channel_id, user_id)
+
     def add_token(self, token: str, team_id: str = DEFAULT_TEAM_ID) -> None:
         """Accept `token` as the bot token of `team_id` (auth.test and records report that team)."""
         self.workspace.add_token(token, team_id)

@@ -247,5 +247,33 @@ class SignedSender:
         user = User(id=user_id, team_id=team_id, tz=tz, is_admin=is_admin, is_owner=is_owner).to_api()
         return self.event(payloads.user_change(user=user), team_id, **options)
 
+    def member_joined_channel(
+        self,
+        user: str,
+        channel: str,
+        team_id: str = DEFAULT_TEAM_ID,
+        *,
+        private: bool = False,
+        **options: Unpack[SignOptions],
+    ) -> requests.Response:
+        event = payloads.member_channel(
+            "member_joined_channel", user=user, channel=channel, team_id=team_id, private=private
+        )
+        return self.event(event, team_id, **options)
+
+    def member_left_channel(
+        self,
+        user: str,
+        channel: str,
+        team_id: str = DEFAULT_TEAM_ID,
+        *,
+        private: bool = False,
+        **options: Unpack[SignOptions],
+    ) -> requests.Response:
+        event = payloads.member_channel(
+            "member_left_channel", user=user, channel=channel, team_id=team_id, private=private
+        )
+        return self.event(event, team_id, **options)
+
     def url_verification(self, challenge: str, **options: Unpack[SignOptions]) -> requests.Response:
         return self.send_json(payloads.url_verification(self.app, challenge), **options)

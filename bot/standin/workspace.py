@@ -19,6 +19,10 @@ DEFAULT_TZ = "America/New_York"
 # The prefixes of tokens accepted when no explicit set of valid tokens is configured.
 DEFAULT_TOKEN_PREFIXES = ("xoxb-",)
 DEFAULT_BOT_SCOPES = "app_mentions:read,channels:history,chat:write,commands,im:history,team:read,users:read"
+# Public channels every workspace starts with. A channel without a member list of its own (these, and any
+# named with set_channel) has every full member of the workspace in it, as #general has; guests are only
+# in channels that list them. set_members gives a channel its own list.
+SEED_CHANNELS = tuple(f"C{n}" for n in range(1, 10))
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,13 @@ class User:
     is_admin: bool = False
     is_owner: bool = False
     is_bot: bool = False
+    # Guests: multi-channel (restricted) and single-channel (ultra restricted).
+    is_restricted: bool = False
+    is_ultra_restricted: bool = False
+
+    @property
+    def is_guest(self) -> bool:
+        return self.is_restricted or self.is_ultra_restricted
 
     def to_api(self, now: datetime | None = None) -> dict[str, Any]:
         local = (now or datetime.now(tz=ZoneInfo("UTC"))).astimezone(ZoneInfo(self.tz))
@@ -70,7 +81,8 @@ class User:
             "is_admin": self.is_admin,
             "is_owner": self.is_owner,
             "is_primary_owner": False,
-            "is_restricted": False,
+            "is_restricted": self.is_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
             "is_bot": self.is_bot,
             "profile": {"real_name": name.title(), "display_name": name, "team": self.team_id},
         }
@@ -88,7 +100,10 @@ class Workspace:
     teams: dict[str, Team] = field(default_factory=lambda: {DEFAULT_TEAM_ID: Team.named(DEFAULT_TEAM_ID)})
     token_teams: dict[str, str] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
-    channel_names: dict[str, str] = field(default_factory=dict)
+    channel_names: dict[str, str] = field(default_factory=lambda: {cid: cid.lower() for cid in SEED_CHANNELS})
+    # Channels with a member list of their own; every other known channel has all full members in it.
+    channel_members: dict[str, set[str]] = field(default_factory=dict)
+    private_channels: set[str] = field(default_factory=set)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     home_views: dict[str, str] = field(default_factory=dict)
@@ -145,6 +160,53 @@ class Workspace:
     def channel_name(self, channel_id: str) -> str:
         with self.lock:
             return self.channel_names.get(channel_id, channel_id.lower())
+
+    # --- membership -----------------------------------------------------------------------------
+
+    def set_members(
+        self, channel_id: str, members: list[str], *, name: str | None = None, private: bool = False
+    ) -> None:
+        """Give a channel its own member list (and make it private, like a G… or locked C… channel)."""
+        with self.lock:
+            self.channel_names.setdefault(channel_id, name or channel_id.lower())
+            if name:
+                self.channel_names[channel_id] = name
+            self.channel_members[channel_id] = set(members)
+            if private:
+                self.private_channels.add(channel_id)
+
+    def join(self, channel_id: str, user_id: str) -> None:
+        with self.lock:
+            self.channel_members.setdefault(channel_id, set()).add(user_id)
+
+    def leave(self, channel_id: str, user_id: str) -> None:
+        with self.lock:
+            self.channel_members.setdefault(channel_id, set()).discard(user_id)
+
+    def is_private(self, channel_id: str) -> bool:
+        with self.lock:
+            return channel_id in self.private_channels or channel_id.startswith(("G", "D"))
+
+    def is_member(self, channel_id: str, user_id: str) -> bool:
+        with self.lock:
+            listed = self.channel_members.get(channel_id)
+            if listed is not None:
+                return user_id in listed
+            return channel_id in self.channel_names and not self.users.get(user_id, User(id=user_id)).is_guest
+
+    def members(self, channel_id: str, team_id: str) -> list[str]:
+        """A channel's members: its own list, or every full member of the workspace the stand-in knows."""
+        with self.lock:
+            listed = self.channel_members.get(channel_id)
+            if listed is not None:
+                return sorted(listed)
+            return sorted(u.id for u in self.users.values() if u.team_id == team_id and not u.is_guest)
+
+    def conversations_of(self, user_id: str) -> list[str]:
+        """Every channel the user is a member of, in a stable order."""
+        with self.lock:
+            known = set(self.channel_names) | set(self.channel_members)
+            return sorted(cid for cid in known if self.is_member(cid, user_id))
 
     # --- ids and timestamps ---------------------------------------------------------------------
 

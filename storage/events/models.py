@@ -153,13 +153,18 @@ class EventTrigger(Base):
 
 
 class EventFeed(Base):
-    """The secret token of a channel's iCalendar feed; rotating replaces it, so the old URL 404s."""
+    """One person's secret link to a channel's iCalendar feed, kept as the SHA-256 of its token.
+
+    The token itself is shown once, to its member; a copy of this table opens no feed. `user_id` is ""
+    for a link made before links were per person (it works until an admin rotates the channel's links).
+    """
 
     __tablename__ = "event_feeds"
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -48,7 +48,7 @@ def test_a_workspace_never_sees_or_touches_another_workspaces_schedules(
     slack.command("to check the deploy every friday at 4pm")
     standin.set_user("U9", team_id="T2", is_admin=True)
     for words in ("show 1", "history 1", *CHANGES):
-        assert "There is no schedule #1 in this workspace" in text_of(slack.command(words, user="U9", team="T2"))
+        assert "There is no schedule #1 you can see" in text_of(slack.command(words, user="U9", team="T2"))
     assert "no schedules" in text_of(slack.command("list all", user="U9", team="T2"))
     assert "There is no schedule #1" in text_of(slack.press("schedulebot.cancel", "1", user="U9", team="T2"))  # type: ignore[arg-type]
     assert trigger_state(db, 1) == "active"

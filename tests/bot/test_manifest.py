@@ -35,6 +35,8 @@ def test_home_and_messages_tabs_interactivity_and_events() -> None:
     assert set(settings["event_subscriptions"]["bot_events"]) == {
         "app_home_opened",
         "app_mention",
+        "member_joined_channel",
+        "member_left_channel",
         "message.im",
         "user_change",
         "app_uninstalled",

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.calendar import register_calendar_routes
 from storage.db import transaction
 from storage.events import repository as events
-from storage.events.feeds import feed_token
+from storage.events.feeds import new_feed_link, revoke_feed_links
+from storage.events.models import EventFeed
 from tests.events.helpers import HOUR, NOW, add_event
 
 
@@ -24,9 +27,9 @@ def web(sessions: sessionmaker[Session]) -> FlaskClient:
     return app.test_client()
 
 
-def _token(sessions: sessionmaker[Session], team_id: str, channel_id: str, *, rotate: bool = False) -> str:
+def _token(sessions: sessionmaker[Session], team_id: str, channel_id: str, user_id: str = "U1") -> str:
     with transaction(sessions) as session:
-        return feed_token(session, team_id=team_id, channel_id=channel_id, now=NOW, rotate=rotate)
+        return new_feed_link(session, team_id=team_id, channel_id=channel_id, user_id=user_id, now=NOW)[0]
 
 
 def _feed(web: FlaskClient, token: str) -> list[dict[str, object]]:
@@ -81,10 +84,40 @@ def test_a_wrong_token_gets_a_bare_404(sessions: sessionmaker[Session], web: Fla
     assert response.data == unknown.data
 
 
-def test_rotating_the_feed_retires_the_old_url(sessions: sessionmaker[Session], web: FlaskClient) -> None:
+def test_a_new_link_retires_that_persons_old_one_and_revoking_stops_them(
+    sessions: sessionmaker[Session], web: FlaskClient
+) -> None:
     old = _token(sessions, "TA", "C1")
-    assert _token(sessions, "TA", "C1") == old
-    new = _token(sessions, "TA", "C1", rotate=True)
-    assert new != old
+    new = _token(sessions, "TA", "C1")
+    theirs = _token(sessions, "TA", "C1", user_id="U2")
+    assert len({old, new, theirs}) == 3
     assert web.get(f"/calendar/{old}.ics").status_code == 404
     assert web.get(f"/calendar/{new}.ics").status_code == 200
+    assert web.get(f"/calendar/{theirs}.ics").status_code == 200
+    with transaction(sessions) as session:
+        assert revoke_feed_links(session, team_id="TA", channel_id="C1", user_id="U2") == 1
+    assert web.get(f"/calendar/{theirs}.ics").status_code == 404
+    assert web.get(f"/calendar/{new}.ics").status_code == 200
+    with transaction(sessions) as session:
+        assert revoke_feed_links(session, team_id="TA", channel_id="C1") == 1
+    assert web.get(f"/calendar/{new}.ics").status_code == 404
+
+
+def test_only_the_hash_of_a_token_is_stored(sessions: sessionmaker[Session], web: FlaskClient) -> None:
+    token = _token(sessions, "TA", "C1")
+    with transaction(sessions) as session:
+        stored = [(row.token_hash, row.user_id) for row in session.scalars(select(EventFeed))]
+    assert stored == [(hashlib.sha256(token.encode()).hexdigest(), "U1")]
+    assert web.get(f"/calendar/{stored[0][0]}.ics").status_code == 404  # the hash itself opens nothing
+
+
+def test_a_dms_calendar_shows_its_holder_only_their_own_events(
+    sessions: sessionmaker[Session], web: FlaskClient
+) -> None:
+    with transaction(sessions) as session:
+        add_event(session, channel_id="D1", creator_id="U1", title="Mine")
+        add_event(session, channel_id="D1", creator_id="U2", title="Theirs")
+        add_event(session, channel_id="C1", creator_id="U2", title="In the channel")
+    assert [e["summary"] for e in _feed(web, _token(sessions, "TA", "D1", user_id="U1"))] == ["Mine"]
+    assert [e["summary"] for e in _feed(web, _token(sessions, "TA", "D1", user_id="U2"))] == ["Theirs"]
+    assert [e["summary"] for e in _feed(web, _token(sessions, "TA", "C1", user_id="U1"))] == ["In the channel"]

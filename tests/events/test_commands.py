@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 import requests
@@ -15,7 +16,7 @@ from tests.bot.conftest import Served, Slack, text_of
 
 
 def _command(slack: Slack, text: str, user: str = "U1") -> str:
-    key = f"k{abs(hash((text, user)))}"
+    key = uuid.uuid4().hex  # one key per command: the same words twice are two replies
     url = slack.standin.response_url(key, channel="C1", user=user, team_id="T1")
     response = slack.sender.command(
         command="/event", text=text, user_id=user, channel_id="C1", team_id="T1", response_url=url
@@ -90,12 +91,20 @@ def test_only_the_creator_or_an_admin_changes_and_everyone_can_look(
     assert "event_notice" in kinds
 
 
-def test_feed_url_is_ephemeral_and_rotates(slack: Slack) -> None:
+def test_each_member_gets_a_link_of_their_own_and_asking_again_replaces_it(slack: Slack) -> None:
     first = _command(slack, "feed")
-    assert "https://bot.example.com/calendar/" in first and ".ics" in first
-    assert _command(slack, "feed") == first
+    assert "https://bot.example.com/calendar/" in first and ".ics" in first and "save it now" in first
+    second = _command(slack, "feed")
+    assert "the one I gave you before no longer works" in second and _url(second) != _url(first)
     rotated = _command(slack, "feed rotate")
-    assert "old one no longer works" in rotated and rotated != first
+    assert "no longer works" in rotated and "a workspace admin's `/event feed rotate` stops them all" in rotated
+    assert len({_url(first), _url(second), _url(rotated), _url(_command(slack, "feed", user="U2"))}) == 4
+
+
+def _url(reply: str) -> str:
+    found = re.search(r"/calendar/[A-Za-z0-9_-]+\.ics", reply)
+    assert found is not None, reply
+    return found.group(0)
 
 
 def test_mentions_accept_the_same_words(slack: Slack, standin: SlackStandIn) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduling import parse
@@ -16,12 +17,26 @@ from storage.errors import NotFound
 from storage.events import feeds, series, sweep
 from storage.events import repository as events
 from storage.events.lifecycle import EventError
+from storage.events.models import EventFeed
 from tests.events.helpers import HOUR, NOW, add_event
 
 MODULES = (events, feeds, series)
 # The sweep serves every workspace, and a feed token is its own credential: both unscoped on purpose.
-UNSCOPED = {"resolve_feed_token", "events_out_of_step", "series_to_extend"}
+# hash_token is a pure function of the token.
+UNSCOPED = {"resolve_feed_token", "events_out_of_step", "series_to_extend", "hash_token"}
 T = "TB"
+
+
+def _none(found: object) -> list[Any]:
+    """A call that must find nothing of the other workspace's (no link replaced, none revoked)."""
+    assert not found, found
+    return []
+
+
+def _ran(_: object) -> list[Any]:
+    """A call whose effect the snapshot checks (it returns a count of the caller's own rows)."""
+    return []
+
 
 CROSS_WORKSPACE_CALLS: dict[str, Callable[[Session, int, int], Any]] = {
     "create_event": lambda s, n, i: add_event(s, team_id=T),
@@ -47,7 +62,11 @@ CROSS_WORKSPACE_CALLS: dict[str, Callable[[Session, int, int], Any]] = {
     ),
     "get_defaults": lambda s, n, i: [] if events.get_defaults(s, team_id=T)[0] == HOUR else ["leak"],
     "set_defaults": lambda s, n, i: events.set_defaults(s, team_id=T, duration=timedelta(minutes=5)),
-    "feed_token": lambda s, n, i: [] if feeds.feed_token(s, team_id=T, channel_id="C1", now=NOW) else None,
+    # TA's U1 has a link to C1: TB's must be new, and revoking TB's C1 links must stop none of TA's.
+    "new_feed_link": lambda s, n, i: _none(
+        feeds.new_feed_link(s, team_id=T, channel_id="C1", user_id="U1", now=NOW)[1]
+    ),
+    "revoke_feed_links": lambda s, n, i: _ran(feeds.revoke_feed_links(s, team_id=T, channel_id="C1")),
     "feed_events": lambda s, n, i: feeds.feed_events(s, team_id=T, channel_id="C1", now=NOW),
     "create_series": lambda s, n, i: series.create_series(
         s,
@@ -108,7 +127,7 @@ def _theirs(session: Session) -> tuple[int, int]:
     events.set_defaults(session, team_id="TA", duration=timedelta(minutes=30))
     other = add_event(session, team_id="TA", title="Retro")
     events.cancel_event(session, team_id="TA", number=other.number, actor_id="U1", now=NOW)
-    feeds.feed_token(session, team_id="TA", channel_id="C1", now=NOW)
+    feeds.new_feed_link(session, team_id="TA", channel_id="C1", user_id="U1", now=NOW)
     return event.number, event.id
 
 
@@ -140,6 +159,6 @@ def _snapshot(session: Session, number: int) -> tuple[Any, ...]:
         [t.state for t in events.event_triggers(session, team_id="TA", event_id=event.id)],
         events.rsvps(session, team_id="TA", event_id=event.id),
         events.get_defaults(session, team_id="TA"),
-        feeds.feed_token(session, team_id="TA", channel_id="C1", now=NOW),
+        [(f.channel_id, f.user_id, f.token_hash) for f in session.scalars(select(EventFeed)) if f.team_id == "TA"],
         series.get_series(session, team_id="TA", series_id=1).state,  # type: ignore[union-attr]
     )
