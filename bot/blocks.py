@@ -121,8 +121,9 @@ def trigger_buttons(trigger: Trigger) -> Block:
     )
 
 
-def runs_list(runs: Iterable[datetime], zone: str) -> str:
-    lines = [f"• {slack_date(moment, zone)}" for moment in runs]
+def runs_list(runs: Iterable[datetime], zone: str, *, paused: bool = False) -> str:
+    mark = " · :double_vertical_bar: paused" if paused else ""
+    lines = [f"• {slack_date(moment, zone)}{mark}" for moment in runs]
     return "\n".join(lines) or "• none: this schedule has no runs left"
 
 
@@ -132,7 +133,7 @@ def confirmation(trigger: Trigger, description: str, runs: Sequence[datetime], *
         section(f"{headline}\n{quote(what_of(trigger))}"),
         section(
             f"*Where:* {where(trigger.channel_id, trigger.creator_id)}\n"
-            f"*When:* {description}\n*Next runs:*\n{runs_list(runs, trigger.zone)}"
+            f"*When:* {description}\n*Next runs:*\n{runs_list(runs, trigger.zone, paused=trigger.state == 'paused')}"
         ),
         trigger_buttons(trigger),
         context(f"Change it with `/schedule edit {trigger.number} <when>` · see them all with `/schedule list`"),

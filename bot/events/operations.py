@@ -20,6 +20,8 @@ from storage.events.lifecycle import EventError, check_reminders
 from storage.events.models import Event
 
 FEED_PATH = "/calendar/{token}.ics"
+# How the parser says a time it read has passed (`yesterday 3pm`, `today at 8am` in the afternoon).
+PAST = "in the past"
 
 
 def add(services: Services, actor: Actor, command: EventCommand, client: WebClient | None) -> Reply:
@@ -96,7 +98,7 @@ def history(services: Services, actor: Actor, number: int) -> Reply:
         event = events.get_event(session, team_id=actor.team_id, number=number)
         rows = events.list_transitions(session, team_id=actor.team_id, event_id=event.id)
         lines = [_history_line(row.at, row.from_state, row.to_state, row.cause, row.actor_id, row.note) for row in rows]
-        head = f"*History of {display.title(event)} (event #{number}):*"
+        head = f"History of {display.title(event)} (event #{number}):"
     return Reply(head + "\n" + "\n".join(lines))
 
 
@@ -184,6 +186,8 @@ def _parse(when: str, now: datetime, zone: str) -> Schedule:
     try:
         return parse(when, now=now, tz=zone)
     except ParseError as exc:
+        if PAST in str(exc):  # it did read the time: say what is wrong with it, as check_span does
+            raise EventError(f"That start is in the past. Pick a time ahead, e.g. `{ADD_EXAMPLE}`") from None
         raise UserError(f"I could not read “{when[:60]}” as a time: {exc}", ADD_EXAMPLE) from None
 
 
