@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RateLimitErrorRetryHandler, RetryHandler
 from sqlalchemy.engine import Engine
 
 from bot import events as event_commands
@@ -41,6 +42,8 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # Web API calls made inside a request; users.info has its own, shorter limit (bot.zones).
 DEFAULT_CLIENT_TIMEOUT = 10
+# How many times a rate-limited Web API call is made again, each after Slack's Retry-After.
+RATE_LIMIT_RETRIES = 2
 
 Extension = Callable[[App, Services], None]
 
@@ -93,7 +96,9 @@ def _bolt_options(settings: Settings, engine: Engine) -> dict[str, Any]:
         options["request_verification_enabled"] = False  # Socket Mode requests arrive over our own websocket
     if settings.oauth_enabled:
         assert settings.slack_client_id and settings.slack_client_secret
-        options["client"] = WebClient(base_url=settings.slack_api_url, timeout=DEFAULT_CLIENT_TIMEOUT)
+        options["client"] = WebClient(
+            base_url=settings.slack_api_url, timeout=DEFAULT_CLIENT_TIMEOUT, retry_handlers=_retry_handlers()
+        )
         options["oauth_settings"] = OAuthSettings(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret,
@@ -109,9 +114,17 @@ def _bolt_options(settings: Settings, engine: Engine) -> dict[str, Any]:
             "SLACK_BOT_TOKEN: set it for one workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install in many"
         )
     options["client"] = WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=DEFAULT_CLIENT_TIMEOUT
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=DEFAULT_CLIENT_TIMEOUT,
+        retry_handlers=_retry_handlers(),
     )
     return options
+
+
+def _retry_handlers() -> list[RetryHandler]:
+    """A call Slack refused with 429 is made again after its Retry-After (Bolt copies these to per-team clients)."""
+    return [RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
 
 
 def _answer_politely(error: Exception, body: dict[str, Any]) -> BoltResponse:

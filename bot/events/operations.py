@@ -206,7 +206,11 @@ def _after_save(services: Services, actor: Actor, number: int, client: WebClient
 
 
 def announce(services: Services, client: WebClient, *, team_id: str, event_id: int) -> None:
-    """Post the event's announcement with its RSVP buttons, or bring the posted one up to date."""
+    """Post the event's announcement with its RSVP buttons, or bring the posted one up to date.
+
+    A post Slack refuses is an EventError for the person who made the event; an update's SlackApiError
+    goes to the caller.
+    """
     with transaction(services.sessions) as session:
         event = events.get_event_by_id(session, team_id=team_id, event_id=event_id)
         if event is None:
@@ -214,10 +218,10 @@ def announce(services: Services, client: WebClient, *, team_id: str, event_id: i
         going, not_going = events.rsvps(session, team_id=team_id, event_id=event_id)
         text, blocks = display.announcement(event, going, not_going)
         channel, ts = event.channel_id, event.announcement_ts
+    if ts is not None:  # an RSVP's update: its caller (bot.events.updates) retries what Slack refused
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        return
     try:
-        if ts is not None:
-            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-            return
         response = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as exc:
         raise EventError(
