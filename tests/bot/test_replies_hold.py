@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import ACTION_SNOOZE
 from bot.standin import SlackStandIn
+from bot.standin.payloads import conversations_select
 from storage import repository
 from storage.db import transaction
 from storage.models import Trigger, TriggerState
@@ -122,3 +123,29 @@ def test_event_words_match_the_readme(slack: Slack) -> None:
     _event(slack, 'add "Deploy window" tomorrow 3pm')
     history = _event(slack, "history 1")
     assert history.startswith("History of *Deploy window* (event #1):\n"), history
+
+
+def test_a_modal_message_too_long_once_escaped_is_marked_on_the_field(
+    slack: Slack, standin: SlackStandIn, db: sessionmaker[Session]
+) -> None:
+    typed = ("a < b & c > d " * 215)[:2999]  # 2,999 as typed; each <, & and > is written out as 4-5 when posted
+    values = {
+        "what": {"what_input": typed},
+        "channel": {"channel_input": conversations_select("C4")},
+        "when": {"when_input": "every monday at 10am"},
+    }
+    answer = slack.sender.view_submission("schedulebot.new", values).json()
+    assert answer["response_action"] == "errors" and set(answer["errors"]) == {"what"}
+    assert "characters as posted" in answer["errors"]["what"] and "up to 3,000" in answer["errors"]["what"]
+    with transaction(db) as session:
+        assert repository.list_triggers(session, team_id="T1") == []
+    values["what"] = {"what_input": typed[:1700]}
+    assert not slack.sender.view_submission("schedulebot.new", values).text
+    standin.wait_for(lambda calls: any(c.method == "chat.postEphemeral" for c in calls))
+    with transaction(db) as session:
+        (trigger,) = repository.list_triggers(session, team_id="T1")
+        assert len(trigger.payload["text"]) <= 3000 and trigger.payload["text"] == _escaped(typed[:1700])
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").strip()
