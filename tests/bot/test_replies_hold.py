@@ -145,6 +145,7 @@ def test_a_modal_message_too_long_once_escaped_is_marked_on_the_field(
     with transaction(db) as session:
         (trigger,) = repository.list_triggers(session, team_id="T1")
         assert len(trigger.payload["text"]) <= 3000 and trigger.payload["text"] == _escaped(typed[:1700])
+    standin.wait_for(lambda calls: any(c.method == "views.publish" for c in calls))  # the save's last step: Home
 
 
 def _escaped(text: str) -> str:
