@@ -177,7 +177,7 @@ def snooze(services: Services, actor: Actor, number: int, duration_text: str) ->
             session, team_id=actor.team_id, trigger_id=trigger.id, now=now, why=f"snoozed by {said}"
         )
         due = released[0] if released else _still_due(trigger, now)
-        at = (due or now) + delay
+        at, was_paused = (due or now) + delay, trigger.state == TriggerState.PAUSED
         repository.update_trigger(
             session,
             team_id=actor.team_id,
@@ -186,17 +186,20 @@ def snooze(services: Services, actor: Actor, number: int, duration_text: str) ->
             state=TriggerState.ACTIVE.value,
             schedule=schedules.once_at(at, trigger.zone).to_canonical(),
         )
-        zone = trigger.zone
-        if due is None:
-            return Reply(
-                f":zzz: Snoozed *#{number}*: it has already run, so it runs again "
-                f"{slack_date(at, zone)}, {said} from now."
-            )
-        return Reply(f":zzz: Snoozed *#{number}*: the run due {slack_date(due, zone)} now runs {slack_date(at, zone)}.")
+        text = _snoozed(number, due, at, trigger.zone, said)
+        return Reply(text + (" It was paused; snoozing it resumes it." if was_paused else ""))
 
     reply = change(services, actor, number, "snooze", apply)
     send_if_due(services, team_id=actor.team_id, number=number, now=now)
     return reply
+
+
+def _snoozed(number: int, due: datetime | None, at: datetime, zone: str, said: str) -> str:
+    if due is None:
+        return (
+            f":zzz: Snoozed *#{number}*: it has already run, so it runs again {slack_date(at, zone)}, {said} from now."
+        )
+    return f":zzz: Snoozed *#{number}*: the run due {slack_date(due, zone)} now runs {slack_date(at, zone)}."
 
 
 def _still_due(trigger: Trigger, now: datetime) -> datetime | None:

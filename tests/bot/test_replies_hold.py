@@ -150,3 +150,14 @@ def test_a_modal_message_too_long_once_escaped_is_marked_on_the_field(
 
 def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").strip()
+
+
+def test_snoozing_a_paused_reminder_says_it_resumes_it(slack: Slack, db: sessionmaker[Session]) -> None:
+    (due,) = _instants(text_of(slack.command("to stretch tomorrow at 9am")))
+    slack.command("pause 1")
+    reply = text_of(slack.command("snooze 1 20 minutes"))
+    assert reply.endswith("It was paused; snoozing it resumes it.") and _instants(reply)[1] == due + timedelta(
+        minutes=20
+    )
+    trigger = _trigger(db, 1)
+    assert (trigger.state, trigger.next_run_at) == ("active", due + timedelta(minutes=20))
