@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,8 +15,10 @@ from bot.standin.payloads import conversations_select
 from storage import repository
 from storage.db import transaction
 from storage.models import Trigger, TriggerState
-from tests.bot.conftest import Slack, text_of
+from tests.bot.conftest import Served, Slack, text_of
 
+# More saves at once than the web process has listener threads, schedules and events mixed.
+CONCURRENT = 18
 _TOKEN = re.compile(r"<!date\^(\d+)\^")
 
 
@@ -161,3 +164,27 @@ def test_snoozing_a_paused_reminder_says_it_resumes_it(slack: Slack, db: session
     )
     trigger = _trigger(db, 1)
     assert (trigger.state, trigger.next_run_at) == ("active", due + timedelta(minutes=20))
+
+
+def test_schedules_and_events_made_at_the_same_moment_keep_their_own_sequences(
+    standin: SlackStandIn, served: Served, db: sessionmaker[Session]
+) -> None:
+    def make(i: int) -> str:
+        person = Slack(standin, served.url)
+        try:
+            if i % 3 == 0:
+                return _event(person, f'add "Review {i}" tomorrow 3pm remind 1h, 15m before')
+            return text_of(person.command(f"to check {i} every friday at 4pm"))
+        finally:
+            person.sender.close()
+
+    with ThreadPoolExecutor(CONCURRENT) as pool:
+        replies = list(pool.map(make, range(CONCURRENT)))
+    assert all("Scheduled *#" in r or "Event added" in r for r in replies), replies
+    with transaction(db) as session:
+        everything = repository.list_triggers(session, team_id="T1", include_events=True)
+    schedules = sorted(t.number for t in everything if not t.action_kind.startswith("event_"))
+    event_triggers = sorted(t.number for t in everything if t.action_kind.startswith("event_"))
+    made = len([i for i in range(CONCURRENT) if i % 3])
+    assert schedules == list(range(1, made + 1))
+    assert event_triggers == list(range(-len(event_triggers), 0))
