@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 DEFAULT_STATE_DIR = Path(".schedulebot")
 # The broker that needs no server: kombu's SQLAlchemy transport on a SQLite file.
 EMBEDDED_BROKER_NAME = "broker.db"
+# The console's own memory between runs: the channels it made up when someone named them.
+CONSOLE_STATE_NAME = "console.json"
 # Procfile entries the group does not run: release is done before the start, flower is optional.
 NOT_SUPERVISED = frozenset({"release", "flower"})
 REDIS_PROBE_SECONDS = 1.0
@@ -265,11 +267,18 @@ def run(settings: Settings, processes: dict[str, str], state_dir: Path, out: Tex
 def run_with_console(
     settings: Settings, processes: dict[str, str], env: dict[str, str], state_dir: Path, out: TextIO
 ) -> int:
-    from bot.console import Console
+    from bot.console import Console, ConsoleState
 
     log_path = state_dir / "processes.log"
     zone = local_zone(os.environ.get("TZ"))
-    console = Console(web_url=f"http://127.0.0.1:{settings.port}", out=out, stdin=sys.stdin, zone=zone)
+    console = Console(
+        web_url=f"http://127.0.0.1:{settings.port}",
+        out=out,
+        stdin=sys.stdin,
+        zone=zone,
+        state=ConsoleState(state_dir / CONSOLE_STATE_NAME),
+        database_url=settings.database_url,
+    )
     env.update(console.start())
     print(f"logs: {log_path} (web, worker and beat write there while the console runs)", file=out, flush=True)
     try:

@@ -12,6 +12,7 @@ from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RateLimitErrorRetryHandler, RetryHandler
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -52,6 +53,8 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 DEFAULT_CLIENT_TIMEOUT = 10
 # Refresh a rotating token when it has less than this left (Bolt's default; the workers use the same).
 REFRESH_MINUTES_BEFORE_EXPIRY = 120
+# How many times a rate-limited Web API call is made again, each after Slack's Retry-After.
+RATE_LIMIT_RETRIES = 2
 
 Extension = Callable[[App, Services], None]
 
@@ -117,7 +120,9 @@ def _bolt_options(
         options["request_verification_enabled"] = False  # Socket Mode requests arrive over our own websocket
     if store is not None:
         assert settings.slack_client_id and settings.slack_client_secret
-        client = WebClient(base_url=settings.slack_api_url, timeout=DEFAULT_CLIENT_TIMEOUT)
+        client = WebClient(
+            base_url=settings.slack_api_url, timeout=DEFAULT_CLIENT_TIMEOUT, retry_handlers=_retry_handlers()
+        )
         options["client"] = client
         # Bolt's own authorize rotates expiring tokens, but builds its rotator on slack.com: this one refreshes
         # on SLACK_API_URL, where every other call goes.
@@ -146,7 +151,10 @@ def _bolt_options(
             "SLACK_BOT_TOKEN: set it for one workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install in many"
         )
     options["client"] = WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=DEFAULT_CLIENT_TIMEOUT
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=DEFAULT_CLIENT_TIMEOUT,
+        retry_handlers=_retry_handlers(),
     )
     return options
 
@@ -174,6 +182,11 @@ def _resume_on_install(services: Services) -> Callable[[SuccessArgs], BoltRespon
 
 def _default_failure(args: FailureArgs) -> BoltResponse:
     return args.default.failure(args)
+
+
+def _retry_handlers() -> list[RetryHandler]:
+    """A call Slack refused with 429 is made again after its Retry-After (Bolt copies these to per-team clients)."""
+    return [RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
 
 
 def _answer_politely(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -122,9 +122,10 @@ def trigger_buttons(trigger: Trigger) -> Block:
     )
 
 
-def runs_list(runs: Iterable[datetime], zone: str, passed: Sequence[Passed] = ()) -> str:
-    """The runs, one a line; `passed`: holidays skipped or moved among them, shown in their place."""
-    lines = [(moment, f"• {slack_date(moment, zone)}") for moment in runs]
+def runs_list(runs: Iterable[datetime], zone: str, passed: Sequence[Passed] = (), *, paused: bool = False) -> str:
+    """The runs, one a line, marked when paused; `passed`: holidays skipped or moved among them, in their place."""
+    mark = " · :double_vertical_bar: paused" if paused else ""
+    lines = [(moment, f"• {slack_date(moment, zone)}{mark}") for moment in runs]
     lines += [(p.at, f"• _({_day(p.day)} is {p.holiday}, {_fate(p)})_") for p in passed]
     return (
         "\n".join(line for _, line in sorted(lines, key=lambda item: item[0]))
@@ -148,7 +149,8 @@ def confirmation(
         section(f"{headline}\n{quote(what_of(trigger))}"),
         section(
             f"*Where:* {where(trigger.channel_id, trigger.creator_id)}\n"
-            f"*When:* {description}\n*Next runs:*\n{runs_list(runs, trigger.zone, passed)}"
+            f"*When:* {description}\n*Next runs:*\n"
+            f"{runs_list(runs, trigger.zone, passed, paused=trigger.state == 'paused')}"
         ),
         trigger_buttons(trigger),
         context(f"Change it with `/schedule edit {trigger.number} <when>` · see them all with `/schedule list`"),

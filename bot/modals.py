@@ -73,6 +73,19 @@ def _channel_picker() -> Block:
     }
 
 
+def too_long(typed: str, posted: str, limit: int) -> str | None:
+    """The message field's error when what would be posted (with `<`, `>`, `&` written out as Slack needs
+    them, each several characters) is over `limit`; counted on the posted text, so nothing is cut later."""
+    if len(posted) <= limit:
+        return None
+    if len(posted) == len(typed):
+        return f"That is {len(posted):,} characters; I can post up to {limit:,}."
+    return (
+        f"That is {len(posted):,} characters as posted (each <, > and & takes several); "
+        f"I can post up to {limit:,}, so take out {len(posted) - limit:,}."
+    )
+
+
 def read_submission(view: dict[str, Any]) -> Submission:
     values = (view.get("state") or {}).get("values") or {}
     return Submission(

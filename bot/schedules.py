@@ -39,6 +39,7 @@ __all__ = [
     "parse",
     "parse_duration",
     "passed_holidays",
+    "resumed_runs",
     "split_what_when",
     "upcoming",
 ]
@@ -63,3 +64,17 @@ def upcoming(schedule: Schedule, *, after: datetime, count: int = DEFAULT_PREVIE
 def once_at(moment: datetime, zone: str) -> Schedule:
     """A one-off schedule at an exact instant (a snoozed reminder)."""
     return Schedule(kind="once", zone=zone, at=moment)
+
+
+def resumed_runs(
+    schedule: Schedule, *, next_run_at: datetime | None, after: datetime, count: int = DEFAULT_PREVIEW_COUNT
+) -> list[datetime]:
+    """The runs a paused schedule has if resumed at `after`: its runs after then, less any run skipped while paused.
+
+    A skip made while paused moves `next_run_at` past the skipped run (it is always one of the schedule's runs),
+    so a `next_run_at` later than the first run after `after` is where the schedule picks up.
+    """
+    first = first_run(schedule, after=after)
+    if first is not None and next_run_at is not None and next_run_at > first:
+        first = next_run_at
+    return [first, *upcoming(schedule, after=first, count=count - 1)] if first is not None else []

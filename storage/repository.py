@@ -46,13 +46,15 @@ def create_trigger(
 ) -> Trigger:
     """Insert a trigger with the next free short number in its workspace.
 
-    Saves in one workspace take numbers one at a time, so many at once all succeed: on PostgreSQL behind
-    a lock held until the caller commits, on SQLite behind the write lock every transaction takes first.
+    Schedules count up from 1 (the number people type); events' triggers count down from -1, so events
+    never take a schedule's number (events have numbers of their own). Saves in one workspace take numbers
+    one at a time, so many at once all succeed: on PostgreSQL behind a lock held until the caller commits,
+    on SQLite behind the write lock every transaction takes first.
     """
     _lock_numbers(session, team_id=team_id)
     values = {
         "team_id": team_id,
-        "number": _next_number(team_id),
+        "number": _next_number(team_id, event=action_kind.startswith(EVENT_KIND_PREFIX)),
         "channel_id": channel_id,
         "creator_id": creator_id,
         "schedule": schedule,
@@ -75,8 +77,13 @@ def _lock_numbers(session: Session, *, team_id: str) -> None:
         session.execute(select(func.pg_advisory_xact_lock(NUMBERS_LOCK_SPACE, func.hashtext(team_id))))
 
 
-def _next_number(team_id: str) -> ScalarSelect[int]:
-    return select(func.coalesce(func.max(Trigger.number), 0) + 1).where(Trigger.team_id == team_id).scalar_subquery()
+def _next_number(team_id: str, *, event: bool) -> ScalarSelect[int]:
+    """One past the workspace's last number in the sequence: up from 1 for schedules, down from -1 for events."""
+    if event:
+        lowest = func.coalesce(func.min(Trigger.number), 0) - 1
+        return select(lowest).where(Trigger.team_id == team_id, Trigger.number < 0).scalar_subquery()
+    highest = func.coalesce(func.max(Trigger.number), 0) + 1
+    return select(highest).where(Trigger.team_id == team_id, Trigger.number > 0).scalar_subquery()
 
 
 def get_trigger(session: Session, *, team_id: str, number: int, include_events: bool = False) -> Trigger:

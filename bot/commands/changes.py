@@ -85,7 +85,9 @@ def resume(services: Services, actor: Actor, number: int) -> Reply:
         require_live(trigger, "resume")
         if trigger.state == TriggerState.ACTIVE:
             raise Conflict(f"#{number} is not paused; it is running as planned", f"/schedule show {number}")
-        upcoming = schedules.first_run(schedules.load(trigger.schedule), after=now)
+        # A skip made while paused holds: it moved next_run_at past the run it skipped.
+        runs = schedules.resumed_runs(schedules.load(trigger.schedule), next_run_at=trigger.next_run_at, after=now)
+        upcoming = runs[0] if runs else None
         if upcoming is None:
             raise Conflict(f"#{number} has no runs left after now. Give it a new time", _edit_example(number))
         repository.update_trigger(
@@ -144,9 +146,14 @@ def skip(services: Services, actor: Actor, number: int) -> Reply:
             raise Conflict(f"#{number} has no run after the next one; cancel it instead", f"/schedule cancel {number}")
         repository.update_trigger(session, team_id=actor.team_id, number=number, next_run_at=following)
         zone = trigger.zone
+        paused = (
+            f" #{number} is paused: this skip holds when you `/schedule resume {number}`."
+            if trigger.state == TriggerState.PAUSED
+            else ""
+        )
         return Reply(
             f":fast_forward: Skipping the run of *#{number}* on {slack_date(skipped, zone)}. "
-            f"Next run {slack_date(following, zone)}."
+            f"Next run {slack_date(following, zone)}.{paused}"
         )
 
     reply = change(services, actor, number, "skip", apply)
@@ -155,8 +162,11 @@ def skip(services: Services, actor: Actor, number: int) -> Reply:
 
 
 def snooze(services: Services, actor: Actor, number: int, duration_text: str) -> Reply:
+    """Later than it would have been: a run still to come moves by the delay from its due time; one already gone
+    (a reminder that has posted, as under its Snooze button) runs again that long from now."""
     now = services.clock()
     delay = schedules.parse_duration(duration_text)
+    said = " ".join(duration_text.split())
 
     def apply(session: Session, trigger: Trigger) -> Reply:
         if trigger.state == TriggerState.CANCELLED:
@@ -166,10 +176,11 @@ def snooze(services: Services, actor: Actor, number: int, duration_text: str) ->
                 f"Snooze is for one-off reminders, and #{number} repeats. Skip its next run instead",
                 f"/schedule skip {number}",
             )
-        at = now + delay
-        claims.release_claimed(
-            session, team_id=actor.team_id, trigger_id=trigger.id, now=now, why=f"snoozed until {at.isoformat()}"
+        released = claims.release_claimed(
+            session, team_id=actor.team_id, trigger_id=trigger.id, now=now, why=f"snoozed by {said}"
         )
+        due = released[0] if released else _still_due(trigger, now)
+        at, was_paused = (due or now) + delay, trigger.state == TriggerState.PAUSED
         repository.update_trigger(
             session,
             team_id=actor.team_id,
@@ -178,11 +189,26 @@ def snooze(services: Services, actor: Actor, number: int, duration_text: str) ->
             state=TriggerState.ACTIVE.value,
             schedule=schedules.once_at(at, trigger.zone).to_canonical(),
         )
-        return Reply(f":zzz: Snoozed *#{number}* until {slack_date(at, trigger.zone)}.")
+        text = _snoozed(number, due, at, trigger.zone, said)
+        return Reply(text + (" It was paused; snoozing it resumes it." if was_paused else ""))
 
     reply = change(services, actor, number, "snooze", apply)
     send_if_due(services, team_id=actor.team_id, number=number, now=now)
     return reply
+
+
+def _snoozed(number: int, due: datetime | None, at: datetime, zone: str, said: str) -> str:
+    if due is None:
+        return (
+            f":zzz: Snoozed *#{number}*: it has already run, so it runs again {slack_date(at, zone)}, {said} from now."
+        )
+    return f":zzz: Snoozed *#{number}*: the run due {slack_date(due, zone)} now runs {slack_date(at, zone)}."
+
+
+def _still_due(trigger: Trigger, now: datetime) -> datetime | None:
+    """The one-off's run if it is still to come (active or paused), else None: it has run."""
+    live = trigger.state in (TriggerState.ACTIVE, TriggerState.PAUSED)
+    return trigger.next_run_at if live and trigger.next_run_at is not None and trigger.next_run_at > now else None
 
 
 def _edit_example(number: int) -> str:

@@ -70,6 +70,8 @@ def show(services: Services, actor: Actor, number: int) -> Reply:
     runs: list = []
     if trigger.state == "active":
         runs = schedules.upcoming(schedules.load(trigger.schedule), after=now)
+    if trigger.state == "paused":  # paused is not finished: the runs it has when resumed, marked paused
+        runs = schedules.resumed_runs(schedules.load(trigger.schedule), next_run_at=trigger.next_run_at, after=now)
     headline = f"*#{number}* · {trigger.state} · created by <@{trigger.creator_id}>"
     reply = confirmation(trigger, describe_stored(trigger), runs, headline=headline)
     if trigger.state in ("cancelled", "completed"):

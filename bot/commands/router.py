@@ -16,6 +16,9 @@ from bot.errors import UsageError, UserError
 from bot.schedules import ParseError
 from storage.errors import NotFound
 
+# How the parser begins its answer when the words hold no schedule at all (scheduling/split.py).
+NO_SCHEDULE = "no schedule found"
+
 
 def execute(services: Services, actor: Actor, text: str, *, client: WebClient | None = None) -> Reply:
     """Run what the user typed; a user's mistake becomes an ephemeral reply explaining it."""
@@ -28,6 +31,10 @@ def execute(services: Services, actor: Actor, text: str, *, client: WebClient | 
     except (UserError, NotFound) as exc:
         return Reply(f":warning: {exc}")
     except ParseError as exc:
+        if command is not None and command.misread and str(exc).startswith(NO_SCHEDULE):
+            return Reply(
+                f":warning: {command.misread}"
+            )  # `pause soon`: no schedule in it; the subcommand is what was meant
         return Reply(f":warning: {_sentence(str(exc))}{_misread(command) or _did_you_mean(text)}")
 
 

@@ -46,6 +46,10 @@ EMOJI = {
     "bell": "🔔",
     "tada": "🎉",
     "rocket": "🚀",
+    "pencil2": "✏️",
+    "thinking_face": "🤔",
+    "earth_africa": "🌍",
+    "wrench": "🔧",
 }
 
 

@@ -21,6 +21,7 @@ import requests
 
 from bot.console.escape import channel_id_for, escape
 from bot.console.render import Button, Rendered, Renderer, button_bar
+from bot.console.state import ConsoleState, UserZones
 from bot.console.terminal import Terminal
 from bot.standin import Call, SignedSender, SlackStandIn
 
@@ -45,13 +46,24 @@ HELP = (
 class Console:
     """Start it before the web process (its env points there), then run_in_background()."""
 
-    def __init__(self, *, web_url: str, out: TextIO, stdin: TextIO, zone: str = "UTC") -> None:
+    def __init__(
+        self,
+        *,
+        web_url: str,
+        out: TextIO,
+        stdin: TextIO,
+        zone: str = "UTC",
+        state: ConsoleState | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.web_url = web_url.rstrip("/")
         self.stdin = stdin
         self.terminal = Terminal(out, interactive=stdin.isatty())
         self.zone = zone
+        self.state = state or ConsoleState(None)
+        self.zones = UserZones(database_url, team_id=TEAM_ID, user_id=USER_ID)
         self.standin = SlackStandIn()
-        self.renderer = Renderer(ZoneInfo(zone), self.standin.workspace.channel_name, lambda uid: uid.lower())
+        self.renderer = Renderer(ZoneInfo(zone), self.standin.workspace.channel_name, self._user_name)
         self.buttons: dict[int, Button] = {}
         self._buttons_lock = threading.Lock()
         self._shown = threading.Condition()
@@ -67,7 +79,9 @@ class Console:
         self.standin.start()
         self.standin.add_token(self._token, TEAM_ID)
         self.standin.set_channel(CHANNEL_ID, CHANNEL_NAME)
-        self.standin.set_user(USER_ID, name=_user_name(), tz=self.zone, is_admin=True, is_owner=True)
+        for channel_id, name in self.state.channels().items():  # named in an earlier run
+            self.standin.set_channel(channel_id, name)
+        self.standin.set_user(USER_ID, name=user_name(), tz=self.zone, is_admin=True, is_owner=True)
         self.standin.on_call(self.show_call)
         self.start_sender()
         return {"SLACK_API_URL": self.standin.api_url, "SLACK_BOT_TOKEN": self._token} | {
@@ -89,15 +103,18 @@ class Console:
         if self._sender is not None:
             self._sender.close()
         self.standin.stop()
+        self.zones.close()
 
     # --- the loop -------------------------------------------------------------------------------
 
     def serve(self) -> None:
         if not self.wait_until_ready():
             return
-        self.terminal.say([f"console: you are @{_user_name()} in #{CHANNEL_NAME}; {HELP}"])
+        self.follow_zone()
+        self.terminal.say([f"console: you are @{user_name()} in #{CHANNEL_NAME}; {HELP}"])
         for line in self.terminal.lines(self.stdin):
-            self.handle(line.strip())
+            if not self.handle(line.strip()):
+                return  # exit: no prompt again before the launcher's last line
         self.terminal.say(["console: end of input; the bot keeps running and posts here (Ctrl-C to stop)"])
 
     def wait_until_ready(self, patience: float = READY_PATIENCE_SECONDS) -> bool:
@@ -112,14 +129,21 @@ class Console:
                 tick(".")
         return True
 
-    def handle(self, line: str) -> None:
+    def handle(self, line: str) -> bool:
+        """Act on one typed line; False once the user asked to stop."""
         if not line:
-            return
+            return True
         self.terminal.echo(line)
-        before = self._shown_count
         if line.lower() in {"exit", "quit"}:
             os.kill(os.getpid(), signal.SIGINT)
-        elif line.isdigit():
+            return False
+        self._act(line)
+        self.follow_zone()
+        return True
+
+    def _act(self, line: str) -> None:
+        before = self._shown_count
+        if line.isdigit():
             self.press(int(line))
         elif line.split(" ", 1)[0] in COMMANDS:
             command, _, text = line.partition(" ")
@@ -129,6 +153,10 @@ class Console:
             self._show_response(self._send().app_mention(text, user=USER_ID, channel=CHANNEL_ID), before)
         else:
             self.terminal.say([f"console: {HELP}"])
+
+    def follow_zone(self) -> None:
+        """Show dates in the zone the user set with `/schedule tz`, as Slack shows them in each reader's zone."""
+        self.renderer.zone = ZoneInfo(self.zones.chosen() or self.zone)
 
     def press(self, number: int) -> None:
         before = self._shown_count
@@ -156,10 +184,10 @@ class Console:
         """The stand-in's listener: print each message the bot sent, as the channel would show it."""
         if call.method == "chat.postMessage" and call.channel:
             message = self.standin.workspace.find_message(call.channel, call.ts or "") or {**call.params}
-            self._show(f"[#{self._channel(call.channel)}]", message, call.channel, ephemeral=False)
+            self._show(self._label(call.channel), message, call.channel, ephemeral=False)
         elif call.method == "chat.update" and call.channel:
             message = self.standin.workspace.find_message(call.channel, str(call.params.get("ts", ""))) or {}
-            self._show(f"[#{self._channel(call.channel)}] (edited)", message or call.params, call.channel, False)
+            self._show(f"{self._label(call.channel)} (edited)", message or call.params, call.channel, False)
         elif call.method == "chat.postEphemeral":
             self._show("(only you)", call.params, call.channel or CHANNEL_ID, ephemeral=True)
         elif call.method == "response_url":
@@ -183,7 +211,7 @@ class Console:
         if body.get("delete_original"):
             return
         if body.get("response_type") == "in_channel":
-            self._show(f"[#{self._channel(channel)}]", body, channel, ephemeral=False)
+            self._show(self._label(channel), body, channel, ephemeral=False)
         else:
             self._show("(only you)", body, channel, ephemeral=True)
 
@@ -220,14 +248,24 @@ class Console:
         if known:
             return known[0]
         self.standin.set_channel(channel_id_for(name), name)
+        self.state.remember_channel(channel_id_for(name), name)
         return channel_id_for(name)
 
     def _user_id(self, name: str) -> str | None:
         with self.standin.workspace.lock:
             return next((u.id for u in self.standin.workspace.users.values() if u.name == name), None)
 
-    def _channel(self, channel_id: str) -> str:
-        return self.standin.workspace.channel_name(channel_id)
+    def _label(self, channel_id: str) -> str:
+        """`[#ops]` for a channel; `[DM]` for the user's direct messages with the bot (a user or D… id)."""
+        if channel_id.startswith(("U", "W", "D")):
+            return "[DM]"
+        return f"[#{self.standin.workspace.channel_name(channel_id)}]"
+
+    def _user_name(self, user_id: str) -> str:
+        """The name the stand-in knows (the console's user is the machine's login), as Slack shows @names."""
+        with self.standin.workspace.lock:
+            known = self.standin.workspace.users.get(user_id)
+        return known.name if known is not None and known.name else user_id.lower()
 
     def _send(self) -> SignedSender:
         assert self._sender is not None, "Console.start() first"
@@ -238,7 +276,8 @@ def _where() -> dict[str, str]:
     return {"user_id": USER_ID, "channel_id": CHANNEL_ID, "channel_name": CHANNEL_NAME, "team_id": TEAM_ID}
 
 
-def _user_name() -> str:
+def user_name() -> str:
+    """The console user's name: the machine's login, as the banner and every @mention show it."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -14,6 +14,7 @@ from bot.context import Services
 from bot.events.operations import announce
 from bot.events.reads import sees_event_id
 from bot.events.router import execute
+from bot.events.updates import AnnouncementUpdates
 from bot.listeners.common import ack_at_once, actor_for, boundary, command_actor, ephemeral, team_of
 from storage.db import transaction
 from storage.events import repository as events
@@ -25,6 +26,10 @@ _MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+event\b\s*(?P<re
 
 
 def register(app: App, services: Services, *, public_url: str | None = None) -> None:
+    updates = AnnouncementUpdates(
+        lambda client, team_id, event_id: announce(services, client, team_id=team_id, event_id=event_id)
+    )
+
     def on_event(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
         text = str(command.get("text") or "")
@@ -54,7 +59,7 @@ def register(app: App, services: Services, *, public_url: str | None = None) -> 
                 events.set_rsvp(
                     session, team_id=team_id, event_id=event_id, user_id=user_id, going=going, now=services.clock()
                 )
-            announce(services, client, team_id=team_id, event_id=event_id)
+            updates.request(client, team_id=team_id, event_id=event_id)  # coalesced: Slack limits chat.update
 
     app.command(COMMAND, middleware=[ack_at_once])(on_event)
     app.action(ACTION_GOING, middleware=[ack_at_once])(on_rsvp)

@@ -21,6 +21,9 @@ from storage.events import repository as events
 from storage.events.lifecycle import EventError, check_reminders
 from storage.events.models import Event
 
+# How the parser says a time it read has passed (`yesterday 3pm`, `today at 8am` in the afternoon).
+PAST = "in the past"
+
 
 def add(services: Services, actor: Actor, command: EventCommand, client: WebClient | None) -> Reply:
     now, channel_id = services.clock(), command.channel_id or actor.channel_id
@@ -138,6 +141,8 @@ def _parse(when: str, now: datetime, zone: str) -> Schedule:
     try:
         return parse(when, now=now, tz=zone)
     except ParseError as exc:
+        if PAST in str(exc):  # it did read the time: say what is wrong with it, as check_span does
+            raise EventError(f"That start is in the past. Pick a time ahead, e.g. `{ADD_EXAMPLE}`") from None
         raise UserError(f"I could not read “{when[:60]}” as a time: {exc}", ADD_EXAMPLE) from None
 
 
@@ -156,7 +161,11 @@ def _after_save(services: Services, actor: Actor, number: int, client: WebClient
 
 
 def announce(services: Services, client: WebClient, *, team_id: str, event_id: int) -> None:
-    """Post the event's announcement with its RSVP buttons, or bring the posted one up to date."""
+    """Post the event's announcement with its RSVP buttons, or bring the posted one up to date.
+
+    A post Slack refuses is an EventError for the person who made the event; an update's SlackApiError
+    goes to the caller.
+    """
     with transaction(services.sessions) as session:
         event = events.get_event_by_id(session, team_id=team_id, event_id=event_id)
         if event is None:
@@ -164,10 +173,10 @@ def announce(services: Services, client: WebClient, *, team_id: str, event_id: i
         going, not_going = events.rsvps(session, team_id=team_id, event_id=event_id)
         text, blocks = display.announcement(event, going, not_going)
         channel, ts = event.channel_id, event.announcement_ts
+    if ts is not None:  # an RSVP's update: its caller (bot.events.updates) retries what Slack refused
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        return
     try:
-        if ts is not None:
-            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-            return
         response = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as exc:
         raise EventError(

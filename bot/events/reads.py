@@ -73,7 +73,7 @@ def history(services: Services, actor: Actor, number: int) -> Reply:
         event = events.get_event(session, team_id=actor.team_id, number=number)
         rows = events.list_transitions(session, team_id=actor.team_id, event_id=event.id)
         lines = [_history_line(row.at, row.from_state, row.to_state, row.cause, row.actor_id, row.note) for row in rows]
-        head = f"*History of {display.title(event)} (event #{number}):*"
+        head = f"History of {display.title(event)} (event #{number}):"
     return Reply(head + "\n" + "\n".join(lines))
 
 

@@ -69,8 +69,8 @@ def validate(
     errors: dict[str, str] = {}
     if not submission.what:
         errors[modals.BLOCK_WHAT] = "Write the message to post, like “Check the deploy dashboard”."
-    elif len(submission.what) > MAX_WHAT_CHARS:
-        errors[modals.BLOCK_WHAT] = f"That is {len(submission.what)} characters; I can post up to {MAX_WHAT_CHARS}."
+    elif problem := modals.too_long(submission.what, escape_plain(submission.what), MAX_WHAT_CHARS):
+        errors[modals.BLOCK_WHAT] = problem
     if not submission.channel_id:
         errors[modals.BLOCK_CHANNEL] = "Pick the channel to post in."
     elif problem := visibility.target_problem(services, actor, submission.channel_id):

@@ -18,6 +18,14 @@ class ApiError(Exception):
         self.error = error
 
 
+class RateLimited(ApiError):
+    """Slack's answer to a method called more often than its tier allows: HTTP 429 with Retry-After."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("ratelimited")
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class ApiRequest:
     method: str

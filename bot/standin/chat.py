@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import threading
+import time
+from collections import deque
 from typing import Any
 
-from bot.standin.api import ApiError, ApiRequest
+from bot.standin.api import ApiError, ApiRequest, RateLimited
 from bot.standin.workspace import Workspace, ts_key
+
+# Slack's Tier 3, which chat.update is in: about 50 calls a minute per workspace.
+UPDATE_LIMIT_PER_MINUTE = 50
 
 DEFAULT_HISTORY_LIMIT = 100
 MAX_HISTORY_LIMIT = 999
@@ -60,8 +67,33 @@ def post_ephemeral(ws: Workspace, req: ApiRequest) -> dict[str, Any]:
     return {"ok": True, "channel": channel, "message_ts": ws.next_ts()}
 
 
+class MethodLimit:
+    """At most `calls` calls in any `seconds`, per workspace: a sliding window, as Slack's tiers count."""
+
+    def __init__(self, calls: int = UPDATE_LIMIT_PER_MINUTE, seconds: float = 60.0) -> None:
+        if calls < 1 or seconds <= 0:
+            raise ValueError("a method limit needs at least one call in a positive number of seconds")
+        self.calls, self.seconds = calls, seconds
+        self._recent: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, team_id: str) -> None:
+        """Count one call, or raise RateLimited with the whole seconds until the window has room."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._recent.setdefault(team_id, deque())
+            while recent and now - recent[0] >= self.seconds:
+                recent.popleft()
+            if len(recent) >= self.calls:
+                raise RateLimited(max(1, math.ceil(self.seconds - (now - recent[0]))))
+            recent.append(now)
+
+
 def update(ws: Workspace, req: ApiRequest) -> dict[str, Any]:
     team = req.authed()
+    limit = ws.limits.get("chat.update")
+    if isinstance(limit, MethodLimit):
+        limit.take(team.id)
     channel = _channel(ws, req)
     ts = req.require("ts", "message_not_found")
     with ws.lock:

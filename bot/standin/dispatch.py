@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.standin.api import ApiError, ApiRequest
+from bot.standin.api import ApiError, ApiRequest, RateLimited
 from bot.standin.faults import CHANNEL_RATE, MISSING_SCOPE, Fault, FaultInjector
 from bot.standin.methods import METHODS, TOKENLESS_METHODS
 from bot.standin.records import RESPONSE_URL_METHOD, Call, CallLog
@@ -63,6 +63,10 @@ class Dispatcher:
             return self._injected(fault, Call(method, params, token, team.id if team else None, channel=channel))
         try:
             result = handler(self.workspace, ApiRequest(method, params, token, team, basic_auth))
+        except RateLimited as exc:
+            refused = Call(method, params, token, team.id if team else None, status=429, ok=False, error=exc.error)
+            self.log.append(_with(refused, channel=channel, delivered=False))
+            return Reply(429, {"ok": False, "error": exc.error}, {"Retry-After": str(exc.retry_after)})
         except ApiError as exc:
             return self._refuse(method, params, token, channel, exc.error, team)
         return self._delivered(method, params, token, team, result, fault)

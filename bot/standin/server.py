@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any
 
 from bot.standin import directory
+from bot.standin.chat import MethodLimit
 from bot.standin.control import ControlApi
 from bot.standin.dispatch import Dispatcher, ResponseUrlContext
 from bot.standin.faults import FaultInjector, FaultPlan
@@ -158,6 +159,10 @@ class SlackStandIn:
     @property
     def fault_plan(self) -> FaultPlan:
         return self._faults.plan
+
+    def limit(self, method: str, calls: int, seconds: float = 60.0) -> None:
+        """Rate-limit `method` per workspace as Slack's tiers do (only chat.update counts its calls so far)."""
+        self.workspace.limits[method] = MethodLimit(calls, seconds)
 
     # --- the workspace --------------------------------------------------------------------------
 

@@ -110,6 +110,8 @@ class Workspace:
     oauth_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     used_oauth_codes: set[str] = field(default_factory=set)
     rotation: Rotation = field(default_factory=Rotation)
+    # Per-method rate limits (bot.standin.chat.MethodLimit), as Slack's tiers: none unless a test sets one.
+    limits: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _last_ts_us: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

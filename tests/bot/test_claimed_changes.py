@@ -73,8 +73,9 @@ def test_snooze_moves_a_claimed_one_off_instead_of_posting_twice(
     claimed = _queued_run(sessions)
     assert "Snoozed *#1*" in text_of(claiming.command("snooze 1 3 minutes"))
     runs = _runs(sessions)
-    assert [(state, due) for state, due, _ in runs] == [("skipped", "+0m"), ("queued", "+2m")]
-    assert runs[0][2] is not None and runs[0][2].startswith("released: snoozed until")
+    # Snooze delays the claimed run by the duration from its due time (issue 18), not from now.
+    assert [(state, due) for state, due, _ in runs] == [("skipped", "+0m"), ("queued", "+3m")]
+    assert runs[0][2] is not None and runs[0][2].startswith("released: snoozed by 3 minutes")
     assert _queued_run(sessions).id != claimed.id
 
 

@@ -155,8 +155,9 @@ def test_events_triggers_are_left_out_unless_asked_for(sessions: sessionmaker[Se
     with transaction(sessions) as session:
         assert [t.number for t in repository.list_triggers(session, team_id="TA")] == [mine.number, lookalike.number]
         everything = repository.list_triggers(session, team_id="TA", include_events=True)
-        assert [t.number for t in everything] == [1, 2, 3, 4, 5, 6]
-        for number in (2, 3, 4, 5):
+        # Events' triggers count down from -1, so schedules keep 1, 2, 3 … (issue 18).
+        assert [t.number for t in everything] == [-4, -3, -2, -1, 1, 2]
+        for number in (-1, -2, -3, -4):
             with pytest.raises(NotFound, match=f"There is no schedule #{number} "):
                 repository.get_trigger(session, team_id="TA", number=number)
             with pytest.raises(NotFound):
