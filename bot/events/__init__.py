@@ -11,10 +11,12 @@ from slack_sdk import WebClient
 
 from bot.blocks import Reply
 from bot.context import Services
+from bot.events.grammar import MAX_NUMBER
 from bot.events.operations import announce
 from bot.events.router import execute
 from bot.listeners.common import ack_at_once, actor_for, boundary, command_actor, ephemeral, team_of
 from storage.db import transaction
+from storage.errors import NotFound
 from storage.events import repository as events
 from storage.events.display import ACTION_GOING, ACTION_NOT_GOING
 
@@ -31,23 +33,42 @@ def register(app: App, services: Services, *, public_url: str | None = None) -> 
             respond(**ephemeral(execute(services, actor, text, client=client, public_url=public_url)))
 
     def on_rsvp(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         ack()
         user_id = str((body.get("user") or {}).get("id") or "")
         with boundary("event RSVP"):
-            team_id, event_id = team_of(context), int(str(action.get("value") or "0"))
-            with transaction(services.sessions) as session:
-                going = action.get("action_id") == ACTION_GOING
-                events.set_rsvp(
-                    session, team_id=team_id, event_id=event_id, user_id=user_id, going=going, now=services.clock()
-                )
+            team_id = team_of(context)
+            try:
+                event_id = rsvp_event_id(action.get("value"))
+                with transaction(services.sessions) as session:
+                    going = action.get("action_id") == ACTION_GOING
+                    events.set_rsvp(
+                        session, team_id=team_id, event_id=event_id, user_id=user_id, going=going, now=services.clock()
+                    )
+            except NotFound as exc:
+                if body.get("response_url"):  # a button on a message; elsewhere Slack gives no response_url
+                    respond(**ephemeral(Reply(f":warning: {exc}")))
+                return
             announce(services, client, team_id=team_id, event_id=event_id)
 
     app.command(COMMAND, middleware=[ack_at_once])(on_event)
     app.action(ACTION_GOING, middleware=[ack_at_once])(on_rsvp)
     app.action(ACTION_NOT_GOING, middleware=[ack_at_once])(on_rsvp)
     app.middleware(_mentions(app, services, public_url))
+
+
+def rsvp_event_id(value: Any) -> int:
+    """The event an RSVP button names; a value no button of ours carries names none."""
+    text = str(value or "")
+    if not re.fullmatch("[0-9]{1,10}", text) or not 1 <= int(text) <= MAX_NUMBER:
+        raise NotFound("That button does not name an event I know. Try `/event list` to see the current ones.")
+    return int(text)
 
 
 def _mentions(app: App, services: Services, public_url: str | None) -> Callable[..., BoltResponse | None]:

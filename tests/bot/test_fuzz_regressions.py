@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot import modals
+from storage.events.display import ACTION_GOING
 from tests.bot.conftest import Slack
 
 
@@ -23,4 +24,16 @@ def test_a_modal_whose_state_is_not_objects_gets_inline_errors(slack: Slack, cap
     answer = response.json()
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {modals.BLOCK_WHAT, modals.BLOCK_CHANNEL, modals.BLOCK_WHEN}
+    assert errors_logged(caplog) == []
+
+
+@pytest.mark.parametrize("value", ["abc", "", "99999999999", "42"])
+def test_an_rsvp_button_naming_no_event_is_refused_by_name(
+    slack: Slack, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The RSVP listener took int() of the button's value and let a missing event escape as an error."""
+    reply = slack.press(ACTION_GOING, value)
+    assert reply is not None
+    assert reply.text.startswith(":warning: That "), reply.text
+    assert "/event list" in reply.text
     assert errors_logged(caplog) == []
