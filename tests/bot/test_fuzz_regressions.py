@@ -2,18 +2,82 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
-from bot import modals
+from bot import envelope, modals
+from bot.standin import payloads
+from bot.standin.payloads import AppIdentity
 from storage.events.display import ACTION_GOING
 from tests.bot.conftest import Slack
+
+FORM = "application/x-www-form-urlencoded"
 
 
 def errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+MALFORMED = {
+    "payload is not JSON": "not json",
+    "payload is a list": "[1, 2]",
+    "user is a list": json.dumps({"type": "block_actions", "user": [1], "actions": [{"action_id": "x"}]}),
+    "actions without action_id": json.dumps({"type": "block_actions", "user": {"id": "U1"}, "actions": [{}]}),
+    "actions empty": json.dumps({"type": "block_actions", "user": {"id": "U1"}, "actions": []}),
+    "action_id a number": json.dumps({"type": "block_actions", "actions": [{"action_id": 3, "block_id": "b"}]}),
+    "view null": json.dumps({"type": "view_submission", "view": None, "user": {"id": "U1"}}),
+    "callback_id a list": json.dumps({"type": "view_submission", "view": {"callback_id": []}}),
+    "authorizations an object": json.dumps({"type": "block_actions", "authorizations": {"a": 1}}),
+}
+
+
+@pytest.mark.parametrize("payload", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_signed_body_slack_would_never_send_gets_400_and_no_error(
+    slack: Slack, payload: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = slack.sender.send(urlencode({"payload": payload}), FORM)
+    assert response.status_code == 400, response.text
+    assert response.text.startswith("invalid request: ")
+    assert errors_logged(caplog) == []
+
+
+def slack_bodies() -> dict[str, tuple[str, str | None]]:
+    """What Slack really sends, as the stand-in builds it: none of it may be refused."""
+    app = AppIdentity()
+    press = payloads.block_actions(
+        app, action=payloads.button("schedulebot.pause", "1"), user_id="U1", team_id="T1", channel_id="C1",
+        message=None, view=None, container=None, response_url="https://hooks.slack.com/x",
+    )  # fmt: skip
+    home = payloads.block_actions(
+        app, action=payloads.button("schedulebot.new", "new"), user_id="U1", team_id="T1", channel_id=None,
+        message=None, view=None, container=None, response_url=None,
+    )  # fmt: skip
+    submit = payloads.view_submission(
+        app, callback_id="schedulebot.new", state={}, user_id="U1", team_id="T1", private_metadata="", view_id="V1"
+    )
+    command = payloads.slash_command(
+        app, command="/schedule", text="check the payload", user_id="U1", channel_id="C1", channel_name="general",
+        team_id="T1", response_url="https://hooks.slack.com/x", trigger="1.2.3",
+    )  # fmt: skip
+    opened = payloads.app_home_opened(user="U1", channel="D1", view=None)
+    event = payloads.event_callback(app, event=opened, team_id="T1", event_id=None)
+    return {
+        "button on a message": (urlencode({"payload": json.dumps(press)}), FORM),
+        "button in App Home": (urlencode({"payload": json.dumps(home)}), FORM),
+        "modal submission": (urlencode({"payload": json.dumps(submit)}), FORM),
+        "slash command": (urlencode(command), FORM),
+        "event": (json.dumps(event), "application/json"),
+        "url verification": (json.dumps(payloads.url_verification(app, "c")), "application/json"),
+    }
+
+
+@pytest.mark.parametrize("body", slack_bodies().values(), ids=slack_bodies().keys())
+def test_what_slack_sends_passes_the_envelope_check(body: tuple[str, str | None]) -> None:
+    assert envelope.problem(*body) is None
 
 
 def test_a_modal_whose_state_is_not_objects_gets_inline_errors(slack: Slack, caplog: pytest.LogCaptureFixture) -> None:
