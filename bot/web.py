@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Request, Response, request
 from kombu import Connection
 from slack_bolt.adapter.flask import SlackRequestHandler
-from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
+from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import HTTPException
 
@@ -100,7 +100,10 @@ def dispatch(bot: Bot, incoming: Request) -> Response:
     if wrong is not None:
         logger.info("refused a signed request Slack would not send: %s", wrong)
         return Response(f"invalid request: {wrong}", status=400, mimetype="text/plain")
-    return to_flask_response(bot.app.dispatch(to_bolt_request(incoming)))
+    query = incoming.query_string.decode("utf-8")
+    return to_flask_response(
+        bot.app.dispatch(envelope.slack_request(body, headers=dict(incoming.headers), query=query))
+    )
 
 
 def signed_by_slack(verifier: SignatureVerifier | None, incoming: Request) -> bool:

@@ -22,6 +22,12 @@ def errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
+def test_a_command_whose_words_say_payload_reaches_the_command(slack: Slack) -> None:
+    """Bolt read any form body containing "payload" as an interaction with no fields: the command got a 404."""
+    reply = slack.command("to check the payload every day at 9am")
+    assert reply.text.startswith("Scheduled #1: check the payload"), reply.text
+
+
 MALFORMED = {
     "payload is not JSON": "not json",
     "payload is a list": "[1, 2]",
