@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,10 +13,13 @@ import pytest
 from bot import envelope, modals
 from bot.standin import payloads
 from bot.standin.payloads import AppIdentity
+from scheduling import ParseError, parse
 from storage.events.display import ACTION_GOING
 from tests.bot.conftest import Slack
+from tests.bot.fuzz_judge import judge_reply
 
 FORM = "application/x-www-form-urlencoded"
+NOW = datetime(2026, 3, 6, 10, tzinfo=UTC)
 
 
 def errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -95,6 +99,18 @@ def test_a_modal_whose_state_is_not_objects_gets_inline_errors(slack: Slack, cap
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {modals.BLOCK_WHAT, modals.BLOCK_CHANNEL, modals.BLOCK_WHEN}
     assert errors_logged(caplog) == []
+
+
+@pytest.mark.parametrize("when", ["➇llllllist moine", "𐩃x tomorrow at 16:45", "on ➇/3", "on 3/➇", "on 2026-➇1-01"])
+def test_a_digit_that_is_not_ascii_is_a_word_the_parser_names(when: str) -> None:
+    """The written-date fallback took str.isdigit() (true for '➇', '²', '𐩃') for "int() will read it"."""
+    with pytest.raises(ParseError, match="I don't understand"):
+        parse(when, now=NOW, tz="UTC")
+
+
+def test_a_command_with_such_a_digit_gets_a_refusal(slack: Slack) -> None:
+    reply = slack.command("➇llllllist moine")
+    assert judge_reply(reply.text) is None, reply.text  # SORRY starts with ":warning: " too
 
 
 @pytest.mark.parametrize("value", ["abc", "", "99999999999", "42"])
