@@ -105,7 +105,7 @@ class Judge:
     seed: int
     findings_: list[Finding] = field(default_factory=list)
     sent: dict[str, str] = field(default_factory=dict)  # response_url key → what was sent
-    refused: set[str] = field(default_factory=set)  # keys whose request was answered with anything but an ack
+    waiting: set[str] = field(default_factory=set)  # keys with no reply yet, whose request was acked
     replies: dict[str, list[Call]] = field(default_factory=dict)
     others: list[Call] = field(default_factory=list)
     errors: list[logging.LogRecord] = field(default_factory=list)
@@ -114,11 +114,13 @@ class Judge:
     def expect_reply(self, key: str, sent: str) -> None:
         with self._lock:
             self.sent[key] = sent
+            if key not in self.replies:
+                self.waiting.add(key)
 
     def no_reply_coming(self, key: str) -> None:
         """The request was not acked (already a finding): do not wait for its reply."""
         with self._lock:
-            self.refused.add(key)
+            self.waiting.discard(key)
             self._lock.notify_all()
 
     def fail(self, sent: str, problem: str, detail: str = "") -> None:
@@ -134,16 +136,16 @@ class Judge:
         with self._lock:
             if call.key is not None:
                 self.replies.setdefault(call.key, []).append(call)
-                self._lock.notify_all()
+                self.waiting.discard(call.key)
+                if not self.waiting:
+                    self._lock.notify_all()
             else:
                 self.others.append(call)
 
     def wait_for_replies(self, timeout: float) -> None:
         """Until every request that expects a reply has one (or the timeout; findings() then names the missing)."""
         with self._lock:
-            self._lock.wait_for(
-                lambda: all(key in self.replies or key in self.refused for key in self.sent), timeout=timeout
-            )
+            self._lock.wait_for(lambda: not self.waiting, timeout=timeout)
 
     def findings(self) -> list[Finding]:
         """Call once everything the app was asked to do has finished."""
