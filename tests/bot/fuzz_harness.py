@@ -69,7 +69,8 @@ class Fuzz:
             commands += [self._command_input() for _ in range(counts.commands)]
             list(pool.map(lambda args: self.command(*args), commands))
             self.judge.wait_for_replies(DRAIN_TIMEOUT)
-            self.seen = buttons_in(self.standin.calls())
+            # In a fixed order, so that a seed replays the same presses (the replies arrive in any order).
+            self.seen = sorted(buttons_in(self.standin.calls()), key=lambda button: json.dumps(button, sort_keys=True))
             actions = [self._action_input(self.seen) for _ in range(counts.actions)]
             list(pool.map(lambda args: self.press(*args), actions))
             self.judge.wait_for_replies(DRAIN_TIMEOUT)
@@ -240,5 +241,8 @@ def fuzzed_app(
     """The production web app on `database_url` and `redis_url` (unreachable is allowed), with a fuzz aimed at it."""
     standin.add_token(BOT_TOKEN, "T1")
     settings = make_settings(database_url, standin.api_url, redis_url)
-    for served in serve(settings, engine, extensions=extensions):
-        yield Fuzz(served, standin, seed)
+    server = serve(settings, engine, extensions=extensions)
+    try:
+        yield Fuzz(next(server), standin, seed)
+    finally:
+        server.close()  # stops the server whether or not the run raised
