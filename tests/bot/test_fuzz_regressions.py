@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot import envelope, modals
+from bot.commands import changes
 from bot.standin import payloads
 from bot.standin.payloads import AppIdentity
 from scheduling import ParseError, parse
@@ -122,4 +123,16 @@ def test_an_rsvp_button_naming_no_event_is_refused_by_name(
     assert reply is not None
     assert reply.text.startswith(":warning: That "), reply.text
     assert "/event list" in reply.text
+    assert errors_logged(caplog) == []
+
+
+def test_run_now_of_a_schedule_cancelled_meanwhile_is_refused_by_name(
+    slack: Slack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`run 5` checked that #5 was live, then another command cancelled it before the claim: NotRunnable escaped."""
+    assert slack.command("to stretch every day at 3pm").text.startswith("Scheduled #1")
+    assert slack.command("cancel 1").text.startswith(":no_entry_sign: Cancelled")
+    monkeypatch.setattr(changes, "require_live", lambda *args: None)  # the check ran before the cancel
+    reply = slack.command("run 1")
+    assert reply.text.startswith(":warning: Schedule #1 is cancelled, so it cannot run."), reply.text
     assert errors_logged(caplog) == []
