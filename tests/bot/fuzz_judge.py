@@ -155,6 +155,10 @@ class Judge:
             if len(replies) != 1:
                 found.append(Finding(sent, f"{len(replies)} replies instead of one"))
             found += [Finding(sent, f"reply: {p}", text_of(c)) for c in replies if (p := judge_reply(text_of(c)))]
+        for key in self.replies.keys() - self.sent.keys():  # replies nobody had to give (an RSVP's refusal) still count
+            found += [
+                Finding(key, f"reply: {p}", text_of(c)) for c in self.replies[key] if (p := judge_reply(text_of(c)))
+            ]
         for call in self.others:
             found += [Finding(call.method, problem, text_of(call)) for problem in _judge_call(call)]
         found += [Finding(r.name, "error logged", _logged(r)) for r in self.errors]
