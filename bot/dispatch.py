@@ -17,6 +17,7 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.errors import Conflict
 from storage.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -63,8 +64,12 @@ class Dispatcher:
         )
 
     def run_now(self, *, team_id: str, number: int, now: datetime) -> list[Claimed]:
+        """Raises Conflict when the trigger stopped being runnable after the caller checked (cancelled meanwhile)."""
         claims = _claims()
-        return self._claim(lambda s: [claims.claim_run_now(s, team_id=team_id, number=number, now=now)])
+        try:
+            return self._claim(lambda s: [claims.claim_run_now(s, team_id=team_id, number=number, now=now)])
+        except claims.NotRunnable as exc:
+            raise Conflict(str(exc), "/schedule list") from None
 
     def _claim(self, claim: Callable[[Session], Iterable[Claimed]]) -> list[Claimed]:
         with transaction(self._sessions) as session:

@@ -87,7 +87,9 @@ def too_long(typed: str, posted: str, limit: int) -> str | None:
 
 
 def read_submission(view: dict[str, Any]) -> Submission:
-    values = (view.get("state") or {}).get("values") or {}
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    values = values if isinstance(values, dict) else {}
     return Submission(
         what=_value(values, BLOCK_WHAT, ACTION_WHAT, "value"),
         channel_id=_value(values, BLOCK_CHANNEL, ACTION_CHANNEL, "selected_conversation")
@@ -97,6 +99,7 @@ def read_submission(view: dict[str, Any]) -> Submission:
 
 
 def _value(values: dict[str, Any], block_id: str, action_id: str, key: str) -> str:
-    element = (values.get(block_id) or {}).get(action_id) or {}
+    block = values.get(block_id)
+    element = block.get(action_id) if isinstance(block, dict) else None
     value = element.get(key) if isinstance(element, dict) else None
     return value.strip() if isinstance(value, str) else ""

@@ -8,10 +8,12 @@ from typing import Any
 from flask import Flask, Request, Response, request
 from kombu import Connection
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import HTTPException
 
 import telemetry
+from bot import envelope
 from bot.app import INSTALL_PATH, REDIRECT_PATH, Bot, create_bot
 from bot.calendar import register_calendar_routes
 from bot.errors import SORRY
@@ -45,7 +47,7 @@ def create_web_app(settings: Settings, *, bot: Bot | None = None, **bot_options:
     def slack_events() -> Response:
         if not signed_by_slack(verifier, request):
             return Response("invalid request", status=401, mimetype="text/plain")
-        return handler.handle(request)
+        return dispatch(bot, request)
 
     @web.get(INSTALL_PATH)
     def slack_install() -> Response:
@@ -97,6 +99,19 @@ def check_broker(url: str, *, timeout: float = DEFAULT_BROKER_CHECK_TIMEOUT) -> 
         logger.warning("health check: REDIS_URL: cannot reach the broker (%s: %s)", type(exc).__name__, exc)
         return f"cannot reach the broker ({type(exc).__name__}) {SEE_LOG}"
     return "ok"
+
+
+def dispatch(bot: Bot, incoming: Request) -> Response:
+    """A signed request to Bolt, unless it is not shaped as Slack sends it: then 400, naming what is wrong."""
+    body = incoming.get_data(as_text=True)
+    wrong = envelope.problem(body, incoming.headers.get("Content-Type", "").split(";")[0] or None)
+    if wrong is not None:
+        logger.info("refused a signed request Slack would not send: %s", wrong)
+        return Response(f"invalid request: {wrong}", status=400, mimetype="text/plain")
+    query = incoming.query_string.decode("utf-8")
+    return to_flask_response(
+        bot.app.dispatch(envelope.slack_request(body, headers=dict(incoming.headers), query=query))
+    )
 
 
 def signed_by_slack(verifier: SignatureVerifier | None, incoming: Request) -> bool:

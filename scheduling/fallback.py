@@ -90,9 +90,10 @@ def _date_part(token: str, w: _Written) -> bool:
         return _once(w, "weekday", WEEKDAYS[token], token)
     if len(token) == 3 and token.startswith("'"):
         return _once(w, "year", 2000 + int(token[1:]), str(2000 + int(token[1:])))
-    if token.isdigit() and len(token) == 4:
+    digits = token.isascii() and token.isdigit()  # str.isdigit() also takes '➇' and '²', which int() refuses
+    if digits and len(token) == 4:
         return _once(w, "year", int(token), token)
-    day = int(token) if token.isdigit() and len(token) <= 2 else ordinal_digits(token) or ORDINAL_WORDS.get(token)
+    day = int(token) if digits and len(token) <= 2 else ordinal_digits(token) or ORDINAL_WORDS.get(token)
     return day is not None and _once(w, "day", day, str(day))
 
 

@@ -1,8 +1,9 @@
 """Real PostgreSQL and Redis for tests: each test gets its own database or Redis db number.
 
 The mechanics are the benchmarks' (bench/services.py), so tests and benchmarks never share a
-database or a Redis db. On a laptop without a service the tests that need it skip; in CI
-(CI=true) they fail instead.
+database or a Redis db. On a laptop without a service the tests that need it skip; in CI they fail
+instead. CI is the environment variable every CI service sets and .ci/run exports (`make test CI=true`);
+`pytest --ci` says the same. tests/conftest.py prints which mode ran and counts service skips first.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://p
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 
+# Every service skip's reason starts with this, so the summary can count them (and CI can refuse them).
+SERVICE_SKIP = "service not reachable:"
+# CI values that mean "not CI" (someone running `CI=false make test` on a laptop).
+NOT_CI = ("", "0", "false", "no", "off")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in NOT_CI
+
+
 def unavailable(what: str, reason: object) -> None:
-    message = f"{what} is not reachable ({reason})"
-    if os.environ.get("CI"):
+    message = f"{SERVICE_SKIP} {what} ({reason})"
+    if in_ci():
         pytest.fail(message + "; CI must provide it", pytrace=False)
     pytest.skip(message)
 

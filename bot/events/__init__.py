@@ -11,12 +11,14 @@ from slack_sdk import WebClient
 
 from bot.blocks import Reply
 from bot.context import Services
+from bot.events.grammar import MAX_NUMBER
 from bot.events.operations import announce
 from bot.events.reads import sees_event_id
 from bot.events.router import execute
 from bot.events.updates import AnnouncementUpdates
 from bot.listeners.common import ack_at_once, actor_for, boundary, command_actor, ephemeral, team_of
 from storage.db import transaction
+from storage.errors import NotFound
 from storage.events import repository as events
 from storage.events.display import ACTION_GOING, ACTION_NOT_GOING
 
@@ -48,23 +50,45 @@ def register(app: App, services: Services, *, public_url: str | None = None) -> 
         ack()
         user_id = str((body.get("user") or {}).get("id") or "")
         with boundary("event RSVP"):
-            team_id, event_id = team_of(context), int(str(action.get("value") or "0"))
+            team_id = team_of(context)
             channel_id = str((body.get("channel") or {}).get("id") or "")
             actor = actor_for(services, client, context, user_id=user_id, channel_id=channel_id, command="button: rsvp")
-            if not sees_event_id(services, actor, event_id):
-                respond(**ephemeral(Reply(NOT_YOURS_TO_ANSWER)))
+            refusal = None
+            try:
+                event_id = rsvp_event_id(action.get("value"))
+                if sees_event_id(services, actor, event_id):
+                    with transaction(services.sessions) as session:
+                        going = action.get("action_id") == ACTION_GOING
+                        events.set_rsvp(
+                            session,
+                            team_id=team_id,
+                            event_id=event_id,
+                            user_id=user_id,
+                            going=going,
+                            now=services.clock(),
+                        )
+                else:
+                    refusal = NOT_YOURS_TO_ANSWER
+            except NotFound as exc:
+                refusal = f":warning: {exc}"
+            if refusal is not None:
+                if body.get("response_url"):  # a button on a message; elsewhere Slack gives no response_url
+                    respond(**ephemeral(Reply(refusal)))
                 return
-            with transaction(services.sessions) as session:
-                going = action.get("action_id") == ACTION_GOING
-                events.set_rsvp(
-                    session, team_id=team_id, event_id=event_id, user_id=user_id, going=going, now=services.clock()
-                )
             updates.request(client, team_id=team_id, event_id=event_id)  # coalesced: Slack limits chat.update
 
     app.command(COMMAND, middleware=[ack_at_once])(on_event)
     app.action(ACTION_GOING, middleware=[ack_at_once])(on_rsvp)
     app.action(ACTION_NOT_GOING, middleware=[ack_at_once])(on_rsvp)
     app.middleware(_mentions(app, services, public_url))
+
+
+def rsvp_event_id(value: Any) -> int:
+    """The event an RSVP button names; a value no button of ours carries names none."""
+    text = str(value or "")
+    if not re.fullmatch("[0-9]{1,10}", text) or not 1 <= int(text) <= MAX_NUMBER:
+        raise NotFound("That button does not name an event I know. Try `/event list` to see the current ones.")
+    return int(text)
 
 
 def _mentions(app: App, services: Services, public_url: str | None) -> Callable[..., BoltResponse | None]:

@@ -61,7 +61,8 @@ def test_timeout_delivers_the_post_but_the_client_gives_up(standin: SlackStandIn
     with pytest.raises((TimeoutError, URLError)):
         client.chat_postMessage(channel="C1", text="maybe", metadata={"event_type": "run", "event_payload": {"id": 1}})
 
-    assert time.monotonic() - started < 1.5
+    # The client's own 0.2 s timeout ended the call, not the stand-in's answer 2 s later (10x headroom).
+    assert time.monotonic() - started < 2.0
     [post] = standin.posts()
     assert (post.fault, post.delivered, post.text) == ("timeout", True, "maybe")
     standin.faults()
