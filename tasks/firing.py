@@ -21,7 +21,16 @@ from tasks.actions import ActionContext, ActionFailed, ActionRetry, find_action,
 from tasks.messages import failure_message, run_message
 from tasks.runstate import UNFINISHED, RunView
 from tasks.runtime import Runtime
-from tasks.slack import FAILURE_EVENT_TYPE, Message, RateLimited, Refused, SlackFailure, Unavailable, UnknownOutcome
+from tasks.slack import (
+    FAILURE_EVENT_TYPE,
+    Message,
+    RateLimited,
+    Refused,
+    RunIdentity,
+    SlackFailure,
+    Unavailable,
+    UnknownOutcome,
+)
 
 logger = logging.getLogger("schedulebot.firing")
 
@@ -180,7 +189,14 @@ def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
                 "run %s trigger %s: already posted by an earlier attempt, ts=%s", view.run_id, view.trigger_id, found
             )
             return found
-    return rt.poster.post(team_id=view.team_id, channel=view.channel_id, message=message, run_id=view.run_id)
+    return rt.poster.post(
+        team_id=view.team_id, channel=view.channel_id, message=message, run_id=view.run_id, identity=identity(view)
+    )
+
+
+def identity(view: RunView) -> RunIdentity:
+    """The due instant the run's post stands for, as its metadata names it."""
+    return RunIdentity(view.trigger_id, view.due_at, view.kind, view.missed_count)
 
 
 def _rate_limited(rt: Runtime, db: Connection, view: RunView, exc: RateLimited) -> Requeue | None:
@@ -226,6 +242,7 @@ def _fail(rt: Runtime, db: Connection, view: RunView, error: str, *, attempt: st
             message=notice,
             run_id=view.run_id,
             event_type=FAILURE_EVENT_TYPE,
+            identity=identity(view),
         )
     except SlackFailure as exc:
         logger.error("run %s trigger %s: could not tell the channel it failed: %s", view.run_id, view.trigger_id, exc)
