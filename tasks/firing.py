@@ -208,7 +208,8 @@ def _rate_limited(rt: Runtime, db: Connection, view: RunView, exc: RateLimited) 
 
 def _retry_or_fail(rt: Runtime, db: Connection, view: RunView, outcome: str, error: str) -> Requeue | None:
     attempts = view.failures(*TRANSIENT)  # the current attempt's entry still says "started", so it counts
-    if attempts >= rt.options.max_attempts:
+    retried_long_enough = rt.now() - view.first_attempt_at >= rt.options.retry_window
+    if attempts >= rt.options.max_attempts and retried_long_enough:
         return _fail(rt, db, view, error, attempt=outcome)
     countdown = backoff(attempts, base=rt.options.backoff_base, cap=rt.options.backoff_cap)
     return _defer(rt, db, view, countdown, outcome=outcome, error=error)
