@@ -15,9 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -260,7 +263,32 @@ def run_chaos(opts: Options) -> dict[str, Any]:
         for fault in chaos.faults:
             fault.settle()
         result = reconcile(expected, [Seen.from_metadata(call.metadata) for call in stack.standin.posts()])
-        return _report(result, chaos, opts, finished=finished, web_ok=web_healthy(env))
+        report = _report(result, chaos, opts, finished=finished, web_ok=web_healthy(env))
+        if not result.clean:
+            report["evidence"] = _evidence(chaos, result)
+            report["logs_kept"] = _keep_logs(folder)
+        return report
+
+
+def _evidence(chaos: Chaos, result: Reconciled) -> list[dict[str, Any]]:
+    """Every Slack call on the channels of the runs named in the duplicate examples, for the post-mortem."""
+    runs = {int(n) for text in result.duplicate_examples for n in re.findall(r"run (\d+) ", text)}
+    calls = chaos.stack.standin.calls()
+    channels = {c.channel for c in calls if (Seen.from_metadata(c.metadata).run_id in runs)}
+    first = chaos.t0
+    return [
+        {"method": c.method, "at_s": round(c.received_at - first, 2), "channel": c.channel, "fault": c.fault,
+         "status": c.status, "delivered": c.delivered, "run_id": Seen.from_metadata(c.metadata).run_id}
+        for c in calls if c.channel in channels and c.method in ("chat.postMessage", "conversations.history")
+    ][:200]  # fmt: skip
+
+
+def _keep_logs(folder: Path) -> str:
+    """The processes' logs, copied out of the run's temporary folder when the run found something."""
+    kept = Path(tempfile.mkdtemp(prefix="sbchaos-logs-"))
+    for log in folder.glob("*.log"):
+        shutil.copy(log, kept / log.name)
+    return str(kept)
 
 
 def _run_timeline(chaos: Chaos, opts: Options, first_due: float) -> None:

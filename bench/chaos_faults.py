@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +31,8 @@ BEAT_SENT = "Scheduler: Sending due task"
 TERMINATE = text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                  "WHERE datname = current_database() AND pid <> pg_backend_pid()")  # fmt: skip
 TERMINATE_EVERY_S = 0.5
+# A killed process is reaped within this.
+EXIT_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -71,7 +74,11 @@ def came_up(proc: procs.Proc, line: str) -> tuple[bool, str]:
     return up, f"{proc.name} {'is up' if up else 'never came up'}"
 
 
-def exited(*stopped: procs.Proc) -> tuple[bool, str]:
+def exited(*stopped: procs.Proc, timeout: float = EXIT_TIMEOUT_S) -> tuple[bool, str]:
+    """Whether every one of them is gone, given `timeout` seconds to be reaped after its signal."""
+    for proc in stopped:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.popen.wait(timeout)
     gone = [p.name for p in stopped if p.popen.poll() is not None]
     return len(gone) == len(stopped), f"stopped: {', '.join(gone) or 'none'}"
 

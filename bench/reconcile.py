@@ -42,6 +42,11 @@ class Seen:
     due_at: datetime | None
     kind: str | None = None
     missed: int = 0
+    run_id: int | None = None
+
+    def describe(self) -> str:
+        what = "failure notice" if self.event_type == FAILURE_EVENT else f"{self.kind} post"
+        return f"run {self.run_id} {what}" + (f" (missed {self.missed})" if self.missed else "")
 
     @classmethod
     def from_metadata(cls, metadata: Mapping[str, Any] | None) -> Seen:
@@ -55,6 +60,7 @@ class Seen:
             due_at=datetime.fromisoformat(due) if isinstance(due, str) else None,
             kind=payload.get("kind"),
             missed=int(payload.get("missed") or 0),
+            run_id=int(payload["run_id"]) if payload.get("run_id") is not None else None,
         )
 
     @property
@@ -112,7 +118,7 @@ def _tally(result: Reconciled, due: Due, posts: list[Seen]) -> None:
         elif len(told) > 1:
             result.duplicates += 1
             result.extra_posts += len(told) - 1
-            _example(result.duplicate_examples, f"{name}: {len(told)} posts")
+            _example(result.duplicate_examples, f"{name}: " + ", ".join(seen.describe() for seen in told))
         elif told[0].event_type == FAILURE_EVENT:
             result.failed_noticed += 1
         else:

@@ -68,5 +68,5 @@ def test_metadata_as_the_poster_writes_it_is_read_back() -> None:
         "event_type": RUN_EVENT,
         "event_payload": {"run_id": 7, "trigger_id": 3, "due_at": _at(5).isoformat(), "kind": "catch_up", "missed": 2},
     }
-    assert Seen.from_metadata(metadata) == Seen(RUN_EVENT, 3, _at(5), "catch_up", 2)
+    assert Seen.from_metadata(metadata) == Seen(RUN_EVENT, 3, _at(5), "catch_up", 2, run_id=7)
     assert not Seen.from_metadata({"event_type": RUN_EVENT, "event_payload": {"run_id": 7}}).identified
