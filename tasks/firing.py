@@ -210,9 +210,28 @@ def _retry_or_fail(rt: Runtime, db: Connection, view: RunView, outcome: str, err
     attempts = view.failures(*TRANSIENT)  # the current attempt's entry still says "started", so it counts
     retried_long_enough = rt.now() - view.first_attempt_at >= rt.options.retry_window
     if attempts >= rt.options.max_attempts and retried_long_enough:
+        if outcome == "timeout" and (ts := _posted_anyway(rt, view)) is not None:
+            _finish(rt, db, view, RunState.SUCCEEDED, attempt="posted", slack_ts=ts)
+            return None
         return _fail(rt, db, view, error, attempt=outcome)
     countdown = backoff(attempts, base=rt.options.backoff_base, cap=rt.options.backoff_cap)
     return _defer(rt, db, view, countdown, outcome=outcome, error=error)
+
+
+def _posted_anyway(rt: Runtime, view: RunView) -> str | None:
+    """After a last attempt with no answer, the ts of its message if Slack took it after all.
+
+    Failing it then would tell the channel "failed" under the message itself: two posts for one run.
+    """
+    try:
+        return rt.poster.find_posted(
+            team_id=view.team_id,
+            channel=view.channel_id,
+            run_id=view.run_id,
+            since=view.first_attempt_at - HISTORY_MARGIN,
+        )
+    except SlackFailure:
+        return None  # cannot tell: the run fails, and the notice says why
 
 
 def backoff(attempt: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
