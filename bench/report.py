@@ -130,6 +130,17 @@ def replace_section(page: Path, start: str, end: str, section: str) -> None:
 
 
 def chaos_section(report: dict[str, Any], machine: dict[str, Any], at: str) -> str:
-    verdict = "0 duplicates and 0 lost: target met" if not (report["duplicates"] or report["lost"]) else "TARGET MISSED"
+    problems = report.get("failures") or []
+    verdict = (
+        "nothing lost or duplicated, every fault took effect" if not problems else "FAILED: " + "; ".join(problems)
+    )
+    commit = f"{report.get('commit') or 'unknown commit'}{' (dirty tree)' if report.get('dirty') else ''}"
+    fault_lines = "\n".join(
+        f"| {f['at_s']} | {f['what']} | {f['took_effect']} | {f.get('detail', '')} |" for f in report.get("faults", [])
+    )
     body = json.dumps(report, indent=2, sort_keys=True)
-    return f"Run {at} on: {_machine_line(machine)} Result: **{verdict}**.\n\n```json\n{body}\n```"
+    return (
+        f"Run {at} at commit `{commit}` on: {_machine_line(machine)} Result: **{verdict}**.\n\n"
+        f"| at (s) | fault | took effect | evidence |\n| --- | --- | --- | --- |\n{fault_lines}\n\n"
+        f"```json\n{body}\n```"
+    )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -47,6 +48,11 @@ class Stack:
 
         return load_settings(**{k: v for k, v in self.env().items()})
 
+    def active_triggers(self) -> int:
+        with self.engine.connect() as conn:
+            query = select(func.count()).select_from(Trigger).where(Trigger.state == "active")
+            return int(conn.execute(query).scalar_one())
+
     def runs_in(self, *states: RunState) -> int:
         with self.engine.connect() as conn:
             query = select(func.count()).select_from(Run).where(Run.state.in_([s.value for s in states]))
@@ -54,15 +60,25 @@ class Stack:
 
 
 @contextmanager
-def private_stack(tick_seconds: int = DEFAULT_TICK_SECONDS) -> Iterator[Stack]:
-    """Migrated private database, leased Redis db and a running stand-in Slack; all removed afterwards."""
-    with postgres_database() as url, redis_database() as redis_url, SlackStandIn() as standin:
+def private_stack(tick_seconds: int = DEFAULT_TICK_SECONDS, *, redis_url: str | None = None) -> Iterator[Stack]:
+    """Migrated private database, Redis (a leased db, or the server at `redis_url`) and a running stand-in
+    Slack; all removed afterwards."""
+    with postgres_database() as url, _redis(redis_url) as broker, SlackStandIn() as standin:
         engine = make_engine(url)
         try:
             upgrade(engine)
-            yield Stack(url, redis_url, standin, engine, tick_seconds)
+            yield Stack(url, broker, standin, engine, tick_seconds)
         finally:
             engine.dispose()
+
+
+@contextmanager
+def _redis(url: str | None) -> Iterator[str]:
+    if url is not None:
+        yield url
+        return
+    with redis_database() as leased:
+        yield leased
 
 
 def insert_once_triggers(
@@ -77,33 +93,36 @@ def insert_once_triggers(
     from scheduling.schedule import Schedule
 
     rows = [
-        {
-            "team_id": TEAM_ID,
-            "number": number,
-            "channel_id": _channel(label, number, channels),
-            "creator_id": "U0BENCH",
-            "action_kind": "message",
-            "payload": {"text": f"{label} {number}"},
-            "zone": "UTC",
-            "next_run_at": due,
-            "schedule": Schedule(kind="once", zone="UTC", at=due).to_canonical(),
-            "schedule_text": "bench",
-            "state": "active",
-            "misfire_policy": "once",
-            "created_at": due,
-            "updated_at": due,
-        }
-        for number, due in enumerate(dues, start=_next_number(engine))
-    ]
+        trigger_row(number, _channel(label, number, channels), f"{label} {number}", due,
+                    Schedule(kind="once", zone="UTC", at=due))
+        for number, due in enumerate(dues, start=next_number(engine))
+    ]  # fmt: skip
+    insert_triggers(engine, rows)
+    return {row["payload"]["text"]: row["next_run_at"] for row in rows}
+
+
+def trigger_row(number: int, channel: str, text: str, first: datetime, schedule: Any, policy: str = "once") -> Any:
+    """One `message` trigger's row, first due at `first` (whole seconds) on `schedule`."""
+    return {
+        "team_id": TEAM_ID, "number": number, "channel_id": channel, "creator_id": "U0BENCH",
+        "action_kind": "message", "payload": {"text": text}, "zone": "UTC", "next_run_at": first,
+        "schedule": schedule.to_canonical(), "schedule_text": "bench", "state": "active",
+        "misfire_policy": policy, "created_at": first, "updated_at": first,
+    }  # fmt: skip
+
+
+def insert_triggers(engine: Engine, rows: list[Any]) -> list[int]:
+    """Insert trigger rows in one statement; their ids, in the rows' order."""
+    table = Trigger.__table__
     with engine.begin() as conn:
-        conn.execute(Trigger.__table__.insert(), rows)
-    return {row["payload"]["text"]: row["next_run_at"] for row in rows}  # type: ignore[index]
+        result = conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+        return [int(row[0]) for row in result]
 
 
 def _channel(label: str, number: int, channels: int | None) -> str:
     return f"C{label[:3].upper()}{(number % channels) if channels else number:06d}"
 
 
-def _next_number(engine: Engine) -> int:
+def next_number(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.coalesce(func.max(Trigger.number), 0))).scalar_one()) + 1

@@ -27,6 +27,7 @@ from tasks.slack import (
     NoToken,
     RateLimited,
     Refused,
+    RunIdentity,
     SlackFailure,
     Unavailable,
     UnknownOutcome,
@@ -201,7 +202,13 @@ def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
         channel=view.channel_id,
         message=message,
         run_id=view.run_id,
+        identity=identity(view),
     )
+
+
+def identity(view: RunView) -> RunIdentity:
+    """The due instant the run's post stands for, as its metadata names it."""
+    return RunIdentity(view.trigger_id, view.due_at, view.kind, view.missed_count)
 
 
 def _rate_limited(rt: Runtime, db: Connection, view: RunView, exc: RateLimited) -> Requeue | None:
@@ -213,10 +220,31 @@ def _rate_limited(rt: Runtime, db: Connection, view: RunView, exc: RateLimited) 
 
 def _retry_or_fail(rt: Runtime, db: Connection, view: RunView, outcome: str, error: str) -> Requeue | None:
     attempts = view.failures(*TRANSIENT)  # the current attempt's entry still says "started", so it counts
-    if attempts >= rt.options.max_attempts:
+    retried_long_enough = rt.now() - view.first_attempt_at >= rt.options.retry_window
+    if attempts >= rt.options.max_attempts and retried_long_enough:
+        if outcome == "timeout" and (ts := _posted_anyway(rt, view)) is not None:
+            _finish(rt, db, view, RunState.SUCCEEDED, attempt="posted", slack_ts=ts)
+            return None
         return _fail(rt, db, view, error, attempt=outcome)
     countdown = backoff(attempts, base=rt.options.backoff_base, cap=rt.options.backoff_cap)
     return _defer(rt, db, view, countdown, outcome=outcome, error=error)
+
+
+def _posted_anyway(rt: Runtime, view: RunView) -> str | None:
+    """After a last attempt with no answer, the ts of its message if Slack took it after all.
+
+    Failing it then would tell the channel "failed" under the message itself: two posts for one run.
+    """
+    try:
+        return rt.poster.find_posted(
+            team_id=view.team_id,
+            enterprise_id=view.enterprise_id,
+            channel=view.channel_id,
+            run_id=view.run_id,
+            since=view.first_attempt_at - HISTORY_MARGIN,
+        )
+    except SlackFailure:
+        return None  # cannot tell: the run fails, and the notice says why
 
 
 def backoff(attempt: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -248,6 +276,7 @@ def _fail(rt: Runtime, db: Connection, view: RunView, error: str, *, attempt: st
             message=notice,
             run_id=view.run_id,
             event_type=FAILURE_EVENT_TYPE,
+            identity=identity(view),
         )
     except SlackFailure as exc:
         logger.error("run %s trigger %s: could not tell the channel it failed: %s", view.run_id, view.trigger_id, exc)

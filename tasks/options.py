@@ -11,6 +11,8 @@ from storage.claims import DEFAULT_CATCH_UP_CAP, DEFAULT_MISFIRE_GRACE, DEFAULT_
 DEFAULT_CHANNEL_INTERVAL = 1.0
 # Attempts that end in a Slack 5xx, a timeout or a failing action before the run is failed.
 DEFAULT_MAX_ATTEMPTS = 5
+# ... and only once its first attempt is this old, so a Slack outage of a few minutes drops nothing.
+DEFAULT_RETRY_WINDOW = timedelta(minutes=5)
 # Backoff after a transient failure: base * 2**n seconds, at most the cap, with full jitter.
 DEFAULT_BACKOFF_BASE = 2.0
 DEFAULT_BACKOFF_CAP = 60.0
@@ -31,6 +33,7 @@ class FiringOptions:
     running_lease: timedelta = DEFAULT_RUNNING_LEASE
     channel_interval: float = DEFAULT_CHANNEL_INTERVAL
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    retry_window: timedelta = DEFAULT_RETRY_WINDOW
     backoff_base: float = DEFAULT_BACKOFF_BASE
     backoff_cap: float = DEFAULT_BACKOFF_CAP
     soft_time_limit: int = DEFAULT_SOFT_TIME_LIMIT

@@ -15,7 +15,7 @@ import json
 import logging
 import weakref
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import urllib3
@@ -81,6 +81,23 @@ class Message:
     blocks: list[dict[str, Any]] | None = None
 
 
+@dataclass(frozen=True)
+class RunIdentity:
+    """Which due instant a post stands for, carried in its metadata so Slack's record alone names it.
+
+    `missed` is how many missed instants a catch-up run speaks for (its note); 0 for an ordinary run.
+    """
+
+    trigger_id: int
+    due_at: datetime
+    kind: str
+    missed: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        due = self.due_at.astimezone(UTC).isoformat()
+        return {"trigger_id": self.trigger_id, "due_at": due, "kind": self.kind, "missed": self.missed}
+
+
 class SlackPoster:
     """Posts for workers; tokens come from the installation store per workspace, or SLACK_BOT_TOKEN."""
 
@@ -101,9 +118,11 @@ class SlackPoster:
         run_id: int,
         event_type: str = RUN_EVENT_TYPE,
         enterprise_id: str | None = None,
+        identity: RunIdentity | None = None,
     ) -> str:
-        """Post `message`, tagged with the run id in its metadata; return the message ts."""
-        metadata = {"event_type": event_type, "event_payload": {"run_id": run_id}}
+        """Post `message`, tagged in its metadata with the run id (and the due instant it stands for); return its ts."""
+        payload: dict[str, Any] = {"run_id": run_id, **(identity.payload() if identity else {})}
+        metadata = {"event_type": event_type, "event_payload": payload}
         response = self._call(
             (team_id, enterprise_id),
             "chat.postMessage",

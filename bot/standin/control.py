@@ -18,7 +18,7 @@ MAX_WAIT_SECONDS = 120.0
 
 
 class ControlApi:
-    """Server side: GET calls|posts|faults|history|health|wait, POST faults|reset|users|channels|members."""
+    """Server side: GET calls|posts|faults|history|health|wait, POST faults|unreachable|reset|users|channels|members."""
 
     def __init__(self, dispatcher: Dispatcher, reset: Callable[[], None], api_url: Callable[[], str]) -> None:
         self._dispatcher = dispatcher
@@ -43,6 +43,7 @@ class ControlApi:
             ("GET", "history"): self._history,
             ("GET", "faults"): lambda p: Reply(200, self._dispatcher.faults.plan.to_dict()),
             ("POST", "faults"): self._set_faults,
+            ("POST", "unreachable"): self._set_unreachable,
             ("POST", "reset"): self._reset_all,
             ("POST", "users"): self._set_user,
             ("POST", "channels"): self._set_channel,
@@ -72,6 +73,11 @@ class ControlApi:
         plan = FaultPlan.from_dict(params)
         self._dispatcher.faults.configure(plan)
         return Reply(200, plan.to_dict())
+
+    def _set_unreachable(self, params: dict[str, Any]) -> Reply:
+        """{"on": true}: the Web API refuses every connection (this control API too) until it is set off."""
+        self._dispatcher.faults.set_unreachable(bool(params.get("on")))
+        return Reply(200, {"ok": True, "unreachable": self._dispatcher.faults.unreachable})
 
     def _reset_all(self, params: dict[str, Any]) -> Reply:
         self._reset()
@@ -144,6 +150,10 @@ class StandInControl:
 
     def reset(self) -> None:
         self._post("reset", {})
+
+    def unreachable(self, on: bool) -> None:
+        """Refuse every connection; once on, only the process that runs the stand-in can turn it off."""
+        self._post("unreachable", {"on": on})
 
     def set_user(self, user_id: str, **attrs: Any) -> dict[str, Any]:
         return self._post("users", {"id": user_id, **attrs})

@@ -93,10 +93,37 @@ class FaultInjector:
     _script: deque[str] = field(default_factory=deque)
     _last_post: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Slack unreachable: every connection is closed unanswered, new ones at accept, kept-alive ones at
+    # their next request. Apart from the plan, so a new plan does not bring Slack back by accident.
+    _unreachable: threading.Event = field(default_factory=threading.Event)
+    _refused: int = 0
 
     @property
     def plan(self) -> FaultPlan:
         return self._plan
+
+    @property
+    def unreachable(self) -> bool:
+        return self._unreachable.is_set()
+
+    @property
+    def refused(self) -> int:
+        """Connections and requests closed unanswered because Slack was unreachable."""
+        return self._refused
+
+    def refuse(self) -> bool:
+        """True (and counted) when Slack is unreachable and this connection must be closed unanswered."""
+        if not self._unreachable.is_set():
+            return False
+        with self._lock:
+            self._refused += 1
+        return True
+
+    def set_unreachable(self, on: bool) -> None:
+        if on:
+            self._unreachable.set()
+        else:
+            self._unreachable.clear()
 
     def configure(self, plan: FaultPlan) -> None:
         with self._lock:

@@ -36,6 +36,10 @@ class StandInHTTPServer(ThreadingHTTPServer):
         # Set on stop, so handlers sleeping out a timeout fault return at once.
         self.stopping = threading.Event()
 
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        """Slack unreachable: a new connection is closed as soon as it is accepted, unanswered."""
+        return not self.dispatcher.faults.refuse()
+
 
 class StandInRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -54,6 +58,9 @@ class StandInRequestHandler(BaseHTTPRequestHandler):
         return
 
     def _route(self) -> None:
+        if self.server.dispatcher.faults.refuse():  # a kept-alive connection is dropped unanswered too
+            self.close_connection = True
+            return
         url = urlsplit(self.path)
         raw = self._read_body()
         try:

@@ -156,6 +156,15 @@ class SlackStandIn:
         self._faults.configure(plan)
         return plan
 
+    def unreachable(self, on: bool = True) -> None:
+        """Slack cannot be reached: every connection is closed unanswered until `unreachable(False)`."""
+        self._faults.set_unreachable(on)
+
+    @property
+    def refused(self) -> int:
+        """How many connections or requests were closed unanswered while Slack was unreachable."""
+        return self._faults.refused
+
     @property
     def fault_plan(self) -> FaultPlan:
         return self._faults.plan

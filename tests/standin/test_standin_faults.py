@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.standin import FaultPlan, SlackStandIn
+from bot.standin import FaultPlan, SlackStandIn, StandInControl
 
 
 def test_429_carries_retry_after_and_slack_sdk_sees_it(standin: SlackStandIn, client: WebClient) -> None:
@@ -125,3 +125,17 @@ def test_reset_removes_faults(standin: SlackStandIn, client: WebClient) -> None:
 def test_bad_fault_plans_are_refused(standin: SlackStandIn, options: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         standin.faults(**options)
+
+
+def test_unreachable_refuses_every_connection_records_nothing_and_comes_back(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    assert client.chat_postMessage(channel="C1", text="before")["ok"]  # a kept-alive connection exists now
+    StandInControl(standin.base_url).unreachable(True)
+    for _ in range(2):  # the kept-alive connection and a new one are both dropped unanswered
+        with pytest.raises((URLError, ConnectionError, OSError)):
+            client.chat_postMessage(channel="C1", text="during")
+    assert standin.refused >= 2 and [c.text for c in standin.posts()] == ["before"]
+    standin.unreachable(False)
+    assert client.chat_postMessage(channel="C1", text="after")["ok"]
+    assert [c.text for c in standin.posts()] == ["before", "after"]

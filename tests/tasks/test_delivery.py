@@ -32,6 +32,7 @@ OPTIONS = FiringOptions(
     backoff_base=0.2,
     backoff_cap=1.0,
     max_attempts=3,
+    retry_window=timedelta(0),
 )
 
 
