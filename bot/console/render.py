@@ -46,6 +46,7 @@ EMOJI = {
     "bell": "🔔",
     "tada": "🎉",
     "rocket": "🚀",
+    "gear": "⚙️",
     "pencil2": "✏️",
     "thinking_face": "🤔",
     "earth_africa": "🌍",

@@ -23,7 +23,7 @@ from storage.events import repository as events
 from storage.events.display import ACTION_GOING, ACTION_NOT_GOING
 
 COMMAND = "/event"
-NOT_YOURS_TO_ANSWER = ":warning: That event is not one you can see, so I did not record an answer."
+NOT_YOURS_TO_ANSWER = ":warning: That event is not one you can see, so I did not record an answer. Try `/event list`."
 _MENTION = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>[\s,:]*)+event\b\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 
 

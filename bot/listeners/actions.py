@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,8 @@ DEFAULT_SNOOZE = "20 minutes"
 TRIGGER_ACTIONS = re.compile(r"^schedulebot\.(pause|resume|cancel|run|skip|snooze)$")
 
 Operation = Callable[[Services, Actor, int], Reply]
+logger = logging.getLogger(__name__)
+
 OPERATIONS: dict[str, Operation] = {
     blocks.ACTION_PAUSE: changes.pause,
     blocks.ACTION_RESUME: changes.resume,
@@ -46,7 +49,7 @@ def register(app: App, services: Services) -> None:
         ack()
         from_home = (body.get("container") or {}).get("type") == "view"
         user_id = str((body.get("user") or {}).get("id") or "")
-        tell = _home_teller(services, client, context, user_id) if from_home else _message_teller(respond)
+        tell = _home_teller(services, client, context, user_id) if from_home else _message_teller(respond, body)
         with boundary(f"button {action.get('action_id')}", tell):
             channel = str((body.get("channel") or {}).get("id") or "")
             actor = actor_for(
@@ -73,7 +76,7 @@ def register(app: App, services: Services) -> None:
         context: BoltContext,
     ) -> None:
         ack()
-        tell = _message_teller(respond)
+        tell = _message_teller(respond, body)
         with boundary("list page button", tell):
             words = f"list {str(action.get('value') or '')[:200]}"
             actor = actor_for(
@@ -110,7 +113,10 @@ def parse_number(text: str) -> int:
     return int(digits)
 
 
-def _message_teller(respond: Respond) -> Callable[[Reply], Any]:
+def _message_teller(respond: Respond, body: dict[str, Any]) -> Callable[[Reply], Any]:
+    """Answer under the message the button is on; a press Slack sent without a response_url has nowhere to go."""
+    if not body.get("response_url"):
+        return lambda reply: logger.info("a button press came without a response_url; its reply has nowhere to go")
     return lambda reply: respond(**ephemeral(reply))
 
 

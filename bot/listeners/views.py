@@ -47,15 +47,18 @@ def register(app: App, services: Services) -> None:
                 return
             ack()
             acked = True
-            reply = schedule_new(
-                services,
-                actor,
-                channel_id=submission.channel_id,
-                what=escape_plain(submission.what),
-                schedule=schedule,
-                when=submission.when,
-                now=services.clock(),
-            )
+            try:
+                reply = schedule_new(
+                    services,
+                    actor,
+                    channel_id=submission.channel_id,
+                    what=escape_plain(submission.what),
+                    schedule=schedule,
+                    when=submission.when,
+                    now=services.clock(),
+                )
+            except UserError as exc:  # a limit reached by another save since validate(): the form is gone, so say it
+                reply = Reply(f":warning: {exc}")
             confirm(client, reply, channel_id=submission.channel_id, user_id=user_id)
             home.publish(services, client, context, user_id=user_id, notice=reply.text)
 

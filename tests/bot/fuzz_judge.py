@@ -50,8 +50,10 @@ ANSWER_STARTS = (
     r"\*Events",  # /event help, /event list
     r"No upcoming or ongoing events",  # an empty /event list
     r"[^\n]* · event #\d+ · ",  # /event show: the announcement, title first
-    r"\*History of .* \(event #\d+\):\*",  # /event history
-    r"(A new feed URL; the old one no longer works\.\n)?Subscribe to <#\w+>'s events",  # /event feed [rotate]
+    r"\*?History of .* \(event #\d+\):",  # /event history
+    # /event feed [rotate]: a new link (everyone's, for an admin's rotate), then how to subscribe
+    r"((Every link to <#\w+>'s calendar \(\d+\) stopped working|A new link of your own)[^\n]*\n)?"
+    r"(Other members' links are their own;[^\n]*\n)?Subscribe to <#\w+>'s events",
     r"New events last ",  # /event defaults
 )
 GENERIC = {

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import quotas
+from bot.errors import Conflict
+from bot.listeners import views
 from bot.standin import SlackStandIn
 from bot.standin.payloads import conversations_select
 from storage import repository
@@ -124,3 +129,35 @@ def test_user_change_refreshes_the_cached_zone(slack: Slack, standin: SlackStand
             break
         time.sleep(0.05)
     assert "Asia/Tokyo" in text_of(slack.command("tz"))
+
+
+def test_a_limit_reached_between_the_form_check_and_the_save_is_told_not_logged(
+    slack: Slack,
+    standin: SlackStandIn,
+    db: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The form is checked before Slack is answered and saved after: another save may take the last place between.
+
+    The form is closed by then, so the refusal goes where the confirmation would, and nothing is logged as an error.
+    """
+    monkeypatch.setattr(views, "check_new", lambda *args, **kwargs: None)  # the check ran before the other save
+    monkeypatch.setattr(quotas, "check_room", _full)
+    values = {
+        "what": {"what_input": "Water the plants"},
+        "channel": {"channel_input": conversations_select("C4")},
+        "when": {"when_input": "every monday at 10am"},
+    }
+    answer = slack.sender.view_submission("schedulebot.new", values)
+    assert answer.status_code == 200 and not answer.text
+    standin.wait_for(lambda calls: any(c.method == "chat.postEphemeral" for c in calls))
+    (told,) = standin.calls("chat.postEphemeral")
+    assert text_of(told).startswith(":warning: You already have 100 live schedules"), text_of(told)
+    with transaction(db) as session:
+        assert repository.list_triggers(session, team_id="T1") == []
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def _full(*args: object, **kwargs: object) -> None:
+    raise Conflict("You already have 100 live schedules, the limit per person", "/schedule list mine")
