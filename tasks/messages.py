@@ -11,14 +11,17 @@ from tasks.slack import Message
 SKIP_ACTION = "schedulebot.skip"
 PAUSE_ACTION = "schedulebot.pause"
 SNOOZE_ACTION = "schedulebot.snooze"
+# "Not me, hand to next" on a rotation's post; value = "<trigger number> <run id> <turn shown>".
+HAND_ON_ACTION = "schedulebot.hand_on"
 
 
 def run_message(view: RunView, text: str) -> Message:
     """The run's result, with "Skip next" and "Pause" for a series, "Snooze" for a one-off reminder."""
     note = missed_note(view)
+    text = rotation_text(view, text)
     full = f"{note}\n{text}" if note else text
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": full[:3000]}}]
-    buttons = _buttons(view)
+    buttons = _buttons(view) + rotation_buttons(view)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"schedulebot.run.{view.run_id}", "elements": buttons})
     return Message(text=full, blocks=blocks)
@@ -47,3 +50,15 @@ def _buttons(view: RunView) -> list[dict[str, Any]]:
 
 def _button(label: str, action_id: str, value: str) -> dict[str, Any]:
     return {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action_id, "value": value}
+
+
+def rotation_text(view: RunView, text: str) -> str:
+    """A rotating schedule's post names whose turn it is: `<@U2>: run the standup`."""
+    person = view.on_turn
+    return f"<@{person}>: {text}" if person else text
+
+
+def rotation_buttons(view: RunView) -> list[dict[str, Any]]:
+    if view.on_turn is None:
+        return []
+    return [_button("Not me, hand to next", HAND_ON_ACTION, f"{view.number} {view.run_id} {view.rotation_turn}")]

@@ -12,6 +12,11 @@ by another worker in between (a duplicate task, a take-over) makes this one a no
 A worker holds one connection for a run's attempt (`connect`). On PostgreSQL every read and move is
 one autocommitted statement, a single round trip (finishing also completes an exhausted trigger, in
 the same statement); on SQLite each runs in its own short transaction.
+
+A rotating schedule's run names whose turn it is: the first `start` pins the rotation's turn on the run
+(every later attempt names the same person), and `finish` passes the turn on in the same statement that
+records the run, only if the turn is still the one this run pinned, so a duplicate or retried task never
+skips or repeats a person.
 """
 
 from __future__ import annotations
@@ -22,11 +27,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Boolean, Connection, Engine, Row, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.sql import Executable
 
 from scheduling.schedule import Schedule
-from storage.models import Run, RunState, Trigger, TriggerState
+from storage.models import Rotation, Run, RunState, Trigger, TriggerState
 
 UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
 # Attempt outcomes after which nothing can have reached the channel.
@@ -36,6 +41,7 @@ NOT_POSTED = frozenset(
 
 runs = Run.__table__
 triggers = Trigger.__table__
+rotations = Rotation.__table__
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,16 @@ class RunView:
     attempts: int = 0
     # The trigger's Enterprise Grid org, which finds an org-wide install's token.
     enterprise_id: str | None = None
+    # A rotating schedule's members in order, and the turn this run names (pinned by its first start).
+    rotation_members: tuple[str, ...] = ()
+    rotation_turn: int | None = None
+
+    @property
+    def on_turn(self) -> str | None:
+        """The person this run names, or None when the schedule does not rotate."""
+        if not self.rotation_members or self.rotation_turn is None:
+            return None
+        return self.rotation_members[self.rotation_turn % len(self.rotation_members)]
 
     def failures(self, *outcomes: str) -> int:
         return sum(1 for entry in self.attempt_log if entry.get("outcome") in outcomes)
@@ -105,14 +121,21 @@ _VIEW_COLUMNS = (
     triggers.c.schedule,
     triggers.c.next_run_at,
     triggers.c.enterprise_id,
+    runs.c.rotation_turn,
+    rotations.c.members.label("rotation_members"),
 )
 # The trigger's state as the run's UPDATE sees it, so a pause committed just before a start is seen.
 _TRIGGER_STATE = select(triggers.c.state).where(triggers.c.id == runs.c.trigger_id).scalar_subquery()
+# The rotation's turn as the first start sees it; a later attempt keeps the one its run pinned.
+_PINNED_TURN = func.coalesce(
+    runs.c.rotation_turn, select(rotations.c.turn).where(rotations.c.trigger_id == runs.c.trigger_id).scalar_subquery()
+)
 
 # The statements are built once, with bound parameters, so a run pays for no statement building.
 _LOAD = (
     select(*_VIEW_COLUMNS)
     .join_from(runs, triggers, runs.c.trigger_id == triggers.c.id)
+    .outerjoin(rotations, rotations.c.trigger_id == runs.c.trigger_id)
     .where(runs.c.id == bindparam("p_run"))
 )
 # Still running the attempt this worker started (or read, for `start`).
@@ -136,8 +159,9 @@ _START = (
         started_at=bindparam("p_now"),
         attempts=runs.c.attempts + 1,
         attempt_log=bindparam("p_log"),
+        rotation_turn=_PINNED_TURN,
     )
-    .returning(_TRIGGER_STATE)
+    .returning(_TRIGGER_STATE, runs.c.rotation_turn)
 )
 _RECORD_OUTCOME = update(runs).where(_HELD).values(outcome=bindparam("p_outcome"))
 _REPACE = (
@@ -185,13 +209,34 @@ _COMPLETE_IF_EXHAUSTED = (
     )
     .values(state=TriggerState.COMPLETED.value, updated_at=bindparam("p_now"))
 )
-# PostgreSQL: the run's move and then its trigger's completion in one statement (the completion only
-# if the run moved); the count says whether it did.
-_MOVED = _FINISH.returning(runs.c.trigger_id).cte("moved")
+# A rotation's turn passes once per run: only from the turn the run pinned, and only for a run that
+# posted, unless the team rotates on every run.
+_PASS_TURN = (
+    update(rotations)
+    .where(
+        rotations.c.trigger_id == bindparam("p_trigger"),
+        rotations.c.turn == select(runs.c.rotation_turn).where(runs.c.id == bindparam("p_run")).scalar_subquery(),
+        or_(bindparam("p_posted", type_=Boolean()), rotations.c.every_run),
+    )
+    .values(turn=rotations.c.turn + 1, updated_at=bindparam("p_now"))
+)
+# PostgreSQL: the run's move and then its trigger's completion and its rotation's turn in one statement
+# (both only if the run moved); the count says whether it did.
+_MOVED = _FINISH.returning(runs.c.trigger_id, runs.c.rotation_turn).cte("moved")
 _FINISH_AND_COMPLETE = (
     select(func.count())
     .select_from(_MOVED)
     .add_cte(_COMPLETE_IF_EXHAUSTED.where(triggers.c.id == _MOVED.c.trigger_id).cte("completed"))
+    .add_cte(
+        update(rotations)
+        .where(
+            rotations.c.trigger_id == _MOVED.c.trigger_id,
+            rotations.c.turn == _MOVED.c.rotation_turn,
+            or_(bindparam("p_posted", type_=Boolean()), rotations.c.every_run),
+        )
+        .values(turn=rotations.c.turn + 1, updated_at=bindparam("p_now"))
+        .cte("turned")
+    )
 )
 
 
@@ -219,7 +264,13 @@ def start(db: Connection, view: RunView, *, now: datetime, running_lease: timede
     if row is None:
         return None
     return replace(
-        view, state=RunState.RUNNING.value, started_at=now, attempts=attempts, attempt_log=log, trigger_state=row[0]
+        view,
+        state=RunState.RUNNING.value,
+        started_at=now,
+        attempts=attempts,
+        attempt_log=log,
+        trigger_state=row[0],
+        rotation_turn=row[1],
     )
 
 
@@ -264,6 +315,7 @@ def finish(
         "p_outcome": outcome,
         "p_slack_ts": slack_ts,
         "p_posted_at": now if slack_ts is not None else None,
+        "p_posted": slack_ts is not None,
     }
     if _autocommits(db):
         return bool(db.execute(_FINISH_AND_COMPLETE, params).scalar_one() == 1)
@@ -271,6 +323,7 @@ def finish(
         if db.execute(_FINISH, params).rowcount != 1:  # type: ignore[attr-defined]
             return False
         db.execute(_COMPLETE_IF_EXHAUSTED, params)
+        db.execute(_PASS_TURN, params)
         return True
 
 
@@ -333,6 +386,8 @@ def _view(row: Row[Any]) -> RunView:
         recurring=_recurring(row.schedule, row.next_run_at),
         enterprise_id=row.enterprise_id,
         attempts=row.attempts,
+        rotation_members=tuple(row.rotation_members or ()),
+        rotation_turn=row.rotation_turn,
     )
 
 
