@@ -48,8 +48,9 @@ def create_rotation(session: Session, *, trigger_id: int, members: Sequence[str]
     session.flush()
 
 
-def read_turns(session: Session, *, trigger_id: int) -> Turns | None:
-    row = session.get(Rotation, trigger_id, populate_existing=True)
+def read_turns(session: Session, *, trigger_id: int, lock: bool = False) -> Turns | None:
+    """The rotation as it stands; `lock` holds its row until commit (PostgreSQL) for a change made from it."""
+    row = session.get(Rotation, trigger_id, populate_existing=True, with_for_update=lock or None)
     if row is None:
         return None
     return Turns(members=tuple(row.members or ()), turn=row.turn, every_run=row.every_run)

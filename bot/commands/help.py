@@ -16,6 +16,11 @@ HELP_LINES = (
     ('`/schedule edit ID "<new text>"`', '/schedule edit 3 "Deploy freeze starts now"'),
     ("`/schedule history ID`", "/schedule history 3"),
     ("`/schedule tz [Zone|reset]`", "/schedule tz Europe/Berlin"),
+    (
+        "`/schedule [#channel] rotate @a @b @c to <what> <when>`",
+        "/schedule #ops rotate @ana @bo to run the standup at 9:30am",
+    ),
+    ("`/schedule rotation ID [skip|swap @a @b|add @a|remove @a|next @a]`", "/schedule rotation 3 next @cy"),
 )
 HELP_TEXT = "\n".join(f"• {usage}  e.g. `{example}`" for usage, example in HELP_LINES)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.blocks import Reply
-from bot.commands import changes, create, reads
+from bot.commands import changes, create, reads, rotation
 from bot.commands.grammar import Command, parse_command, suggest
 from bot.commands.help import help_reply, unknown_reply
 from bot.context import Actor, Services
@@ -33,12 +33,14 @@ def execute(services: Services, actor: Actor, text: str, *, client: WebClient | 
 
 def run_command(services: Services, actor: Actor, command: Command, *, client: WebClient | None = None) -> Reply:
     name, number = command.name, command.number or 0
+    if (rotating := rotation.route(services, actor, command)) is not None:
+        return rotating
     if name == "add":
         return create.add(services, actor, command)
     if name == "list":
         return reads.list_triggers(services, actor, command)
     if name == "show":
-        return reads.show(services, actor, number)
+        return rotation.with_rotation(services, actor, number, reads.show(services, actor, number))
     if name == "history":
         return reads.history(services, actor, number)
     if name == "edit":

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot import blocks, home, modals
 from bot.blocks import Reply
-from bot.commands import changes
+from bot.commands import changes, rotation
 from bot.commands.grammar import MAX_NUMBER
 from bot.context import Actor, Services
 from bot.errors import UserError
@@ -65,6 +65,43 @@ def register(app: App, services: Services) -> None:
 
     app.action(TRIGGER_ACTIONS, middleware=[ack_at_once])(on_trigger_button)
     app.action(blocks.ACTION_NEW, middleware=[ack_at_once])(on_new)
+    register_hand_on(app, services)
+
+
+def register_hand_on(app: App, services: Services) -> None:
+    """ "Not me, hand to next" on a rotation's post: the run goes to the next person and the post says so."""
+
+    def on_hand_on(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        tell = _message_teller(respond)
+        with boundary("button hand on", tell):
+            container = body.get("container") or {}
+            user_id = str((body.get("user") or {}).get("id") or "")
+            value = str(action.get("value") or "")
+            actor = actor_for(
+                services,
+                client,
+                context,
+                user_id=user_id,
+                channel_id=str(container.get("channel_id") or ""),
+                command=f"button: {rotation.HAND_ON_ACTION} {value}",
+            )
+            try:
+                handed = rotation.hand_on(services, actor, value)
+            except (UserError, NotFound) as exc:
+                tell(Reply(f":warning: {exc}"))
+                return
+            edited = rotation.handed_message(body.get("message") or {}, handed, by=user_id)
+            client.chat_update(channel=container["channel_id"], ts=container["message_ts"], **edited)
+
+    app.action(rotation.HAND_ON_ACTION, middleware=[ack_at_once])(on_hand_on)
 
 
 def press(services: Services, actor: Actor, action_id: str, value: str) -> Reply:
