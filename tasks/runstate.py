@@ -14,9 +14,9 @@ one autocommitted statement, a single round trip (finishing also completes an ex
 the same statement); on SQLite each runs in its own short transaction.
 
 A rotating schedule's run names whose turn it is: the first `start` pins the rotation's turn on the run
-(every later attempt names the same person), and `finish` passes the turn on in the same statement that
-records the run, only if the turn is still the one this run pinned, so a duplicate or retried task never
-skips or repeats a person.
+(every later attempt names the same person; a run fired while an earlier one is unfinished names the
+person after it), and `finish` passes the turn to just after the pinned one in the same statement that
+records the run, never backwards, so a duplicate or retried task never skips or repeats a person.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Engine, Row, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Boolean, Connection, Engine, Row, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.sql import Executable
 
 from scheduling.schedule import Schedule
@@ -126,9 +126,22 @@ _VIEW_COLUMNS = (
 )
 # The trigger's state as the run's UPDATE sees it, so a pause committed just before a start is seen.
 _TRIGGER_STATE = select(triggers.c.state).where(triggers.c.id == runs.c.trigger_id).scalar_subquery()
-# The rotation's turn as the first start sees it; a later attempt keeps the one its run pinned.
+# The turn a rotation's run names, pinned by its first start (a later attempt keeps it): the rotation's
+# turn, or the one after an earlier run of the trigger still unfinished with a turn pinned past it (a
+# worker died holding that run and this one fired meanwhile).
+_EARLIER = runs.alias("earlier")
+_EARLIER_PINNED = (
+    select(func.max(_EARLIER.c.rotation_turn))
+    .where(
+        _EARLIER.c.trigger_id == runs.c.trigger_id,
+        _EARLIER.c.due_at < runs.c.due_at,
+        _EARLIER.c.state.in_(UNFINISHED),
+    )
+    .scalar_subquery()
+)
+_CURRENT_TURN = select(rotations.c.turn).where(rotations.c.trigger_id == runs.c.trigger_id).scalar_subquery()
 _PINNED_TURN = func.coalesce(
-    runs.c.rotation_turn, select(rotations.c.turn).where(rotations.c.trigger_id == runs.c.trigger_id).scalar_subquery()
+    runs.c.rotation_turn, case((_EARLIER_PINNED >= _CURRENT_TURN, _EARLIER_PINNED + 1), else_=_CURRENT_TURN)
 )
 
 # The statements are built once, with bound parameters, so a run pays for no statement building.
@@ -209,16 +222,17 @@ _COMPLETE_IF_EXHAUSTED = (
     )
     .values(state=TriggerState.COMPLETED.value, updated_at=bindparam("p_now"))
 )
-# A rotation's turn passes once per run: only from the turn the run pinned, and only for a run that
-# posted, unless the team rotates on every run.
+# A rotation's turn passes to just after the one the run pinned, never back (a later run finished first,
+# or the team moved it on meanwhile), and only for a run that posted, unless the team rotates on every run.
+_RUN_TURN = select(runs.c.rotation_turn).where(runs.c.id == bindparam("p_run")).scalar_subquery()
 _PASS_TURN = (
     update(rotations)
     .where(
         rotations.c.trigger_id == bindparam("p_trigger"),
-        rotations.c.turn == select(runs.c.rotation_turn).where(runs.c.id == bindparam("p_run")).scalar_subquery(),
+        rotations.c.turn <= _RUN_TURN,
         or_(bindparam("p_posted", type_=Boolean()), rotations.c.every_run),
     )
-    .values(turn=rotations.c.turn + 1, updated_at=bindparam("p_now"))
+    .values(turn=_RUN_TURN + 1, updated_at=bindparam("p_now"))
 )
 # PostgreSQL: the run's move and then its trigger's completion and its rotation's turn in one statement
 # (both only if the run moved); the count says whether it did.
@@ -231,10 +245,10 @@ _FINISH_AND_COMPLETE = (
         update(rotations)
         .where(
             rotations.c.trigger_id == _MOVED.c.trigger_id,
-            rotations.c.turn == _MOVED.c.rotation_turn,
+            rotations.c.turn <= _MOVED.c.rotation_turn,
             or_(bindparam("p_posted", type_=Boolean()), rotations.c.every_run),
         )
-        .values(turn=rotations.c.turn + 1, updated_at=bindparam("p_now"))
+        .values(turn=_MOVED.c.rotation_turn + 1, updated_at=bindparam("p_now"))
         .cte("turned")
     )
 )

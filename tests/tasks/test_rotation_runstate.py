@@ -143,3 +143,19 @@ def test_a_schedule_without_a_rotation_names_nobody(sessions: sessionmaker[Sessi
     add_trigger(sessions, every(60, anchor=now), text="plain")
     run_id = _claim(sessions, now)
     assert _post_and_finish(db, run_id, now, text="plain") == "plain"
+
+
+def test_a_run_fired_while_an_earlier_one_is_stuck_names_the_next_person_whichever_finishes_first(
+    sessions: sessionmaker[Session], db: Connection
+) -> None:
+    trigger_id, now = _rotating(sessions)
+    stuck_id = _claim(sessions, now)
+    stuck = runstate.start(db, runstate.load(db, stuck_id), now=now, running_lease=LEASE)  # type: ignore[arg-type]
+    assert stuck is not None and stuck.on_turn == "UANA"  # its worker dies before it finishes
+    later = now + timedelta(minutes=1)
+    texts = [_post_and_finish(db, _claim(sessions, later), later)]
+    assert _turn(sessions, trigger_id) == 2
+    assert runstate.finish(db, stuck, now=later, state=RunState.SUCCEEDED, attempt="posted", slack_ts="1.1")
+    assert _turn(sessions, trigger_id) == 2, "the earlier run finishing late moves nothing back"
+    texts.append(_post_and_finish(db, _claim(sessions, later + timedelta(minutes=1)), later))
+    assert texts == ["<@UBO>: run the standup", "<@UCY>: run the standup"]
