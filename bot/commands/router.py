@@ -49,6 +49,8 @@ def run_command(services: Services, actor: Actor, command: Command, *, client: W
         return changes.snooze(services, actor, number, command.argument)
     if name == "tz":
         return reads.time_zone(services, actor, command, client)
+    if name == "skip":
+        return rotation.after_skip(services, actor, number, changes.skip(services, actor, number))
     if name in CHANGES:
         return CHANGES[name](services, actor, number)
     if name == "unknown":

@@ -73,13 +73,25 @@ def test_skip_next_swap_add_and_remove_change_the_order_and_who_is_next(
     assert actions == ["create", *["rotation"] * 8]
 
 
+def test_skipping_a_run_passes_the_turn_only_when_the_team_rotates_on_every_run(
+    slack: Slack, db: sessionmaker[Session]
+) -> None:
+    _new(slack)
+    reply = text_of(slack.command("skip 1"))
+    assert "Skipping the run" in reply and "turn passes" not in reply
+    assert _turns(db).next_person == "UANA", "by default only posted runs pass the turn"
+    slack.command("rotation 1 rotate on every run")
+    reply = text_of(slack.command("skip 1"))
+    assert "Skipping the run" in reply and "The turn passes with it: next is <@UBO>" in reply
+    assert _turns(db).next_person == "UBO"
+
+
 def test_show_and_app_home_name_who_is_next(slack: Slack, standin: SlackStandIn) -> None:
     _new(slack)
     assert "*Next:* <@UANA>" in text_of(slack.command("show 1"))
     assert slack.sender.app_home_opened(user="U1").status_code == 200
-    view = standin.wait_for(lambda calls: any(c.method == "views.publish" for c in calls))
-    published = next(c for c in view if c.method == "views.publish")
-    assert "next: <@UANA>" in text_of(published) or "next: <@UANA>" in str(standin.home_view("U1"))
+    standin.wait_for(lambda calls: any(c.method == "views.publish" for c in calls))
+    assert ":arrows_counterclockwise: next: <@UANA>" in str(standin.home_view("U1"))
 
 
 @pytest.mark.parametrize(
