@@ -109,7 +109,9 @@ def show(services: Services, actor: Actor, number: int) -> Reply:
     with transaction(services.sessions) as session:
         trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
         turns = _turns(session, trigger)
-    return Reply(f"Rotation #{number}: next is {turns.next_person}", _rotation_blocks(trigger, turns, services.clock()))
+    return Reply(
+        f"Rotation #{number}: next is <@{turns.next_person}>", _rotation_blocks(trigger, turns, services.clock())
+    )
 
 
 def with_rotation(services: Services, actor: Actor, number: int, reply: Reply) -> Reply:

@@ -44,6 +44,15 @@ def test_a_rotation_is_made_with_its_people_in_order_and_the_first_is_next(
         assert (trigger.channel_id, trigger.payload["text"]) == ("C42", "run the standup")
 
 
+def test_a_rotation_made_to_rotate_on_every_run_says_so(slack: Slack, db: sessionmaker[Session]) -> None:
+    shown = text_of(slack.command(f"rotate {ANA} {BO} to water the plants every day at 9am, rotate on every run"))
+    assert "the turn passes on every run" in shown and "water the plants" in shown
+    assert _turns(db) == Turns(("UANA", "UBO"), 0, True)
+    with transaction(db) as session:
+        trigger = repository.get_trigger(session, team_id="T1", number=1)
+        assert trigger.payload["text"] == "water the plants" and "rotate" not in trigger.schedule_text
+
+
 def test_rotation_n_shows_who_each_of_the_next_five_runs_names(slack: Slack) -> None:
     _new(slack)
     shown = text_of(slack.command("rotation 1"))
