@@ -96,6 +96,13 @@ class Run(Base):
             postgresql_where=text("state IN ('queued', 'running')"),
             sqlite_where=text("state IN ('queued', 'running')"),
         ),
+        # Serves Done: the repeats of one reminder.
+        Index(
+            "ix_runs_repeat_of",
+            "repeat_of",
+            postgresql_where=text("repeat_of IS NOT NULL"),
+            sqlite_where=text("repeat_of IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -117,6 +124,11 @@ class Run(Base):
     attempt_log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # A rotation's turn this run names, pinned by its first start so every attempt names the same person.
     rotation_turn: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Until done: a repeat names the run that first posted its reminder (the occurrence); that run
+    # records who pressed Done and when, and no repeat of it starts after that.
+    repeat_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     trigger: Mapped[Trigger] = relationship(back_populates="runs")
 

@@ -1,4 +1,4 @@
-"""rotations: whose turn it is on a rotating schedule, and the turn each run names
+"""rotations and repeats until done: whose turn it is, the turn each run names, and who marked a reminder done
 
 Revision ID: 0017_rotations
 Revises: 0016_business_calendars
@@ -6,6 +6,8 @@ Create Date: 2026-12-01
 
 A rotation is its own row beside its trigger (members, turn, whether every run or only posted runs pass
 the turn); a run pins the turn it names at its first start, so a retried attempt names the same person.
+A reminder that repeats until done keeps its repeats as runs naming the run that first posted it, which
+records who pressed Done and when.
 """
 
 from __future__ import annotations
@@ -33,9 +35,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('runs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rotation_turn', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('repeat_of', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('done_by', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('done_at', sa.DateTime(), nullable=True))
+    op.create_index(
+        'ix_runs_repeat_of',
+        'runs',
+        ['repeat_of'],
+        unique=False,
+        postgresql_where=sa.text('repeat_of IS NOT NULL'),
+        sqlite_where=sa.text('repeat_of IS NOT NULL'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_runs_repeat_of', table_name='runs')
     with op.batch_alter_table('runs', schema=None) as batch_op:
+        batch_op.drop_column('done_at')
+        batch_op.drop_column('done_by')
+        batch_op.drop_column('repeat_of')
         batch_op.drop_column('rotation_turn')
     op.drop_table('rotations')
