@@ -21,6 +21,10 @@ HELP_LINES = (
         "/schedule #ops rotate @ana @bo to run the standup at 9:30am",
     ),
     ("`/schedule rotation ID [skip|swap @a @b|add @a|remove @a|next @a]`", "/schedule rotation 3 next @cy"),
+    (
+        "`… repeat every hour until done` · `… until someone marks it done` · `… escalate to @lead after 2 hours`",
+        "/schedule #ops to check the backups every day at 9am until someone marks it done",
+    ),
 )
 HELP_TEXT = "\n".join(f"• {usage}  e.g. `{example}`" for usage, example in HELP_LINES)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.blocks import Reply
-from bot.commands import changes, create, reads, rotation
+from bot.commands import changes, create, reads, rotation, untildone
 from bot.commands.grammar import Command, parse_command, suggest
 from bot.commands.help import help_reply, unknown_reply
 from bot.context import Actor, Services
@@ -35,6 +35,8 @@ def run_command(services: Services, actor: Actor, command: Command, *, client: W
     name, number = command.name, command.number or 0
     if (rotating := rotation.route(services, actor, command)) is not None:
         return rotating
+    if (nagging := untildone.route(services, actor, command)) is not None:
+        return nagging
     if name == "add":
         return create.add(services, actor, command)
     if name == "list":
@@ -42,7 +44,7 @@ def run_command(services: Services, actor: Actor, command: Command, *, client: W
     if name == "show":
         return rotation.with_rotation(services, actor, number, reads.show(services, actor, number))
     if name == "history":
-        return reads.history(services, actor, number)
+        return untildone.with_done(services, actor, number, reads.history(services, actor, number))
     if name == "edit":
         return create.edit(services, actor, command)
     if name == "snooze":

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot import blocks, home, modals
 from bot.blocks import Reply
-from bot.commands import changes, rotation
+from bot.commands import changes, rotation, untildone
 from bot.commands.grammar import MAX_NUMBER
 from bot.context import Actor, Services
 from bot.errors import UserError
@@ -66,6 +66,7 @@ def register(app: App, services: Services) -> None:
     app.action(TRIGGER_ACTIONS, middleware=[ack_at_once])(on_trigger_button)
     app.action(blocks.ACTION_NEW, middleware=[ack_at_once])(on_new)
     register_hand_on(app, services)
+    register_done(app, services)
 
 
 def register_hand_on(app: App, services: Services) -> None:
@@ -129,3 +130,42 @@ def _message_teller(respond: Respond) -> Callable[[Reply], Any]:
 
 def _home_teller(services: Services, client: WebClient, context: BoltContext, user_id: str) -> Callable[[Reply], Any]:
     return lambda reply: home.publish(services, client, context, user_id=user_id, notice=reply.text)
+
+
+def register_done(app: App, services: Services) -> None:
+    """Done on a reminder that repeats until done: the first press marks it and edits the post; later ones are told."""
+
+    def on_done(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        tell = _message_teller(respond)
+        with boundary("button done", tell):
+            container = body.get("container") or {}
+            value = str(action.get("value") or "")
+            actor = actor_for(
+                services,
+                client,
+                context,
+                user_id=str((body.get("user") or {}).get("id") or ""),
+                channel_id=str(container.get("channel_id") or ""),
+                command=f"button: {untildone.DONE_ACTION} {value}",
+            )
+            try:
+                press = untildone.press_done(services, actor, value)
+            except (UserError, NotFound) as exc:
+                tell(Reply(f":warning: {exc}"))
+                return
+            if not press.won:
+                tell(untildone.already_done(press))
+                return
+            edited = untildone.done_message(press)
+            for ts in dict.fromkeys(t for t in (press.first_ts, container.get("message_ts")) if t):
+                client.chat_update(channel=press.channel_id, ts=str(ts), **edited)
+
+    app.action(untildone.DONE_ACTION, middleware=[ack_at_once])(on_done)
