@@ -97,5 +97,7 @@ def _hours(seconds: int) -> str:
     if seconds % 3600 == 0:
         hours = seconds // 3600
         return f"{hours} hour{'s' if hours != 1 else ''}"
-    minutes = seconds // 60
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
