@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import ACTION_NEW, Block, actions, button, context, section, summary_line, trigger_buttons
 from bot.commands.reads import describe_stored
+from bot.commands.rotation import home_lines
 from bot.context import Services
 from bot.listeners.common import team_of
 from storage import repository
@@ -30,6 +31,7 @@ def publish(services: Services, client: WebClient, context_: BoltContext, *, use
 def home_view(services: Services, *, team_id: str, user_id: str, notice: str = "") -> dict[str, Any]:
     with transaction(services.sessions) as session:
         mine = repository.list_triggers(session, team_id=team_id, creator_id=user_id)
+        rotating = home_lines(session, mine)
     personal = [t for t in mine if _is_personal(t, user_id)]
     channels = [t for t in mine if not _is_personal(t, user_id)]
     blocks: list[Block] = [
@@ -39,8 +41,8 @@ def home_view(services: Services, *, team_id: str, user_id: str, notice: str = "
     if notice:
         blocks.append(context(notice))
     personal_budget = _share(len(personal), len(channels))
-    blocks += _group("Reminders for you", personal, budget=personal_budget)
-    blocks += _group("Channel schedules you own", channels, budget=MAX_HOME_TRIGGERS - personal_budget)
+    blocks += _group("Reminders for you", personal, budget=personal_budget, extra=rotating)
+    blocks += _group("Channel schedules you own", channels, budget=MAX_HOME_TRIGGERS - personal_budget, extra=rotating)
     if not mine:
         blocks.append(section("Nothing yet. Press *New schedule*, or type `/schedule to stretch every day at 3pm`."))
     blocks.append(context("Type `/schedule help` anywhere to see every command."))
@@ -54,13 +56,14 @@ def _share(personal: int, channels: int) -> int:
     return min(personal, max(MIN_GROUP_SHARE, MAX_HOME_TRIGGERS - channels))
 
 
-def _group(title: str, triggers: Sequence[Trigger], *, budget: int) -> list[Block]:
+def _group(title: str, triggers: Sequence[Trigger], *, budget: int, extra: dict[int, str]) -> list[Block]:
     if not triggers:
         return []
     shown = triggers[: max(budget, 0)]
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": title}}]
     for trigger in shown:
-        blocks += [section(summary_line(trigger, describe_stored(trigger))), trigger_buttons(trigger)]
+        line = summary_line(trigger, describe_stored(trigger)) + extra.get(trigger.id, "")
+        blocks += [section(line), trigger_buttons(trigger)]
     if len(triggers) > len(shown):
         hidden = len(triggers) - len(shown)
         blocks.append(context(f"…and {hidden} more: `/schedule list mine` shows them all, 40 at a time."))

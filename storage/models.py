@@ -96,6 +96,13 @@ class Run(Base):
             postgresql_where=text("state IN ('queued', 'running')"),
             sqlite_where=text("state IN ('queued', 'running')"),
         ),
+        # Serves Done: the repeats of one reminder.
+        Index(
+            "ix_runs_repeat_of",
+            "repeat_of",
+            postgresql_where=text("repeat_of IS NOT NULL"),
+            sqlite_where=text("repeat_of IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -115,8 +122,32 @@ class Run(Base):
     missed_count: Mapped[int] = mapped_column(Integer, default=0)
     # One entry per attempt: {"n", "at", "outcome", "error"}; an entry left "started" means a worker died mid-attempt.
     attempt_log: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # A rotation's turn this run names, pinned by its first start so every attempt names the same person.
+    rotation_turn: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Until done: a repeat names the run that first posted its reminder (the occurrence); that run
+    # records who pressed Done and when, and no repeat of it starts after that.
+    repeat_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     trigger: Mapped[Trigger] = relationship(back_populates="runs")
+
+
+class Rotation(Base):
+    """Whose turn it is on a rotating schedule: person = members[turn % len(members)].
+
+    `turn` moves only by the guarded statement that finishes a run (tasks/runstate.py) and by the
+    rotation commands; its own row, so it never contends with the trigger's completion.
+    """
+
+    __tablename__ = "rotations"
+
+    trigger_id: Mapped[int] = mapped_column(ForeignKey("triggers.id", ondelete="CASCADE"), primary_key=True)
+    members: Mapped[list[str]] = mapped_column(JSON, default=list)
+    turn: Mapped[int] = mapped_column(Integer, default=0)
+    # True: every finished run passes the turn (skipped ones too); False: only runs that posted.
+    every_run: Mapped[bool] = mapped_column(default=False, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class AuditEntry(Base):

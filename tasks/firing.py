@@ -68,6 +68,10 @@ def _fire(rt: Runtime, db: Connection, run_id: int, slot: float | None) -> Reque
     if view is None or view.state not in UNFINISHED:
         logger.info("run %s: nothing to do (%s)", run_id, view.state if view else "no such run")
         return None
+    if view.done and view.repeat_of is not None:  # someone pressed Done: this repeat is never posted
+        runstate.release_done(db, view, now=rt.now())
+        logger.info("run %s trigger %s: its reminder was marked done; not posted", run_id, view.trigger_id)
+        return None
     wait = _held(rt, view, slot) or _pace(rt, db, view, slot)
     if wait is not None:
         return wait
@@ -105,7 +109,7 @@ def _pace(rt: Runtime, db: Connection, view: RunView, slot: float | None) -> Req
 
 
 def _attempt(rt: Runtime, db: Connection, view: RunView) -> Requeue | None:
-    if view.trigger_state != TriggerState.ACTIVE.value and not _manual_allowed(view):
+    if view.trigger_state != TriggerState.ACTIVE.value and not _manual_allowed(view) and not _repeat_allowed(view):
         _finish(rt, db, view, RunState.SKIPPED, attempt="skipped", error=f"trigger is {view.trigger_state}")
         return None
     try:
@@ -139,6 +143,11 @@ def _attempt(rt: Runtime, db: Connection, view: RunView) -> Requeue | None:
 
 def _manual_allowed(view: RunView) -> bool:
     return view.kind == KIND_MANUAL and view.trigger_state in (TriggerState.ACTIVE.value, TriggerState.PAUSED.value)
+
+
+def _repeat_allowed(view: RunView) -> bool:
+    """A one-off reminder is completed once first posted; its repeats go on until someone marks it done."""
+    return view.repeat_of is not None and view.trigger_state == TriggerState.COMPLETED.value
 
 
 def _outcome(rt: Runtime, db: Connection, view: RunView) -> str:

@@ -12,6 +12,16 @@ by another worker in between (a duplicate task, a take-over) makes this one a no
 A worker holds one connection for a run's attempt (`connect`). On PostgreSQL every read and move is
 one autocommitted statement, a single round trip (finishing also completes an exhausted trigger, in
 the same statement); on SQLite each runs in its own short transaction.
+
+A rotating schedule's run names whose turn it is: the first `start` pins the rotation's turn on the run
+(every later attempt names the same person; a run fired while an earlier one is unfinished names the
+person after it), and `finish` passes the turn to just after the pinned one in the same statement that
+records the run, never backwards, so a duplicate or retried task never skips or repeats a person.
+
+A reminder that repeats until done: the finishing statement of a run that posted also inserts the next
+repeat (a queued run naming the first run, due one interval later, at most once by the claim's unique
+key), unless the reminder was marked done; `start` refuses a repeat whose reminder is done, and
+`release_done` skips it.
 """
 
 from __future__ import annotations
@@ -22,13 +32,33 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Engine,
+    Row,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Executable
 
 from scheduling.schedule import Schedule
-from storage.models import Run, RunState, Trigger, TriggerState
+from storage.models import Rotation, Run, RunState, Trigger, TriggerState
+from storage.types import UTCDateTime
 
 UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
+# The kind of a run that posts a reminder again because nobody has marked it done.
+KIND_REPEAT = "repeat"
 # Attempt outcomes after which nothing can have reached the channel.
 NOT_POSTED = frozenset(
     {"ratelimited", "unavailable", "unverified", "action_failed", "action_retry", "refused", "skipped"}
@@ -36,6 +66,7 @@ NOT_POSTED = frozenset(
 
 runs = Run.__table__
 triggers = Trigger.__table__
+rotations = Rotation.__table__
 
 
 @dataclass(frozen=True)
@@ -67,6 +98,36 @@ class RunView:
     attempts: int = 0
     # The trigger's Enterprise Grid org, which finds an org-wide install's token.
     enterprise_id: str | None = None
+    # A rotating schedule's members in order, and the turn this run names (pinned by its first start).
+    rotation_members: tuple[str, ...] = ()
+    rotation_turn: int | None = None
+    # Until done: the run that first posted this reminder (None for that run itself), its message (the
+    # thread repeats post in), its due instant, and whether someone has marked it done.
+    repeat_of: int | None = None
+    thread_ts: str | None = None
+    first_due_at: datetime | None = None
+    done: bool = False
+
+    @property
+    def until_done(self) -> dict[str, Any] | None:
+        """{"every": seconds, "max": repeats, "escalate_to": user or None, "escalate_after": seconds or None}."""
+        found = self.payload.get("until_done")
+        return found if isinstance(found, dict) else None
+
+    @property
+    def repeat_number(self) -> int:
+        """0 for the first post, then 1, 2, … for each repeat."""
+        nag = self.until_done
+        if self.repeat_of is None or nag is None or self.first_due_at is None:
+            return 0
+        return round((self.due_at - self.first_due_at).total_seconds() / int(nag["every"]))
+
+    @property
+    def on_turn(self) -> str | None:
+        """The person this run names, or None when the schedule does not rotate."""
+        if not self.rotation_members or self.rotation_turn is None:
+            return None
+        return self.rotation_members[self.rotation_turn % len(self.rotation_members)]
 
     def failures(self, *outcomes: str) -> int:
         return sum(1 for entry in self.attempt_log if entry.get("outcome") in outcomes)
@@ -108,14 +169,46 @@ _VIEW_COLUMNS = (
     triggers.c.schedule,
     triggers.c.next_run_at,
     triggers.c.enterprise_id,
+    runs.c.rotation_turn,
+    rotations.c.members.label("rotation_members"),
+    runs.c.repeat_of,
 )
+# The first run of a reminder that repeats until done, as its repeats see it.
+_FIRST = runs.alias("first")
+_FIRST_COLUMNS = (
+    _FIRST.c.slack_ts.label("first_ts"),
+    _FIRST.c.due_at.label("first_due_at"),
+    _FIRST.c.done_at.label("first_done_at"),
+)
+_DONE_FIRST = runs.alias("done_first")
+# This run repeats a reminder someone has marked done.
+_REPEATS_DONE = exists().where(_DONE_FIRST.c.id == runs.c.repeat_of, _DONE_FIRST.c.done_at.is_not(None))
 # The trigger's state as the run's UPDATE sees it, so a pause committed just before a start is seen.
 _TRIGGER_STATE = select(triggers.c.state).where(triggers.c.id == runs.c.trigger_id).scalar_subquery()
+# The turn a rotation's run names, pinned by its first start (a later attempt keeps it): the rotation's
+# turn, or the one after an earlier run of the trigger still unfinished with a turn pinned past it (a
+# worker died holding that run and this one fired meanwhile).
+_EARLIER = runs.alias("earlier")
+_EARLIER_PINNED = (
+    select(func.max(_EARLIER.c.rotation_turn))
+    .where(
+        _EARLIER.c.trigger_id == runs.c.trigger_id,
+        _EARLIER.c.due_at < runs.c.due_at,
+        _EARLIER.c.state.in_(UNFINISHED),
+    )
+    .scalar_subquery()
+)
+_CURRENT_TURN = select(rotations.c.turn).where(rotations.c.trigger_id == runs.c.trigger_id).scalar_subquery()
+_PINNED_TURN = func.coalesce(
+    runs.c.rotation_turn, case((_EARLIER_PINNED >= _CURRENT_TURN, _EARLIER_PINNED + 1), else_=_CURRENT_TURN)
+)
 
 # The statements are built once, with bound parameters, so a run pays for no statement building.
 _LOAD = (
-    select(*_VIEW_COLUMNS)
+    select(*_VIEW_COLUMNS, *_FIRST_COLUMNS)
     .join_from(runs, triggers, runs.c.trigger_id == triggers.c.id)
+    .outerjoin(rotations, rotations.c.trigger_id == runs.c.trigger_id)
+    .outerjoin(_FIRST, _FIRST.c.id == runs.c.repeat_of)
     .where(runs.c.id == bindparam("p_run"))
 )
 # Still running the attempt this worker started (or read, for `start`).
@@ -133,14 +226,16 @@ _START = (
             runs.c.state == RunState.QUEUED.value,
             and_(runs.c.state == RunState.RUNNING.value, runs.c.started_at < bindparam("p_abandoned_before")),
         ),
+        ~_REPEATS_DONE,
     )
     .values(
         state=RunState.RUNNING.value,
         started_at=bindparam("p_now"),
         attempts=runs.c.attempts + 1,
         attempt_log=bindparam("p_log"),
+        rotation_turn=_PINNED_TURN,
     )
-    .returning(_TRIGGER_STATE)
+    .returning(_TRIGGER_STATE, runs.c.rotation_turn)
 )
 _RECORD_OUTCOME = update(runs).where(_HELD).values(outcome=bindparam("p_outcome"))
 _REPACE = (
@@ -188,13 +283,75 @@ _COMPLETE_IF_EXHAUSTED = (
     )
     .values(state=TriggerState.COMPLETED.value, updated_at=bindparam("p_now"))
 )
-# PostgreSQL: the run's move and then its trigger's completion in one statement (the completion only
-# if the run moved); the count says whether it did.
-_MOVED = _FINISH.returning(runs.c.trigger_id).cte("moved")
+# A queued repeat of a reminder marked done is skipped, never started.
+_RELEASE_DONE = (
+    update(runs)
+    .where(runs.c.id == bindparam("p_run"), runs.c.state == RunState.QUEUED.value, _REPEATS_DONE)
+    .values(state=RunState.SKIPPED.value, finished_at=bindparam("p_now"), error="marked done")
+)
+_REPEAT_COLUMNS = ("trigger_id", "team_id", "due_at", "kind", "state", "attempts", "enqueued_at")
+_REPEAT_COLUMNS += ("missed_count", "attempt_log", "repeat_of")
+_NOT_DONE = ~exists().where(_DONE_FIRST.c.id == bindparam("p_repeat_of"), _DONE_FIRST.c.done_at.is_not(None))
+
+
+def _repeat_values() -> tuple[Any, ...]:
+    due = bindparam("p_repeat_due", type_=UTCDateTime())
+    return (
+        bindparam("p_trigger"),
+        bindparam("p_team"),
+        due,
+        literal(KIND_REPEAT),
+        literal(RunState.QUEUED.value),
+        literal(0),
+        due,
+        literal(0),
+        bindparam("p_empty_log", type_=JSON()),
+        bindparam("p_repeat_of"),
+    )
+
+
+# SQLite: the next repeat, in the finishing transaction.
+_INSERT_REPEAT = (
+    sqlite_insert(runs)
+    .from_select(_REPEAT_COLUMNS, select(*_repeat_values()).where(_NOT_DONE))
+    .on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
+)
+# A rotation's turn passes to just after the one the run pinned, never back (a later run finished first,
+# or the team moved it on meanwhile), and only for a run that posted, unless the team rotates on every run.
+_RUN_TURN = select(runs.c.rotation_turn).where(runs.c.id == bindparam("p_run")).scalar_subquery()
+_PASS_TURN = (
+    update(rotations)
+    .where(
+        rotations.c.trigger_id == bindparam("p_trigger"),
+        rotations.c.turn <= _RUN_TURN,
+        or_(bindparam("p_posted", type_=Boolean()), rotations.c.every_run),
+    )
+    .values(turn=_RUN_TURN + 1, updated_at=bindparam("p_now"))
+)
+# PostgreSQL: the run's move and then its trigger's completion and its rotation's turn in one statement
+# (both only if the run moved); the count says whether it did.
+_MOVED = _FINISH.returning(runs.c.trigger_id, runs.c.rotation_turn).cte("moved")
 _FINISH_AND_COMPLETE = (
     select(func.count())
     .select_from(_MOVED)
     .add_cte(_COMPLETE_IF_EXHAUSTED.where(triggers.c.id == _MOVED.c.trigger_id).cte("completed"))
+    .add_cte(
+        update(rotations)
+        .where(
+            rotations.c.trigger_id == _MOVED.c.trigger_id,
+            rotations.c.turn <= _MOVED.c.rotation_turn,
+            or_(bindparam("p_posted", type_=Boolean()), rotations.c.every_run),
+        )
+        .values(turn=_MOVED.c.rotation_turn + 1, updated_at=bindparam("p_now"))
+        .cte("turned")
+    )
+)
+# PostgreSQL, a run of a reminder that repeats until done: the same, and its next repeat if the run moved.
+_FINISH_AND_REPEAT = _FINISH_AND_COMPLETE.add_cte(
+    pg_insert(runs)
+    .from_select(_REPEAT_COLUMNS, select(*_repeat_values()).select_from(_MOVED).where(_NOT_DONE))
+    .on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
+    .cte("repeated")
 )
 
 
@@ -222,7 +379,13 @@ def start(db: Connection, view: RunView, *, now: datetime, running_lease: timede
     if row is None:
         return None
     return replace(
-        view, state=RunState.RUNNING.value, started_at=now, attempts=attempts, attempt_log=log, trigger_state=row[0]
+        view,
+        state=RunState.RUNNING.value,
+        started_at=now,
+        attempts=attempts,
+        attempt_log=log,
+        trigger_state=row[0],
+        rotation_turn=row[1],
     )
 
 
@@ -232,6 +395,11 @@ def record_outcome(db: Connection, view: RunView, outcome: str) -> bool:
     False if this worker no longer holds the run: then it must not post.
     """
     return _moved(db, _RECORD_OUTCOME, {**_held_params(view), "p_outcome": outcome}) == 1
+
+
+def release_done(db: Connection, view: RunView, *, now: datetime) -> bool:
+    """queued → skipped for a repeat of a reminder someone marked done; False if it was not (or no longer) queued."""
+    return _moved(db, _RELEASE_DONE, {"p_run": view.run_id, "p_now": now}) == 1
 
 
 def repace(db: Connection, run_id: int, *, until: datetime) -> None:
@@ -267,14 +435,32 @@ def finish(
         "p_outcome": outcome,
         "p_slack_ts": slack_ts,
         "p_posted_at": now if slack_ts is not None else None,
+        "p_posted": slack_ts is not None,
     }
+    repeat_due = next_repeat_due(view) if slack_ts is not None else None
+    if repeat_due is not None:
+        params |= {"p_repeat_due": repeat_due, "p_repeat_of": view.repeat_of or view.run_id}
+        params |= {"p_team": view.team_id, "p_empty_log": []}
     if _autocommits(db):
-        return bool(db.execute(_FINISH_AND_COMPLETE, params).scalar_one() == 1)
+        statement = _FINISH_AND_COMPLETE if repeat_due is None else _FINISH_AND_REPEAT
+        return bool(db.execute(statement, params).scalar_one() == 1)
     with db.begin():
         if db.execute(_FINISH, params).rowcount != 1:  # type: ignore[attr-defined]
             return False
         db.execute(_COMPLETE_IF_EXHAUSTED, params)
+        db.execute(_PASS_TURN, params)
+        if repeat_due is not None:
+            db.execute(_INSERT_REPEAT, params)
         return True
+
+
+def next_repeat_due(view: RunView) -> datetime | None:
+    """When the reminder is posted again if nobody marks it done: one interval after this post's due instant."""
+    nag = view.until_done
+    if nag is None or view.done or view.repeat_number >= int(nag["max"]):
+        return None
+    first_due = view.first_due_at if view.repeat_of is not None and view.first_due_at else view.due_at
+    return first_due + timedelta(seconds=int(nag["every"]) * (view.repeat_number + 1))
 
 
 def _autocommits(db: Connection) -> bool:
@@ -337,6 +523,12 @@ def _view(row: Row[Any]) -> RunView:
         enterprise_id=row.enterprise_id,
         creator_id=row.creator_id,
         attempts=row.attempts,
+        rotation_members=tuple(row.rotation_members or ()),
+        rotation_turn=row.rotation_turn,
+        repeat_of=row.repeat_of,
+        thread_ts=row.first_ts,
+        first_due_at=row.first_due_at,
+        done=row.first_done_at is not None,
     )
 
 

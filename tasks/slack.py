@@ -79,6 +79,8 @@ Workspace = tuple[str, str | None]
 class Message:
     text: str
     blocks: list[dict[str, Any]] | None = None
+    # Posted as a reply in this message's thread (a reminder's repeats).
+    thread_ts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class SlackPoster:
             blocks=message.blocks,
             metadata=metadata,
             unfurl_links=False,
+            thread_ts=message.thread_ts,
         )
         return str(response["ts"])
 

@@ -20,6 +20,15 @@ HELP_LINES = (
     ("`/schedule holidays [REGION|off]` (workspace holiday calendar; admins set it)", "/schedule holidays US"),
     ("`/schedule limits` (your schedules against every limit)", "/schedule limits"),
     ("`/schedule settings [broadcasts everyone|admins]` (admins change)", "/schedule settings"),
+    (
+        "`/schedule [#channel] rotate @a @b @c to <what> <when>`",
+        "/schedule #ops rotate @ana @bo to run the standup at 9:30am",
+    ),
+    ("`/schedule rotation ID [skip|swap @a @b|add @a|remove @a|next @a]`", "/schedule rotation 3 next @cy"),
+    (
+        "`… repeat every hour until done` · `… until someone marks it done` · `… escalate to @lead after 2 hours`",
+        "/schedule #ops to check the backups every day at 9am until someone marks it done",
+    ),
 )
 LIMITS_LINE = (
     f"Limits: a command has at most {MAX_COMMAND_CHARS:,} characters, the time at its end at most {MAX_INPUT_CHARS} "

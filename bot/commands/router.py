@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.blocks import Reply
-from bot.commands import changes, create, holidays, limits, reads
+from bot.commands import changes, create, holidays, limits, reads, rotation, untildone
 from bot.commands.grammar import Command, parse_command, suggest
 from bot.commands.help import help_reply, unknown_reply
 from bot.context import Actor, Services
@@ -40,14 +40,18 @@ def execute(services: Services, actor: Actor, text: str, *, client: WebClient | 
 
 def run_command(services: Services, actor: Actor, command: Command, *, client: WebClient | None = None) -> Reply:
     name, number = command.name, command.number or 0
+    if (rotating := rotation.route(services, actor, command)) is not None:
+        return rotating
+    if (nagging := untildone.route(services, actor, command)) is not None:
+        return nagging
     if name == "add":
         return create.add(services, actor, command)
     if name == "list":
         return reads.list_triggers(services, actor, command)
     if name == "show":
-        return reads.show(services, actor, number)
+        return rotation.with_rotation(services, actor, number, reads.show(services, actor, number))
     if name == "history":
-        return reads.history(services, actor, number)
+        return untildone.with_done(services, actor, number, reads.history(services, actor, number))
     if name == "edit":
         return create.edit(services, actor, command)
     if name == "snooze":
@@ -60,6 +64,8 @@ def run_command(services: Services, actor: Actor, command: Command, *, client: W
         return limits.settings(services, actor, command)
     if name == "holidays":
         return holidays.holidays(services, actor, command.argument)
+    if name == "skip":
+        return rotation.after_skip(services, actor, number, changes.skip(services, actor, number))
     if name in CHANGES:
         return CHANGES[name](services, actor, number)
     if name == "unknown":

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot import blocks, home, modals, paging
 from bot.blocks import Reply
-from bot.commands import changes
+from bot.commands import changes, rotation, untildone
 from bot.commands.grammar import MAX_NUMBER
 from bot.commands.router import execute
 from bot.context import Actor, Services
@@ -92,6 +92,44 @@ def register(app: App, services: Services) -> None:
     app.action(TRIGGER_ACTIONS, middleware=[ack_at_once])(on_trigger_button)
     app.action(paging.ACTION_LIST_PAGE, middleware=[ack_at_once])(on_list_page)
     app.action(blocks.ACTION_NEW, middleware=[ack_at_once])(on_new)
+    register_hand_on(app, services)
+    register_done(app, services)
+
+
+def register_hand_on(app: App, services: Services) -> None:
+    """ "Not me, hand to next" on a rotation's post: the run goes to the next person and the post says so."""
+
+    def on_hand_on(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        tell = _message_teller(respond)
+        with boundary("button hand on", tell):
+            container = body.get("container") or {}
+            user_id = str((body.get("user") or {}).get("id") or "")
+            value = str(action.get("value") or "")
+            actor = actor_for(
+                services,
+                client,
+                context,
+                user_id=user_id,
+                channel_id=str(container.get("channel_id") or ""),
+                command=f"button: {rotation.HAND_ON_ACTION} {value}",
+            )
+            try:
+                handed = rotation.hand_on(services, actor, value)
+            except (UserError, NotFound) as exc:
+                tell(Reply(f":warning: {exc}"))
+                return
+            edited = rotation.handed_message(body.get("message") or {}, handed, by=user_id)
+            client.chat_update(channel=container["channel_id"], ts=container["message_ts"], **edited)
+
+    app.action(rotation.HAND_ON_ACTION, middleware=[ack_at_once])(on_hand_on)
 
 
 def press(services: Services, actor: Actor, action_id: str, value: str) -> Reply:
@@ -122,3 +160,42 @@ def _message_teller(respond: Respond, body: dict[str, Any]) -> Callable[[Reply],
 
 def _home_teller(services: Services, client: WebClient, context: BoltContext, user_id: str) -> Callable[[Reply], Any]:
     return lambda reply: home.publish(services, client, context, user_id=user_id, notice=reply.text)
+
+
+def register_done(app: App, services: Services) -> None:
+    """Done on a reminder that repeats until done: the first press marks it and edits the post; later ones are told."""
+
+    def on_done(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        tell = _message_teller(respond)
+        with boundary("button done", tell):
+            container = body.get("container") or {}
+            value = str(action.get("value") or "")
+            actor = actor_for(
+                services,
+                client,
+                context,
+                user_id=str((body.get("user") or {}).get("id") or ""),
+                channel_id=str(container.get("channel_id") or ""),
+                command=f"button: {untildone.DONE_ACTION} {value}",
+            )
+            try:
+                press = untildone.press_done(services, actor, value)
+            except (UserError, NotFound) as exc:
+                tell(Reply(f":warning: {exc}"))
+                return
+            if not press.won:
+                tell(untildone.already_done(press))
+                return
+            edited = untildone.done_message(press)
+            for ts in dict.fromkeys(t for t in (press.first_ts, container.get("message_ts")) if t):
+                client.chat_update(channel=press.channel_id, ts=str(ts), **edited)
+
+    app.action(untildone.DONE_ACTION, middleware=[ack_at_once])(on_done)
