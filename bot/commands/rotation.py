@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import schedules
+from bot import schedules, visibility
 from bot.blocks import Reply, confirmation, context, quote, section, slack_date, what_of
 from bot.commands import create
 from bot.commands.changes import change, send_if_due
@@ -106,6 +106,7 @@ def manage(services: Services, actor: Actor, number: int, words: list[str]) -> R
 
 
 def show(services: Services, actor: Actor, number: int) -> Reply:
+    visibility.visible_trigger(services, actor, number)
     with transaction(services.sessions) as session:
         trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
         turns = _turns(session, trigger)
@@ -335,6 +336,7 @@ class HandedOn:
 def hand_on(services: Services, actor: Actor, value: str) -> HandedOn:
     """ "Not me, hand to next" on a rotation's post: this run names the next person, the rotation goes on after."""
     number, run_id, turn = _hand_on_value(value)
+    visibility.visible_trigger(services, actor, number)
     with transaction(services.sessions) as session:
         trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
         turns = _turns(session, trigger)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import schedules
+from bot import schedules, visibility
 from bot.blocks import Reply, confirmation, context, section, slack_date
 from bot.commands import create
 from bot.commands.changes import send_if_due
@@ -123,6 +123,7 @@ class DonePress:
 
 def press_done(services: Services, actor: Actor, value: str) -> DonePress:
     number, first_run_id = _done_value(value)
+    visibility.visible_trigger(services, actor, number)
     now = services.clock()
     with transaction(services.sessions) as session:
         trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)

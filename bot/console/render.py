@@ -47,6 +47,7 @@ EMOJI = {
     "tada": "🎉",
     "rocket": "🚀",
     "gear": "⚙️",
+    "arrows_counterclockwise": "🔄",
     "pencil2": "✏️",
     "thinking_face": "🤔",
     "earth_africa": "🌍",

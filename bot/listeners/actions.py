@@ -108,7 +108,7 @@ def register_hand_on(app: App, services: Services) -> None:
         context: BoltContext,
     ) -> None:
         ack()
-        tell = _message_teller(respond)
+        tell = _message_teller(respond, body)
         with boundary("button hand on", tell):
             container = body.get("container") or {}
             user_id = str((body.get("user") or {}).get("id") or "")
@@ -174,7 +174,7 @@ def register_done(app: App, services: Services) -> None:
         context: BoltContext,
     ) -> None:
         ack()
-        tell = _message_teller(respond)
+        tell = _message_teller(respond, body)
         with boundary("button done", tell):
             container = body.get("container") or {}
             value = str(action.get("value") or "")

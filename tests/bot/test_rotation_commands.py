@@ -20,6 +20,12 @@ ANA, BO, CY, DEE = "<@UANA|ana>", "<@UBO|bo>", "<@UCY|cy>", "<@UDEE|dee>"
 NEW = f"#ops rotate {ANA} {BO} {CY} to run the standup every weekday at 9:30am"
 
 
+@pytest.fixture(autouse=True)
+def _ops_channel(standin: SlackStandIn) -> None:
+    """#ops (C42) is a public channel everyone here is in: they see its schedules and press its buttons."""
+    standin.set_channel("C42", "ops")
+
+
 def _turns(db: sessionmaker[Session], number: int = 1) -> Turns:
     with transaction(db) as session:
         trigger = repository.get_trigger(session, team_id="T1", number=number)

@@ -34,6 +34,12 @@ REPEATS = [
 ASKED = [(3600, None, None), (3600, None, None), (1800, None, None), (7200, "ULEAD", 14400), (3600, "ULEAD", 5400)]
 
 
+@pytest.fixture(autouse=True)
+def _ops_channel(standin: SlackStandIn) -> None:
+    """#ops (C42) is a public channel everyone here is in: they see its schedules and press its buttons."""
+    standin.set_channel("C42", "ops")
+
+
 @pytest.mark.parametrize(
     ("text", "rest", "every", "lead", "after"), [(*words, *asked) for words, asked in zip(REPEATS, ASKED, strict=True)]
 )

@@ -18,7 +18,7 @@ def test_a_rotation_is_made_and_moved_on_from_the_console(console: tuple[Console
         shell.standin.set_user(user_id, name=name)
     shell.handle("/schedule #ops rotate @ana @bo @cy to run the standup every weekday at 9:30am")
     assert "Scheduled rotation" in screen.getvalue()
-    # The console shows a mention by the user's id: the people were found and linked, not left as text.
-    assert "*rotation:* @uana → @ubo → @ucy" in screen.getvalue().lower()
+    # The console shows a mention by the name Slack has for that id: the people were found and linked.
+    assert "*rotation:* @ana → @bo → @cy" in screen.getvalue().lower()
     shell.handle("/schedule rotation 1 next @cy")
-    assert "*next:* @ucy" in screen.getvalue().lower()
+    assert "*next:* @cy" in screen.getvalue().lower()
