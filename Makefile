@@ -51,7 +51,7 @@ bench-full: $(BENCH_STAMP)
 
 chaos: $(BENCH_STAMP)
 	@scripts/services.sh
-	$(BIN)/schedulebot chaos --out bench/results/chaos-latest.json --docs $(CHAOS_ARGS)
+	$(BIN)/schedulebot chaos --out schedulebot/bench/results/chaos-latest.json --docs $(CHAOS_ARGS)
 
 # Known advisories (PyPI's JSON API, i.e. OSV/PyPA) in every package installed in the venv. It needs
 # the network and its answer changes as advisories are published, so `make test` and CI do not run it.

@@ -11,11 +11,11 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import HTTPException
 
-import telemetry
 from bot.app import INSTALL_PATH, REDIRECT_PATH, Bot, create_bot
 from bot.calendar import register_calendar_routes
 from bot.errors import SORRY
-from config import Settings
+from schedulebot import telemetry
+from schedulebot.config import Settings
 from storage.db import DatabaseUnavailable, check_reachable
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Reconciliation of what Slack received against the runs: pure, so tested on made-up lists."""
 
-from bench.reconcile import reconcile
+from schedulebot.bench.reconcile import reconcile
 
 
 def test_each_due_instant_posted_once_is_clean() -> None:

@@ -18,8 +18,8 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_bot
-from bot.standin import Call, SlackStandIn
-from bot.standin.payloads import AppIdentity, slash_command
+from schedulebot.standin import Call, SlackStandIn
+from schedulebot.standin.payloads import AppIdentity, slash_command
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.bot.conftest import BOT_TOKEN, SIGNING_SECRET, Slack, make_settings

@@ -6,8 +6,8 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
-from bot.standin.payloads import conversations_select
+from schedulebot.standin import SlackStandIn
+from schedulebot.standin.payloads import conversations_select
 from storage import repository
 from storage.db import transaction
 from tests.bot.conftest import Slack, text_of, trigger_state
@@ -20,7 +20,7 @@ def _home_text(standin: SlackStandIn, user: str = "U1") -> str:
 
 
 def text_of_view(view: dict) -> str:
-    from bot.standin import Call
+    from schedulebot.standin import Call
 
     return text_of(Call("views.publish", {"text": "", "blocks": view["blocks"]}))
 
