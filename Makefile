@@ -32,8 +32,9 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks and the fault-injection run (docs/benchmarks.md). The peer scheduler is installed when it
-# can be; when it cannot, the benchmark says so and measures a load-all baseline instead.
+# Benchmarks and the fault-injection run (docs/benchmarks.md). `make bench` only prints; BENCH_ARGS=--docs
+# also records the run in schedulebot/bench/results/ and docs/benchmarks.md (`make chaos` always does). The peer
+# scheduler is installed when it can be; when it cannot, the benchmark says so and measures a load-all baseline instead.
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP)

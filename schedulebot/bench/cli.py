@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from schedulebot.bench import machine, plots, report
@@ -154,19 +155,30 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument("--full", action="store_true", help="adds 1M stored, the 5,000-run burst and memory")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.add_argument("--only", action="append", choices=sorted(SECTIONS), help="run only this section")
-    parser.add_argument("--no-docs", action="store_true", help="do not write bench/results or docs/benchmarks.md")
+    docs = parser.add_mutually_exclusive_group()
+    docs.add_argument("--docs", action="store_true", help="write the JSON to schedulebot/bench/results/ and the "
+                      "results and plots to docs/benchmarks.md (what `make bench BENCH_ARGS=--docs` does)")  # fmt: skip
+    docs.add_argument("--no-docs", action="store_true", help="the default: write nothing (kept for old scripts)")
     return parser
 
 
 def cli(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     results = run(FULL if args.full else QUICK, args.only)
-    if not args.no_docs:
-        path = report.write_json(results)
-        report.update_docs(results, path, plots.all_plots(results, report.PLOTS_DIR))
-        progress(f"wrote {path.relative_to(report.REPO_ROOT)} and {report.DOCS_PAGE.relative_to(report.REPO_ROOT)}")
-    print(json.dumps(results, sort_keys=True) if args.json else report.render(results))
+    print(json.dumps(results, sort_keys=True) if args.json else report.render(results), flush=True)
+    if not plots.available():
+        progress(plots.HOW_TO_GET)
+    if args.docs:
+        write_docs(results)
     return 0
+
+
+def write_docs(results: dict[str, Any], page: Path = report.DOCS_PAGE, folder: Path = report.RESULTS_DIR) -> None:
+    """The JSON in `folder` and the results section of `page`, with plots beside it when matplotlib is there."""
+    path = report.write_json(results, folder)
+    drawn = plots.all_plots(results, page.parent / report.PLOTS_DIR.name)
+    report.update_docs(results, path, drawn, page)
+    progress(f"wrote {path} and {page}")
 
 
 def chaos_cli(argv: list[str]) -> int:

@@ -5,6 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+# The one line a run without the `bench` extra prints instead of drawing.
+HOW_TO_GET = "plots skipped: matplotlib is not installed; `pip install 'schedulebot[bench]'` draws them"
+
+
+def available() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
 
 def _pyplot() -> Any:
     import matplotlib
@@ -65,5 +76,8 @@ def _save(plt: Any, figure: Any, path: Path) -> Path:
 
 
 def all_plots(results: dict[str, Any], folder: Path) -> list[Path]:
+    """The PNGs drawn into `folder`; none without matplotlib (the caller says so with HOW_TO_GET)."""
+    if not available():
+        return []
     made = [claims_plot(results, folder / "claims.png"), latency_plot(results, folder / "ack.png")]
     return [path for path in made if path is not None]
