@@ -5,16 +5,18 @@ BIN := $(VENV)/bin
 # Two pytest workers, one test file each at a time: most tests wait on real processes, not the CPU.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 STAMP := $(VENV)/.installed
+# The versions `make run`, `make test` and CI install: base and test dependencies, pinned by `make lock`.
+CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: run test lint format install clean bench bench-full chaos audit
+.PHONY: run test lint format install clean bench bench-full chaos audit lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	@echo "installing schedulebot and its dependencies into $(VENV) (the first time takes a minute) …"
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,7 +40,7 @@ test: lint
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,bench]'
 	-$(BIN)/pip install --quiet sqlalchemy-celery-beat
 	touch $(BENCH_STAMP)
 
@@ -60,11 +62,24 @@ chaos: $(BENCH_STAMP)
 AUDIT_STAMP := $(VENV)/.installed-audit
 
 $(AUDIT_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,audit]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,audit]'
 	touch $(AUDIT_STAMP)
 
 audit: $(AUDIT_STAMP)
 	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off $(AUDIT_ARGS)
+
+# Re-pins $(CONSTRAINTS) from pyproject.toml with uv, keeping every pin that still fits (so a new
+# dependency adds its lines and nothing else moves). Upgrades: LOCK_ARGS=--upgrade (everything) or
+# LOCK_ARGS='--upgrade-package celery'. The output names no machine: universal markers, Python 3.11.
+UV_STAMP := $(VENV)/.installed-uv
+
+$(UV_STAMP): $(BIN)/python
+	$(BIN)/pip install --quiet 'uv==0.13.9'
+	touch $(UV_STAMP)
+
+lock: $(UV_STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 --quiet \
+		--custom-compile-command 'make lock' --output-file $(CONSTRAINTS) $(LOCK_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .
