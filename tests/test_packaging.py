@@ -39,23 +39,9 @@ def installed(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     venv = tmp_path_factory.mktemp("venv") / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
     [wheel] = dist.glob("*.whl")
-    python = venv / "bin" / "python"
-    _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            python,
-            "install",
-            "--quiet",
-            "--no-compile",
-            "-c",
-            CONSTRAINTS,
-            wheel,
-        ]
-    )
-    _run([sys.executable, "-m", "pip", "--python", python, "check"])
+    pip: list[str | Path] = [sys.executable, "-m", "pip", "--python", venv / "bin" / "python"]
+    _run([*pip, "install", "--quiet", "--no-compile", "-c", CONSTRAINTS, wheel])
+    _run([*pip, "check"])
     yield venv
 
 
@@ -100,3 +86,15 @@ def test_the_installed_commands_run_from_the_wheel(installed: Path, tmp_path: Pa
         [(version,)] = connection.execute("select version_num from alembic_version").fetchall()
     newest = max(path.stem for path in (REPO_ROOT / "storage" / "migrations" / "versions").glob("0*.py"))
     assert version == newest
+
+
+def test_the_readme_layout_names_every_part_of_the_tree() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("\n## Layout\n", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    named = {line.split()[0] for line in block.splitlines() if line.strip()}
+    tracked = _run(["git", "ls-files"], cwd=REPO_ROOT).stdout.split()
+    folders = {path.split("/")[0] + "/" for path in tracked if "/" in path and not path.startswith(".")}
+    shell = {"/".join(path.split("/")[1:2]) + ("/" if path.count("/") > 1 else "") for path in tracked
+             if path.startswith("schedulebot/") and not path.startswith("schedulebot/__")}  # fmt: skip
+    assert folders - named == set() and shell - named == set()
+    assert named >= {".ci/run", "scheduling/", "storage/", "bot/", "tasks/", "schedulebot/"}
