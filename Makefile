@@ -5,16 +5,18 @@ BIN := $(VENV)/bin
 # Two pytest workers, one test file each at a time: most tests wait on real processes, not the CPU.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 STAMP := $(VENV)/.installed
+# The versions `make run`, `make test` and CI install: base and test dependencies, pinned by `make lock`.
+CONSTRAINTS := requirements/constraints.txt
 
-.PHONY: run test lint format install clean bench bench-full chaos audit
+.PHONY: run test lint format install clean bench bench-full chaos audit lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	@echo "installing schedulebot and its dependencies into $(VENV) (the first time takes a minute) …"
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,12 +36,13 @@ lint: $(STAMP)
 test: lint
 	CI="$(CI)" $(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks and the fault-injection run (docs/benchmarks.md). The peer scheduler is installed when it
-# can be; when it cannot, the benchmark says so and measures a load-all baseline instead.
+# Benchmarks and the fault-injection run (docs/benchmarks.md). `make bench` only prints; BENCH_ARGS=--docs
+# also records the run in schedulebot/bench/results/ and docs/benchmarks.md (`make chaos` always does). The peer
+# scheduler is installed when it can be; when it cannot, the benchmark says so and measures a load-all baseline instead.
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,bench]'
 	-$(BIN)/pip install --quiet sqlalchemy-celery-beat
 	touch $(BENCH_STAMP)
 
@@ -53,7 +56,7 @@ bench-full: $(BENCH_STAMP)
 
 chaos: $(BENCH_STAMP)
 	@scripts/services.sh
-	$(BIN)/schedulebot chaos --out bench/results/chaos-latest.json --docs $(CHAOS_ARGS)
+	$(BIN)/schedulebot chaos --out schedulebot/bench/results/chaos-latest.json --docs $(CHAOS_ARGS)
 
 # Known advisories (PyPI's JSON API, i.e. OSV/PyPA) in every package installed in the venv. It needs
 # the network and its answer changes as advisories are published, so `make test` and CI do not run it.
@@ -61,11 +64,24 @@ chaos: $(BENCH_STAMP)
 AUDIT_STAMP := $(VENV)/.installed-audit
 
 $(AUDIT_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,audit]'
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test,audit]'
 	touch $(AUDIT_STAMP)
 
 audit: $(AUDIT_STAMP)
 	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off $(AUDIT_ARGS)
+
+# Re-pins $(CONSTRAINTS) from pyproject.toml with uv, keeping every pin that still fits (so a new
+# dependency adds its lines and nothing else moves). Upgrades: LOCK_ARGS=--upgrade (everything) or
+# LOCK_ARGS='--upgrade-package celery'. The output names no machine: universal markers, Python 3.11.
+UV_STAMP := $(VENV)/.installed-uv
+
+$(UV_STAMP): $(BIN)/python
+	$(BIN)/pip install --quiet 'uv==0.13.9'
+	touch $(UV_STAMP)
+
+lock: $(UV_STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 --quiet \
+		--custom-compile-command 'make lock' --output-file $(CONSTRAINTS) $(LOCK_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .

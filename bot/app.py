@@ -24,7 +24,7 @@ from bot.listeners import actions, commands, events, views
 from bot.membership import Memberships
 from bot.responses import ResponseUrls, pooled_respond
 from bot.zones import Directory
-from config import ConfigError, Settings
+from schedulebot.config import ConfigError, Settings
 from storage import installs, slack_stores
 from storage.db import make_engine, session_factory, transaction
 from storage.encryption import Cipher

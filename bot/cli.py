@@ -11,8 +11,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-import telemetry
-from config import ConfigError, Settings, load_settings
+from schedulebot import telemetry
+from schedulebot.config import ConfigError, Settings, load_settings
 from storage.db import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.dispatch import Dispatcher
 from bot.membership import Memberships
 from bot.zones import Directory, Profile
-from config import Settings
+from schedulebot.config import Settings
 
 Clock = Callable[[], datetime]
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot import schedules
 from bot.context import Actor
 from bot.errors import Conflict, NotAllowed
-from config import Settings
+from schedulebot.config import Settings
 from storage import policy
 from storage.models import Trigger
 

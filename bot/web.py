@@ -12,12 +12,12 @@ from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import HTTPException
 
-import telemetry
 from bot import envelope
 from bot.app import INSTALL_PATH, REDIRECT_PATH, Bot, create_bot
 from bot.calendar import register_calendar_routes
 from bot.errors import SORRY
-from config import Settings
+from schedulebot import telemetry
+from schedulebot.config import Settings
 from storage.db import DatabaseUnavailable, check_reachable
 
 logger = logging.getLogger(__name__)

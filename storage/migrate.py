@@ -55,7 +55,7 @@ def ensure_current(engine: Engine) -> None:
 
 
 def cli(argv: list[str]) -> int:
-    from config import ConfigError, load_settings
+    from schedulebot.config import ConfigError, load_settings
 
     parser = argparse.ArgumentParser(prog="schedulebot migrate", description="Bring the database to the newest schema.")
     parser.parse_args(argv)

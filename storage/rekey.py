@@ -15,7 +15,7 @@ from storage.slack_stores import installation_store
 
 
 def cli(argv: list[str]) -> int:
-    from config import ConfigError, load_settings
+    from schedulebot.config import ConfigError, load_settings
 
     parser = argparse.ArgumentParser(
         prog="schedulebot rotate-key",

@@ -18,8 +18,8 @@ from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import OperationalError
 
-import telemetry
-from config import Settings, load_settings
+from schedulebot import telemetry
+from schedulebot.config import Settings, load_settings
 from storage.claims import FIRE_RUN_TASK, TICK_TASK, UPDATE_EVENT_STATES_TASK, Claimed, task_id_for
 from tasks import firing, runstate
 from tasks.beat import SCHEDULER, beat_schedule

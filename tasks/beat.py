@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from config import Settings
+from schedulebot.config import Settings
 from storage.claims import TICK_TASK, UPDATE_EVENT_STATES_TASK
 
 # Celery's base Scheduler holds the schedule in memory; PersistentScheduler would write a shelve file.

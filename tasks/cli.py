@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-import telemetry
-from config import ConfigError, Settings, load_settings
+from schedulebot import telemetry
+from schedulebot.config import ConfigError, Settings, load_settings
 from storage.db import DatabaseUnavailable, make_engine
 from storage.migrate import SchemaOutOfDate, ensure_current
 

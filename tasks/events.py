@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from config import Settings
+from schedulebot.config import Settings
 from storage.claims import Claimed, claim_trigger
 from storage.db import make_engine, session_factory, transaction
 from storage.events import display, series

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-import telemetry
+from schedulebot import telemetry
 from storage.claims import KIND_MANUAL
 from storage.models import RunState, TriggerState
 from tasks import runstate

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from config import Settings
+from schedulebot.config import Settings
 from storage.db import make_engine, session_factory
 from tasks.options import FiringOptions
 from tasks.pacing import ChannelPacer, LocalPacer, make_pacer

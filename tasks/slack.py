@@ -22,8 +22,8 @@ import urllib3
 from sqlalchemy.engine import Engine
 from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
-import telemetry
-from config import Settings
+from schedulebot import telemetry
+from schedulebot.config import Settings
 from tasks.tokens import NotInstalled, RefreshFailed, RefreshUnavailable, Tokens
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy.engine import Engine
 
-from config import Settings
+from schedulebot.config import Settings
 from storage.encryption import Cipher
 from storage.slack_stores import EncryptedInstallationStore, installation_store
 

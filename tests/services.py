@@ -1,6 +1,6 @@
 """Real PostgreSQL and Redis for tests: each test gets its own database or Redis db number.
 
-The mechanics are the benchmarks' (bench/services.py), so tests and benchmarks never share a
+The mechanics are the benchmarks' (schedulebot/bench/services.py), so tests and benchmarks never share a
 database or a Redis db. On a laptop without a service the tests that need it skip; in CI they fail
 instead. CI is the environment variable every CI service sets and .ci/run exports (`make test CI=true`);
 `pytest --ci` says the same. tests/conftest.py prints which mode ran and counts service skips first.
@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 
 import pytest
 
-from bench import services as shared
+from schedulebot.bench import services as shared
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")

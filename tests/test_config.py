@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from config import ConfigError, load_settings, normalize_database_url
+from schedulebot.config import ConfigError, load_settings, normalize_database_url
 
 
 @pytest.mark.parametrize(

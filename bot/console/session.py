@@ -23,7 +23,7 @@ from bot.console.escape import channel_id_for, escape
 from bot.console.render import Button, Rendered, Renderer, button_bar
 from bot.console.state import ConsoleState, UserZones
 from bot.console.terminal import Terminal
-from bot.standin import Call, SignedSender, SlackStandIn
+from schedulebot.standin import Call, SignedSender, SlackStandIn
 
 CHANNEL_ID = "C0CONSOLE"
 CHANNEL_NAME = "general"

@@ -12,7 +12,7 @@ from datetime import datetime
 from importlib.metadata import entry_points
 from typing import Any
 
-from config import Settings
+from schedulebot.config import Settings
 
 ENTRY_POINT_GROUP = "schedulebot.actions"
 

@@ -1,6 +1,6 @@
 """The chaos run's verdict and plan, without running it: what makes it fail, and which faults it injects."""
 
-from bench.chaos import Options, failures, timeline
+from schedulebot.bench.chaos import Options, failures, timeline
 
 CLEAN = {"lost": 0, "duplicates": 0, "unidentified": 0, "unexpected": 0, "web_healthy_after": True}
 FAULT = {"what": "kill -9 worker1", "at_s": 20.0, "took_effect": True}

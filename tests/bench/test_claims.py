@@ -2,8 +2,8 @@
 
 import pytest
 
-from bench.claims import run_cell
-from bench.services import ServiceUnavailable
+from schedulebot.bench.claims import run_cell
+from schedulebot.bench.services import ServiceUnavailable
 from tests.services import unavailable
 
 

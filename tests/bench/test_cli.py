@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from bench import cli
-from bench.services import ServiceUnavailable, postgres_database, redis_database
+from schedulebot.bench import cli
+from schedulebot.bench.services import ServiceUnavailable, postgres_database, redis_database
 from tests.services import unavailable
 
 TINY = cli.Plan("tiny", (300,), (300,), fire_runs=10, lateness_seconds=3, burst_runs=0, ack_requests=10,

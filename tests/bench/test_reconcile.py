@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bench.reconcile import FAILURE_EVENT, RUN_EVENT, Due, Seen, reconcile
+from schedulebot.bench.reconcile import FAILURE_EVENT, RUN_EVENT, Due, Seen, reconcile
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from bench.report import END_MARK, START_MARK, render, update_docs, write_json
-from bench.targets import checks
+from schedulebot.bench.report import END_MARK, START_MARK, render, update_docs, write_json
+from schedulebot.bench.targets import checks
 
 RESULTS = {
     "mode": "quick",

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
 from bot.app import Bot
-from bot.standin import Call, SignedSender, SlackStandIn
-from bot.standin.fixtures import slack_standin  # noqa: F401
 from bot.web import create_web_app
-from config import Settings
+from schedulebot.config import Settings
+from schedulebot.standin import Call, SignedSender, SlackStandIn
+from schedulebot.standin.fixtures import slack_standin  # noqa: F401
 from storage import repository
 from storage.db import transaction
 

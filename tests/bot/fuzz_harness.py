@@ -23,8 +23,8 @@ from bot import modals
 from bot.app import Extension
 from bot.envelope import slack_request
 from bot.listeners.actions import TRIGGER_ACTIONS
-from bot.standin import Call, SlackStandIn
-from bot.standin.payloads import AppIdentity, block_actions, slash_command, trigger_id, view_submission
+from schedulebot.standin import Call, SlackStandIn
+from schedulebot.standin.payloads import AppIdentity, block_actions, slash_command, trigger_id, view_submission
 from tests.bot.conftest import BOT_TOKEN, SIGNING_SECRET, Served, make_settings, serve
 from tests.bot.fuzz_inputs import EVENT_TEMPLATES, Inputs
 from tests.bot.fuzz_judge import Judge, judge_refusal, judge_reply

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from bot.errors import SORRY
-from bot.standin import Call
+from schedulebot.standin import Call
 from tests.bot.conftest import text_of
 
 APOLOGY = SORRY.split(" on my side")[0].removeprefix(":warning: ")  # "Sorry, something went wrong"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SignedSender, SlackStandIn
+from schedulebot.standin import SignedSender, SlackStandIn
 from storage import repository
 from storage.db import transaction
 from tests.bot.conftest import Served, Slack, text_of, trigger_state

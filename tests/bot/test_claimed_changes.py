@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage.db import transaction
 from storage.models import Run, RunState, Trigger
 from tests.bot.conftest import Served, Slack, make_settings, serve, text_of

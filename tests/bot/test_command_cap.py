@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.adversarial import cases
 from bot.commands.grammar import parse_command
 from bot.errors import UserError
 from bot.events.grammar import parse_event_command
 from bot.schedules import MAX_COMMAND_CHARS, ParseError, parse, split_what_when
-from bot.standin import SlackStandIn
+from schedulebot.bench.adversarial import cases
+from schedulebot.standin import SlackStandIn
 from storage import repository
 from storage.db import transaction
 from storage.events import repository as events

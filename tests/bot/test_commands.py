@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage import repository
 from storage.db import transaction
 from tests.bot.conftest import Served, Slack, text_of, trigger_state

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage.claims import FIRE_RUN_TASK
 from storage.db import transaction
 from storage.models import Run

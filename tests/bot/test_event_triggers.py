@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import Call, SlackStandIn
+from schedulebot.standin import Call, SlackStandIn
 from storage.db import transaction
 from storage.models import Trigger
 from tests.bot.conftest import Slack, text_of

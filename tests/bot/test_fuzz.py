@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.bot.fuzz_harness import Counts, fuzzed_app

@@ -17,7 +17,7 @@ from bot.blocks import Reply
 from bot.commands import reads
 from bot.context import Services
 from bot.errors import SORRY
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.bot.fuzz_harness import Counts, Fuzz, fuzzed_app

@@ -12,8 +12,8 @@ import pytest
 
 from bot import envelope, modals
 from bot.commands import changes
-from bot.standin import payloads
-from bot.standin.payloads import AppIdentity
+from schedulebot.standin import payloads
+from schedulebot.standin.payloads import AppIdentity
 from scheduling import ParseError, parse
 from storage.events.display import ACTION_GOING
 from tests.bot.conftest import Slack

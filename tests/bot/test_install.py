@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 
 from bot.app import create_app
 from bot.cli import WebServer, gunicorn_options
-from bot.standin import SlackStandIn
-from config import ConfigError
+from schedulebot.config import ConfigError
+from schedulebot.standin import SlackStandIn
 from tests.bot.conftest import Served, Slack, make_settings, serve, text_of
 
 SECRET_KEY = Fernet.generate_key().decode()

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn, payloads
+from schedulebot.standin import SlackStandIn, payloads
 from storage.db import transaction
 from storage.encryption import Cipher
 from storage.events.models import Event

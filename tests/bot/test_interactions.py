@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import quotas
 from bot.errors import Conflict
 from bot.listeners import views
-from bot.standin import SlackStandIn
-from bot.standin.payloads import conversations_select
+from schedulebot.standin import SlackStandIn
+from schedulebot.standin.payloads import conversations_select
 from storage import repository
 from storage.db import transaction
 from tests.bot.conftest import Slack, text_of, trigger_state
@@ -25,7 +25,7 @@ def _home_text(standin: SlackStandIn, user: str = "U1") -> str:
 
 
 def text_of_view(view: dict) -> str:
-    from bot.standin import Call
+    from schedulebot.standin import Call
 
     return text_of(Call("views.publish", {"text": "", "blocks": view["blocks"]}))
 

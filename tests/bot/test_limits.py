@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcasts import mentions
 from bot.quotas import Limits
-from bot.standin import SlackStandIn
-from bot.standin.payloads import conversations_select
+from schedulebot.standin import SlackStandIn
+from schedulebot.standin.payloads import conversations_select
 from storage import repository
 from storage.db import transaction
 from storage.models import AuditEntry

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import schedules
 from bot.paging import ACTION_LIST_PAGE
-from bot.standin import Call, SlackStandIn
+from schedulebot.standin import Call, SlackStandIn
 from storage import repository
 from storage.db import transaction
 from tests.bot.conftest import Slack, text_of

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
-from bot.standin.payloads import conversations_select
+from schedulebot.standin import SlackStandIn
+from schedulebot.standin.payloads import conversations_select
 from storage import repository
 from storage.db import transaction
 from tests.bot.conftest import Served, Slack, text_of, trigger_state

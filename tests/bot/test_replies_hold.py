@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import ACTION_SNOOZE
-from bot.standin import SlackStandIn
-from bot.standin.payloads import conversations_select
+from schedulebot.standin import SlackStandIn
+from schedulebot.standin.payloads import conversations_select
 from storage import repository
 from storage.db import transaction
 from storage.models import Trigger, TriggerState

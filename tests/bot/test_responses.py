@@ -9,7 +9,7 @@ from slack_bolt.context.respond.internals import _build_message
 from slack_sdk.models.blocks import SectionBlock
 
 from bot.responses import ResponseUrls, build_message
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 
 MESSAGES: list[dict[str, Any]] = [
     {"text": "hi"},

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage import repository
 from storage.db import transaction
 from storage.models import AuditEntry, Rotation, Run

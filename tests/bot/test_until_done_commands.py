@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.commands.untildone import strip_phrases
 from bot.errors import UsageError
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage import repository
 from storage.db import transaction
 from storage.models import Run

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.standin import SlackStandIn
-from bot.standin.fixtures import slack_standin  # noqa: F401
+from schedulebot.standin import SlackStandIn
+from schedulebot.standin.fixtures import slack_standin  # noqa: F401
 from tests.bot.conftest import BOT_TOKEN, Served, Slack, make_settings, serve
 
 

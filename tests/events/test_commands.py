@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage.db import transaction
 from storage.events import repository as events
 from tests.bot.conftest import Served, Slack, text_of

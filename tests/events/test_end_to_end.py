@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import Call, SlackStandIn
+from schedulebot.standin import Call, SlackStandIn
 from storage.db import transaction
 from storage.events import repository as events
 from storage.models import Run

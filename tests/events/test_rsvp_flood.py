@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import Call, SlackStandIn
+from schedulebot.standin import Call, SlackStandIn
 from storage.db import transaction
 from storage.events import repository as events
 from storage.events.display import ACTION_GOING, MAX_MENTIONS

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
-from config import load_settings
-from launcher import choose_broker, choose_database, choose_slack, embedded_broker_url, local_zone
+from schedulebot.config import load_settings
+from schedulebot.launcher import choose_broker, choose_database, choose_slack, embedded_broker_url, local_zone
 from tests.run.ports import closed_port_url
 
 

@@ -15,8 +15,8 @@ from werkzeug.serving import make_server
 
 from bot.console import Console
 from bot.console.render import Renderer
-from config import load_settings
-from launcher import embedded_broker_url
+from schedulebot.config import load_settings
+from schedulebot.launcher import embedded_broker_url
 from storage.db import make_engine
 from storage.migrate import upgrade
 

@@ -16,8 +16,8 @@ from bot.console import Console, ConsoleState
 from bot.console.escape import channel_id_for
 from bot.console.render import EMOJI
 from bot.console.session import user_name
-from config import load_settings
-from launcher import embedded_broker_url
+from schedulebot.config import load_settings
+from schedulebot.launcher import embedded_broker_url
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.conftest import REPO_ROOT

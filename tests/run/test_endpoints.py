@@ -12,10 +12,10 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-import telemetry
-from bot.standin import SlackStandIn
-from config import load_settings
-from launcher import embedded_broker_url
+from schedulebot import telemetry
+from schedulebot.config import load_settings
+from schedulebot.launcher import embedded_broker_url
+from schedulebot.standin import SlackStandIn
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.run.ports import closed_port_url, free_port

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from launcher import SECRET_KEY_FILE, SECRET_KEY_VARIABLE, choose_secret_key, show
+from schedulebot.launcher import SECRET_KEY_FILE, SECRET_KEY_VARIABLE, choose_secret_key, show
 from storage.encryption import Cipher
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import telemetry
-from config import ConfigError, load_settings
-from launcher import choose_broker, choose_database, show
+from schedulebot import telemetry
+from schedulebot.config import ConfigError, load_settings
+from schedulebot.launcher import choose_broker, choose_database, show
 from tests.run.ports import free_port
 
 

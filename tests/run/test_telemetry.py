@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import telemetry
-from config import load_settings
+from schedulebot import telemetry
+from schedulebot.config import load_settings
 
 SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"
 BOT_TOKEN = "xoxb-1111-2222-abcdefABCDEF"
@@ -90,7 +90,9 @@ def test_extra_fields_outside_a_context_are_kept() -> None:
 
 
 def test_metrics_gather_every_process_in_the_multiprocess_dir(tmp_path: Path) -> None:
-    record = "import telemetry; telemetry.record_run('succeeded'); telemetry.record_tick(0.1, backlog=2)"
+    record = (
+        "from schedulebot import telemetry; telemetry.record_run('succeeded'); telemetry.record_tick(0.1, backlog=2)"
+    )
     env = {**os.environ, telemetry.MULTIPROC_ENV: str(tmp_path)}
     for _ in range(2):  # two processes, as worker and beat would be
         subprocess.run([sys.executable, "-c", record], env=env, check=True, timeout=60)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bench.parse_bench import BUNDLED_PHRASES, DEFAULT_PHRASES, SHARED_PHRASES
+from schedulebot.bench.parse_bench import BUNDLED_PHRASES, DEFAULT_PHRASES, SHARED_PHRASES
 from scheduling import ParseError, next_runs, parse
 from tests.scheduling.conftest import local
 
@@ -16,7 +16,7 @@ def _examples() -> list[dict[str, object]]:
 
 
 def test_the_bundled_copy_is_the_shared_file() -> None:
-    """Clones without ../shared use bench/public-phrases.jsonl; it must not drift from the original."""
+    """Clones without ../shared use schedulebot/bench/public-phrases.jsonl; it must not drift from the original."""
     assert BUNDLED_PHRASES.exists()
     if SHARED_PHRASES.exists():
         assert BUNDLED_PHRASES.read_bytes() == SHARED_PHRASES.read_bytes(), "copy ../shared/public-phrases.jsonl"

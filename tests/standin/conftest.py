@@ -9,8 +9,8 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
-from bot.standin import SignedSender, SlackStandIn
-from bot.standin.fixtures import slack_standin  # noqa: F401
+from schedulebot.standin import SignedSender, SlackStandIn
+from schedulebot.standin.fixtures import slack_standin  # noqa: F401
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

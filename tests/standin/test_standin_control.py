@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.standin import SlackStandIn, StandInControl
+from schedulebot.standin import SlackStandIn, StandInControl
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +18,7 @@ WORKER = textwrap.dedent(
     import os
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
-    from bot.standin import StandInControl
+    from schedulebot.standin import StandInControl
 
     control = StandInControl(os.environ["SLACK_API_URL"])
     control.faults(script=("500", "ok", "429"), retry_after=0)
@@ -77,7 +77,7 @@ def test_control_refuses_bad_fault_options(standin: SlackStandIn) -> None:
 
 def test_module_runs_standalone_and_logs_posts() -> None:
     with subprocess.Popen(
-        [sys.executable, "-m", "bot.standin", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "schedulebot.standin", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
     ) as process:
         assert process.stdout is not None
         try:

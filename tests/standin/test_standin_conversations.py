@@ -7,8 +7,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.membership import Memberships
-from bot.standin import SlackStandIn, StandInControl
-from bot.standin.workspace import SEED_CHANNELS
+from schedulebot.standin import SlackStandIn, StandInControl
+from schedulebot.standin.workspace import SEED_CHANNELS
 
 
 def test_a_full_member_is_in_every_open_channel_and_a_guest_only_where_listed(

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.standin import FaultPlan, SlackStandIn, StandInControl
+from schedulebot.standin import FaultPlan, SlackStandIn, StandInControl
 
 
 def test_429_carries_retry_after_and_slack_sdk_sees_it(standin: SlackStandIn, client: WebClient) -> None:

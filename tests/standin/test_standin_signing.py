@@ -10,8 +10,8 @@ import pytest
 from slack_bolt import Ack, App, Respond, Say
 from slack_sdk.signature import SignatureVerifier
 
-from bot.standin import SignedSender, SlackStandIn
-from bot.standin import payloads as p
+from schedulebot.standin import SignedSender, SlackStandIn
+from schedulebot.standin import payloads as p
 
 SIGNING_SECRET = "unit-signing-secret"
 

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.standin import Call, SlackStandIn
+from schedulebot.standin import Call, SlackStandIn
 
 RUN_METADATA = {"event_type": "schedulebot_run", "event_payload": {"run_id": 42}}
 

@@ -12,8 +12,8 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-import telemetry
-from config import ConfigError, load_settings
+from schedulebot import telemetry
+from schedulebot.config import ConfigError, load_settings
 from storage.encryption import HOW_TO_MAKE_A_KEY, Cipher, SecretKeyError
 from storage.slack_stores import installation_store
 from tests.conftest import REPO_ROOT
@@ -129,7 +129,7 @@ def test_the_keys_are_redacted_from_logs() -> None:
 
 def _schedulebot(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "schedulebot_cli", command],
+        [sys.executable, "-m", "schedulebot.cli", command],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,

@@ -72,7 +72,7 @@ def test_due_triggers_are_served_by_the_partial_index(engine: Engine) -> None:
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "schedulebot_cli", *args],
+        [sys.executable, "-m", "schedulebot.cli", *args],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,

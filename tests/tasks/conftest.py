@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import Call, SlackStandIn
+from schedulebot.standin import Call, SlackStandIn
 from storage.models import Run
 from tests.tasks.processes import Processes
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from config import load_settings
+from schedulebot.config import load_settings
 from tasks.app import create_app
 from tasks.options import FiringOptions
 

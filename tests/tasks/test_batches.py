@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 
-from config import load_settings
+from schedulebot.config import load_settings
 from storage.claims import FIRE_RUN_TASK, Claimed
 from tasks.app import FIRE_RUNS_TASK, MAX_BATCH, PARALLEL_TASKS, create_app, send_claimed
 

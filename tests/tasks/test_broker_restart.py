@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.reconcile import Due, Seen, reconcile
-from bench.redis_server import NoRedisServer, RedisServer, private_redis
-from bot.standin import SlackStandIn
+from schedulebot.bench.reconcile import Due, Seen, reconcile
+from schedulebot.bench.redis_server import NoRedisServer, RedisServer, private_redis
+from schedulebot.standin import SlackStandIn
 from tests.tasks.conftest import all_finished, wait_until
 from tests.tasks.factories import add_trigger, once
 from tests.tasks.processes import Processes

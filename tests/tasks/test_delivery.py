@@ -11,8 +11,8 @@ import sqlalchemy
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
-from config import load_settings
+from schedulebot.config import load_settings
+from schedulebot.standin import SlackStandIn
 from storage.db import transaction
 from storage.models import Run, RunState
 from tasks import firing, slack

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from bench.reconcile import Due, Reconciled, Seen, reconcile
-from bot.standin import SlackStandIn
+from schedulebot.bench.reconcile import Due, Reconciled, Seen, reconcile
+from schedulebot.standin import SlackStandIn
 from storage.models import Trigger
 from tests.tasks.conftest import all_finished, runs, wait_until
 from tests.tasks.factories import add_trigger, every, once

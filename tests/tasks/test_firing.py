@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage.db import transaction
 from storage.models import RunState, Trigger
 from storage.repository import set_trigger_state

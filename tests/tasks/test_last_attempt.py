@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.reconcile import Due, Seen, reconcile
-from bot.standin import SlackStandIn
-from config import load_settings
+from schedulebot.bench.reconcile import Due, Seen, reconcile
+from schedulebot.config import load_settings
+from schedulebot.standin import SlackStandIn
 from storage.claims import Claimed
 from storage.models import RunState
 from tasks import firing

@@ -10,7 +10,7 @@ import pytest
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from tests.tasks.conftest import all_finished, run_ids, runs, wait_until
 from tests.tasks.factories import add_trigger, every, once
 from tests.tasks.processes import Processes

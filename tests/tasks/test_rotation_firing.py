@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage.db import transaction
 from storage.rotations import create_rotation, read_turns
 from tests.tasks.conftest import all_finished, run_ids, runs, wait_until

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import sqlalchemy
 
-from bot.standin import SlackStandIn
-from config import load_settings
+from schedulebot.config import load_settings
+from schedulebot.standin import SlackStandIn
 from tasks.slack import Message, Refused, SlackPoster, Unavailable, UnknownOutcome
 from tests.tasks.conftest import BOT_TOKEN
 from tests.tasks.factories import TEAM

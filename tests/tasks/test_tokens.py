@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
-from config import Settings, load_settings
+from schedulebot.config import Settings, load_settings
+from schedulebot.standin import SlackStandIn
 from scheduling.schedule import Schedule
 from storage.db import transaction
 from storage.encryption import Cipher

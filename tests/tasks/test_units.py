@@ -81,7 +81,7 @@ def test_task_names_are_stable_and_safety_settings_hold() -> None:
 @pytest.mark.parametrize("command", ["worker", "beat", "tick"])
 def test_processes_refuse_an_out_of_date_schema(command: str, tmp_path: object) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "schedulebot_cli", command],
+        [sys.executable, "-m", "schedulebot.cli", command],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,

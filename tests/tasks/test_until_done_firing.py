@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.standin import SlackStandIn
+from schedulebot.standin import SlackStandIn
 from storage.db import transaction
 from storage.untildone import mark_done
 from tests.tasks.conftest import run_ids, runs, wait_until

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from config import load_settings
+from schedulebot.config import load_settings
 from tasks.actions import ActionContext, ActionFailed
 from tasks.actions.webhook import MAX_RESPONSE_BYTES, webhook
 
