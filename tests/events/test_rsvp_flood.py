@@ -54,10 +54,14 @@ def test_sixty_rsvps_make_a_few_updates_and_the_last_shows_everyone(
     press(PEOPLE[30:])  # while the first update's window is still closed
 
     def shows_everyone(_: list[Call]) -> bool:
-        """The announcement names the first MAX_MENTIONS people going and counts the rest."""
+        """The announcement names MAX_MENTIONS of the sixty and counts the rest: every answer is in it.
+
+        Which thirty are named depends on the order the presses were recorded in, and the app records them on
+        its own threads after answering Slack, so the two batches may interleave.
+        """
         shown = text_of(Call("chat.update", standin.workspace.find_message("C1", post.ts or "") or {}))
-        named = all(f"<@{person}>" in shown for person in PEOPLE[:MAX_MENTIONS])
-        return named and f"and {len(PEOPLE) - MAX_MENTIONS} more" in shown
+        named = sum(f"<@{person}>" in shown for person in PEOPLE)
+        return named == MAX_MENTIONS and f"and {len(PEOPLE) - MAX_MENTIONS} more" in shown
 
     calls = standin.wait_for(shows_everyone, timeout=SETTLE_SECONDS)
     updates = _updates(calls)
