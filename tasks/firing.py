@@ -195,6 +195,7 @@ def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
                 channel=view.channel_id,
                 run_id=view.run_id,
                 since=since,
+                thread_ts=view.reply_thread,
             )
         except RateLimited:
             raise  # Retry-After is honoured like a post's
@@ -251,6 +252,7 @@ def _posted_anyway(rt: Runtime, view: RunView) -> str | None:
             channel=view.channel_id,
             run_id=view.run_id,
             since=view.first_attempt_at - HISTORY_MARGIN,
+            thread_ts=view.reply_thread,
         )
     except SlackFailure:
         return None  # cannot tell: the run fails, and the notice says why

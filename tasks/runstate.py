@@ -115,6 +115,11 @@ class RunView:
         return found if isinstance(found, dict) else None
 
     @property
+    def reply_thread(self) -> str | None:
+        """The thread the run's message is posted in: a repeat's is its first post's; None for a top-level post."""
+        return self.thread_ts if self.repeat_of is not None else None
+
+    @property
     def repeat_number(self) -> int:
         """0 for the first post, then 1, 2, … for each repeat."""
         nag = self.until_done
