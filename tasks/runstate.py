@@ -53,6 +53,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Executable
 
 from scheduling.schedule import Schedule
+from storage.claims import Claimed
 from storage.models import Rotation, Run, RunState, Trigger, TriggerState
 from storage.types import UTCDateTime
 
@@ -320,6 +321,7 @@ _INSERT_REPEAT = (
     sqlite_insert(runs)
     .from_select(_REPEAT_COLUMNS, select(*_repeat_values()).where(_NOT_DONE))
     .on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
+    .returning(runs.c.id)
 )
 # A rotation's turn passes to just after the one the run pinned, never back (a later run finished first,
 # or the team moved it on meanwhile), and only for a run that posted, unless the team rotates on every run.
@@ -351,13 +353,16 @@ _FINISH_AND_COMPLETE = (
         .cte("turned")
     )
 )
-# PostgreSQL, a run of a reminder that repeats until done: the same, and its next repeat if the run moved.
-_FINISH_AND_REPEAT = _FINISH_AND_COMPLETE.add_cte(
+# PostgreSQL, a run of a reminder that repeats until done: the same, and its next repeat if the run moved;
+# the second column is the repeat's id (None when none was queued), so the worker can send it at its time.
+_REPEATED = (
     pg_insert(runs)
     .from_select(_REPEAT_COLUMNS, select(*_repeat_values()).select_from(_MOVED).where(_NOT_DONE))
     .on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
+    .returning(runs.c.id)
     .cte("repeated")
 )
+_FINISH_AND_REPEAT = _FINISH_AND_COMPLETE.add_columns(select(_REPEATED.c.id).scalar_subquery())
 
 
 @contextmanager
@@ -418,6 +423,13 @@ def defer(db: Connection, view: RunView, *, now: datetime, until: datetime, outc
     return _moved(db, _DEFER, {**_held_params(view), "p_until": until, "p_error": error, "p_log": log}) == 1
 
 
+@dataclass(frozen=True)
+class Finished:
+    """A run moved to its end; `repeat` is the next repeat its finishing statement queued (until done), if any."""
+
+    repeat: Claimed | None = None
+
+
 def finish(
     db: Connection,
     view: RunView,
@@ -428,8 +440,11 @@ def finish(
     error: str | None = None,
     slack_ts: str | None = None,
     outcome: str | None = None,
-) -> bool:
-    """running → succeeded/failed/skipped (an exhausted trigger completed); False if this worker lost the run."""
+) -> Finished | None:
+    """running → succeeded/failed/skipped (an exhausted trigger completed); None if this worker lost the run.
+
+    The move is committed when this returns, so the repeat it queued may be sent to the workers at once.
+    """
     params = {
         **_held_params(view),
         "p_trigger": view.trigger_id,
@@ -447,16 +462,24 @@ def finish(
         params |= {"p_repeat_due": repeat_due, "p_repeat_of": view.repeat_of or view.run_id}
         params |= {"p_team": view.team_id, "p_empty_log": []}
     if _autocommits(db):
-        statement = _FINISH_AND_COMPLETE if repeat_due is None else _FINISH_AND_REPEAT
-        return bool(db.execute(statement, params).scalar_one() == 1)
+        if repeat_due is None:
+            return Finished() if db.execute(_FINISH_AND_COMPLETE, params).scalar_one() == 1 else None
+        moved, repeat_id = db.execute(_FINISH_AND_REPEAT, params).one()
+        return Finished(_repeat(view, repeat_id, repeat_due)) if moved == 1 else None
     with db.begin():
         if db.execute(_FINISH, params).rowcount != 1:  # type: ignore[attr-defined]
-            return False
+            return None
         db.execute(_COMPLETE_IF_EXHAUSTED, params)
         db.execute(_PASS_TURN, params)
-        if repeat_due is not None:
-            db.execute(_INSERT_REPEAT, params)
-        return True
+        if repeat_due is None:
+            return Finished()
+        repeat_id = db.execute(_INSERT_REPEAT, params).scalar()
+    return Finished(_repeat(view, repeat_id, repeat_due))
+
+
+def _repeat(view: RunView, repeat_id: int | None, due: datetime) -> Claimed | None:
+    """The queued repeat, to send with its due second as ETA; None when none was inserted (done, or already there)."""
+    return None if repeat_id is None else Claimed(repeat_id, view.trigger_id, due, due)
 
 
 def next_repeat_due(view: RunView) -> datetime | None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy
+from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from schedulebot.config import load_settings
 from schedulebot.standin import SlackStandIn
-from storage.claims import claim_due
+from storage.claims import Claimed, claim_due, find_stalled
 from storage.models import RunState
 from tasks import firing, slack
 from tasks.options import FiringOptions
@@ -80,6 +81,29 @@ def test_a_repeat_whose_answer_is_lost_is_found_in_its_thread_and_posted_once(
     assert (repeat.state, repeat.slack_ts) == (RunState.SUCCEEDED.value, posts[1].ts)
     assert [entry["outcome"] for entry in repeat.attempt_log] == ["timeout", "posted"]
     assert [c.params["ts"] for c in standin.calls("conversations.replies")] == [first.slack_ts]
+
+
+def test_the_worker_sends_the_repeat_it_queued_for_its_due_second_and_the_tick_recovers_a_lost_send(
+    sessions: sessionmaker[Session], rt: Runtime, standin: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    nag = {"every": 60, "max": 2, "escalate_to": None, "escalate_after": None}
+    add_trigger(sessions, once(now), payload={"text": "file the expense report", "until_done": nag})
+    (claimed,) = claim_due(sessions, now=now, horizon=now + timedelta(seconds=1))
+    sent: list[Claimed] = []
+
+    def broker_down(items: Sequence[Claimed]) -> None:
+        sent.extend(items)
+        raise BrokerError("broker unreachable")
+
+    rt.send = broker_down
+    assert firing.fire(rt, claimed.run_id) is None
+    first, repeat = runs(sessions)
+    assert first.state == RunState.SUCCEEDED.value and repeat.state == RunState.QUEUED.value
+    assert sent == [Claimed(repeat.id, repeat.trigger_id, repeat.due_at, repeat.due_at)], "sent with its due second"
+    assert f"run {repeat.id} queued but not sent to the broker" in caplog.text
+    after_lease = repeat.due_at + OPTIONS.queued_lease + timedelta(seconds=1)
+    assert [r.run_id for r in find_stalled(sessions, now=after_lease, lease=OPTIONS.queued_lease)] == [repeat.id]
 
 
 @pytest.fixture
