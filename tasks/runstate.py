@@ -20,7 +20,8 @@ records the run, never backwards, so a duplicate or retried task never skips or 
 
 A reminder that repeats until done: the finishing statement of a run that posted also inserts the next
 repeat (a queued run naming the first run, due one interval later, at most once by the claim's unique
-key), unless the reminder was marked done; `start` refuses a repeat whose reminder is done, and
+key), unless the reminder was marked done, and returns it (`Finished.repeat`) so the worker sends it for
+its due second once the statement has committed; `start` refuses a repeat whose reminder is done, and
 `release_done` skips it.
 """
 
