@@ -100,7 +100,8 @@ def runtime_for(app: Celery) -> Runtime:
     """This process's runtime, built on first use so a forked worker child never shares a connection."""
     current: Runtime | None = getattr(app, "_schedulebot_runtime", None)
     if current is None or current.pid != os.getpid():
-        current = build_runtime(app.schedulebot_settings, app.schedulebot_options)  # type: ignore[attr-defined]
+        settings, options = app.schedulebot_settings, app.schedulebot_options  # type: ignore[attr-defined]
+        current = build_runtime(settings, options, send=lambda claimed: send_claimed(app, claimed))
         app._schedulebot_runtime = current  # type: ignore[attr-defined]
     return current
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
 from schedulebot import telemetry
-from storage.claims import KIND_MANUAL
+from storage.claims import KIND_MANUAL, Claimed
 from storage.models import RunState, TriggerState
 from tasks import runstate
 from tasks.actions import ActionContext, ActionFailed, ActionRetry, find_action, is_pure
@@ -195,6 +195,7 @@ def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
                 channel=view.channel_id,
                 run_id=view.run_id,
                 since=since,
+                thread_ts=view.reply_thread,
             )
         except RateLimited:
             raise  # Retry-After is honoured like a post's
@@ -251,6 +252,7 @@ def _posted_anyway(rt: Runtime, view: RunView) -> str | None:
             channel=view.channel_id,
             run_id=view.run_id,
             since=view.first_attempt_at - HISTORY_MARGIN,
+            thread_ts=view.reply_thread,
         )
     except SlackFailure:
         return None  # cannot tell: the run fails, and the notice says why
@@ -313,9 +315,21 @@ def _finish(
         slack_ts=slack_ts,
         outcome=outcome,
     )
-    if done:
-        logger.info(
-            "run %s trigger %s: %s%s", view.run_id, view.trigger_id, state.value, f" ({error})" if error else ""
-        )
-        telemetry.record_run(state.value, due_at=view.due_at, posted_at=rt.now() if slack_ts else None)
-    return done
+    if done is None:
+        return False
+    logger.info("run %s trigger %s: %s%s", view.run_id, view.trigger_id, state.value, f" ({error})" if error else "")
+    telemetry.record_run(state.value, due_at=view.due_at, posted_at=rt.now() if slack_ts else None)
+    if done.repeat is not None:
+        _send_repeat(rt, done.repeat)
+    return True
+
+
+def _send_repeat(rt: Runtime, repeat: Claimed) -> None:
+    """Send the next repeat to fire on its due second, as a save sends a trigger due before the next tick.
+
+    A repeat further off than MAX_REQUEUE_WAIT goes out that far ahead and waits the rest in steps (`_held`),
+    so no task waits in Redis longer than a re-queued one does.
+    """
+    eta = min(repeat.due_at, rt.now() + timedelta(seconds=MAX_REQUEUE_WAIT))
+    logger.info("run %s trigger %s: repeat queued for %s", repeat.run_id, repeat.trigger_id, repeat.due_at.isoformat())
+    rt.enqueue([replace(repeat, eta=eta)])

@@ -20,7 +20,8 @@ records the run, never backwards, so a duplicate or retried task never skips or 
 
 A reminder that repeats until done: the finishing statement of a run that posted also inserts the next
 repeat (a queued run naming the first run, due one interval later, at most once by the claim's unique
-key), unless the reminder was marked done; `start` refuses a repeat whose reminder is done, and
+key), unless the reminder was marked done, and returns it (`Finished.repeat`) so the worker sends it for
+its due second once the statement has committed; `start` refuses a repeat whose reminder is done, and
 `release_done` skips it.
 """
 
@@ -53,6 +54,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Executable
 
 from scheduling.schedule import Schedule
+from storage.claims import Claimed
 from storage.models import Rotation, Run, RunState, Trigger, TriggerState
 from storage.types import UTCDateTime
 
@@ -113,6 +115,11 @@ class RunView:
         """{"every": seconds, "max": repeats, "escalate_to": user or None, "escalate_after": seconds or None}."""
         found = self.payload.get("until_done")
         return found if isinstance(found, dict) else None
+
+    @property
+    def reply_thread(self) -> str | None:
+        """The thread the run's message is posted in: a repeat's is its first post's; None for a top-level post."""
+        return self.thread_ts if self.repeat_of is not None else None
 
     @property
     def repeat_number(self) -> int:
@@ -315,6 +322,7 @@ _INSERT_REPEAT = (
     sqlite_insert(runs)
     .from_select(_REPEAT_COLUMNS, select(*_repeat_values()).where(_NOT_DONE))
     .on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
+    .returning(runs.c.id)
 )
 # A rotation's turn passes to just after the one the run pinned, never back (a later run finished first,
 # or the team moved it on meanwhile), and only for a run that posted, unless the team rotates on every run.
@@ -346,13 +354,16 @@ _FINISH_AND_COMPLETE = (
         .cte("turned")
     )
 )
-# PostgreSQL, a run of a reminder that repeats until done: the same, and its next repeat if the run moved.
-_FINISH_AND_REPEAT = _FINISH_AND_COMPLETE.add_cte(
+# PostgreSQL, a run of a reminder that repeats until done: the same, and its next repeat if the run moved;
+# the second column is the repeat's id (None when none was queued), so the worker can send it at its time.
+_REPEATED = (
     pg_insert(runs)
     .from_select(_REPEAT_COLUMNS, select(*_repeat_values()).select_from(_MOVED).where(_NOT_DONE))
     .on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
+    .returning(runs.c.id)
     .cte("repeated")
 )
+_FINISH_AND_REPEAT = _FINISH_AND_COMPLETE.add_columns(select(_REPEATED.c.id).scalar_subquery())
 
 
 @contextmanager
@@ -413,6 +424,13 @@ def defer(db: Connection, view: RunView, *, now: datetime, until: datetime, outc
     return _moved(db, _DEFER, {**_held_params(view), "p_until": until, "p_error": error, "p_log": log}) == 1
 
 
+@dataclass(frozen=True)
+class Finished:
+    """A run moved to its end; `repeat` is the next repeat its finishing statement queued (until done), if any."""
+
+    repeat: Claimed | None = None
+
+
 def finish(
     db: Connection,
     view: RunView,
@@ -423,8 +441,11 @@ def finish(
     error: str | None = None,
     slack_ts: str | None = None,
     outcome: str | None = None,
-) -> bool:
-    """running → succeeded/failed/skipped (an exhausted trigger completed); False if this worker lost the run."""
+) -> Finished | None:
+    """running → succeeded/failed/skipped (an exhausted trigger completed); None if this worker lost the run.
+
+    The move is committed when this returns, so the repeat it queued may be sent to the workers at once.
+    """
     params = {
         **_held_params(view),
         "p_trigger": view.trigger_id,
@@ -442,16 +463,24 @@ def finish(
         params |= {"p_repeat_due": repeat_due, "p_repeat_of": view.repeat_of or view.run_id}
         params |= {"p_team": view.team_id, "p_empty_log": []}
     if _autocommits(db):
-        statement = _FINISH_AND_COMPLETE if repeat_due is None else _FINISH_AND_REPEAT
-        return bool(db.execute(statement, params).scalar_one() == 1)
+        if repeat_due is None:
+            return Finished() if db.execute(_FINISH_AND_COMPLETE, params).scalar_one() == 1 else None
+        moved, repeat_id = db.execute(_FINISH_AND_REPEAT, params).one()
+        return Finished(_repeat(view, repeat_id, repeat_due)) if moved == 1 else None
     with db.begin():
         if db.execute(_FINISH, params).rowcount != 1:  # type: ignore[attr-defined]
-            return False
+            return None
         db.execute(_COMPLETE_IF_EXHAUSTED, params)
         db.execute(_PASS_TURN, params)
-        if repeat_due is not None:
-            db.execute(_INSERT_REPEAT, params)
-        return True
+        if repeat_due is None:
+            return Finished()
+        repeat_id = db.execute(_INSERT_REPEAT, params).scalar()
+    return Finished(_repeat(view, repeat_id, repeat_due))
+
+
+def _repeat(view: RunView, repeat_id: int | None, due: datetime) -> Claimed | None:
+    """The queued repeat, to send with its due second as ETA; None when none was inserted (done, or already there)."""
+    return None if repeat_id is None else Claimed(repeat_id, view.trigger_id, due, due)
 
 
 def next_repeat_due(view: RunView) -> datetime | None:

@@ -42,7 +42,7 @@ POOL_SIZE = 2
 # The longest wait for a connection to Slack; then nothing was sent and the call is retried later.
 CONNECT_TIMEOUT = 5.0
 # Methods that only read, sent as GET with query parameters (as slack_sdk sends them).
-READ_METHODS = frozenset({"conversations.history"})
+READ_METHODS = frozenset({"conversations.history", "conversations.replies"})
 
 
 class SlackFailure(Exception):
@@ -138,19 +138,31 @@ class SlackPoster:
         return str(response["ts"])
 
     def find_posted(
-        self, *, team_id: str, channel: str, run_id: int, since: datetime, enterprise_id: str | None = None
+        self,
+        *,
+        team_id: str,
+        channel: str,
+        run_id: int,
+        since: datetime,
+        thread_ts: str | None = None,
+        enterprise_id: str | None = None,
     ) -> str | None:
         """The ts of the run's message among the channel's messages since `since`, if Slack has it.
 
-        Reads every page back to `since`; None only when all of them were read. A channel too busy to
-        read within MAX_HISTORY_PAGES raises UnknownOutcome: the caller must not post on a guess.
+        A run posted in a thread (`thread_ts`) is looked for among that thread's replies: the channel's
+        history lists only top-level messages. Reads every page back to `since`; None only when all of
+        them were read. Too much to read within MAX_HISTORY_PAGES raises UnknownOutcome: the caller must
+        not post on a guess.
         """
+        method = "conversations.history" if thread_ts is None else "conversations.replies"
+        thread = {} if thread_ts is None else {"ts": thread_ts}
         cursor: str | None = None
         for _ in range(MAX_HISTORY_PAGES):
             response = self._call(
                 (team_id, enterprise_id),
-                "conversations.history",
+                method,
                 channel=channel,
+                **thread,
                 oldest=f"{since.timestamp():.6f}",
                 limit=HISTORY_LIMIT,
                 include_all_metadata=True,

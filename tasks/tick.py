@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.claims import Claimed, claim_due, find_stalled
-from tasks.runtime import Runtime
+from storage.claims import claim_due, find_stalled
+from tasks.runtime import Runtime, SendAll
 
 logger = logging.getLogger("schedulebot.tick")
-
-# Sends what one tick claimed (and re-sends what stalled) all at once, so runs due together can share a task.
-SendAll = Callable[[Sequence[Claimed]], None]
 
 
 @dataclass(frozen=True)

@@ -131,9 +131,26 @@ def get_permalink(ws: Workspace, req: ApiRequest) -> dict[str, Any]:
 def history(ws: Workspace, req: ApiRequest) -> dict[str, Any]:
     req.authed()
     channel = _channel(ws, req)
+    return {**_paged(_within(ws.history(channel), req), req), "pin_count": 0}
+
+
+def replies(ws: Workspace, req: ApiRequest) -> dict[str, Any]:
+    """A thread as Slack gives it: the parent first, then the replies oldest first, `oldest`/`latest` applying
+    to the replies; continuation pages carry only replies."""
+    req.authed()
+    channel = _channel(ws, req)
+    ts = req.require("ts", "thread_not_found")
+    thread = ws.thread(channel, ts)
+    if thread is None:
+        raise ApiError("thread_not_found")
+    parent, *rest = thread
+    return _paged([_as_parent(parent, rest), *_within(rest, req)], req)
+
+
+def _paged(messages: list[dict[str, Any]], req: ApiRequest) -> dict[str, Any]:
+    """One page of `messages` (metadata only when asked for) with `has_more` and the next cursor."""
     limit = min(max(req.integer("limit", DEFAULT_HISTORY_LIMIT), 1), MAX_HISTORY_LIMIT)
     start = req.integer("cursor", 0)
-    messages = _within(ws.history(channel), req)
     page = messages[start : start + limit]
     has_more = start + limit < len(messages)
     with_metadata = req.flag("include_all_metadata")
@@ -141,9 +158,15 @@ def history(ws: Workspace, req: ApiRequest) -> dict[str, Any]:
         "ok": True,
         "messages": [_visible(m, with_metadata) for m in page],
         "has_more": has_more,
-        "pin_count": 0,
         "response_metadata": {"next_cursor": str(start + limit) if has_more else ""},
     }
+
+
+def _as_parent(parent: dict[str, Any], replies: list[dict[str, Any]]) -> dict[str, Any]:
+    """A thread's parent carries its own ts as thread_ts and counts its replies."""
+    if not replies:
+        return parent
+    return {**parent, "thread_ts": parent["ts"], "reply_count": len(replies), "latest_reply": replies[-1]["ts"]}
 
 
 def _within(messages: list[dict[str, Any]], req: ApiRequest) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ METHODS: dict[str, Handler] = {
     "chat.delete": chat.delete,
     "chat.getPermalink": chat.get_permalink,
     "conversations.history": chat.history,
+    "conversations.replies": chat.replies,
     "conversations.info": conversations.conversations_info,
     "conversations.members": conversations.conversations_members,
     "users.conversations": conversations.users_conversations,

@@ -246,6 +246,18 @@ class Workspace:
             kept = [dict(m) for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
         return sorted(kept, key=lambda m: _ts_key(m["ts"]), reverse=True)
 
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]] | None:
+        """The thread `ts` belongs to (it may name the parent or a reply), parent first, then replies oldest
+        first; None when the channel has no message `ts`. An unthreaded message is a thread of one."""
+        with self.lock:
+            messages = self.messages.get(channel, [])
+            found = next((m for m in messages if m["ts"] == ts), None)
+            if found is None:
+                return None
+            parent_ts = found.get("thread_ts") or found["ts"]
+            kept = [dict(m) for m in messages if m["ts"] == parent_ts or m.get("thread_ts") == parent_ts]
+        return sorted(kept, key=lambda m: (m["ts"] != parent_ts, _ts_key(m["ts"])))
+
     def clear(self) -> None:
         """Forget messages and views; keep teams, tokens, users, channels and OAuth codes."""
         with self.lock:

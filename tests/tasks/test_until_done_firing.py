@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from schedulebot.standin import SlackStandIn
+from storage.claims import DEFAULT_QUEUED_LEASE
 from storage.db import transaction
 from storage.untildone import mark_done
 from tests.tasks.conftest import run_ids, runs, wait_until
@@ -86,3 +87,21 @@ def _waiting_out_a_429(sessions: sessionmaker[Session]) -> bool:
         and found[1].attempt_log[-1:] != []
         and (found[1].attempt_log[-1].get("outcome") == "ratelimited")
     )
+
+
+def test_a_repeat_is_sent_for_its_due_second_by_the_worker_that_queued_it(
+    sessions: sessionmaker[Session], procs: Processes, standin: SlackStandIn
+) -> None:
+    # The production queued lease: the tick re-sends a queued run only two minutes after it is due.
+    procs.env["FASTAPP_QUEUED_LEASE_SECONDS"] = str(DEFAULT_QUEUED_LEASE.total_seconds())
+    procs.start(workers=["w1"], beats=1)
+    _reminder(sessions, every=3, most=2)
+    wait_until(lambda: _settled(sessions, 3), timeout=60, what="the first post and 2 repeats finished")
+    posts = standin.posts("C1")
+    assert sorted(run_ids(posts)) == [r.id for r in runs(sessions)], "each run posted exactly once"
+    posted = {run_ids([post])[0]: float(post.ts or 0) for post in posts}
+    for repeat in runs(sessions)[1:]:
+        late = posted[repeat.id] - repeat.due_at.timestamp()
+        # A functional bound, not a timing: far below the lease the tick would recover it after, far above
+        # what a loaded machine adds to a task sent with its due second as ETA.
+        assert late < 30, f"repeat {repeat.id} posted {late:.1f}s after its due second"
