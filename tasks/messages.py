@@ -32,7 +32,7 @@ def run_message(view: RunView, text: str) -> Message:
     if buttons:
         blocks.append({"type": "actions", "block_id": f"schedulebot.run.{view.run_id}", "elements": buttons})
     blocks.append(attribution(view))
-    return Message(text=full, blocks=blocks, thread_ts=view.thread_ts if view.repeat_of is not None else None)
+    return Message(text=full, blocks=blocks, thread_ts=view.reply_thread)
 
 
 def attribution(view: RunView) -> dict[str, Any]:
