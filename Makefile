@@ -16,7 +16,9 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	@echo "installing schedulebot and its dependencies into $(VENV) (the first time takes a minute) …"
-	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
+	@# PYTHONWARNINGS: setuptools' build backend prints a 10-line notice about editable installs on every
+	@# first install; it is a UserWarning, and nothing a person running `make run` needs to act on.
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
