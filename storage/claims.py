@@ -18,8 +18,11 @@ from typing import NamedTuple
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from scheduling.business import passed_holidays
+from scheduling.businessdays import SKIP
 from scheduling.recurrence import next_runs
 from scheduling.schedule import Schedule
+from storage import rotations
 from storage.claim_writes import RunRow, TriggerMove, insert_runs, move_triggers
 from storage.db import transaction
 from storage.errors import NotFound
@@ -99,6 +102,8 @@ class _Walk:
     missed_count: int
     current: list[datetime]
     next_run_at: datetime | None
+    # The instants a holiday skipped between the first instant and next_run_at, with the holiday's name.
+    holidays: tuple[tuple[datetime, str], ...] = ()
 
 
 @dataclass
@@ -140,6 +145,8 @@ def claim_due(
             plans = [_plan_instants(session, trigger, now=now, walks=walks) for trigger in due]
             move_triggers(session.connection(), [move for _, move in plans])
             claimed += _insert_runs(session, [run for runs, _ in plans for run in runs], now)
+            for trigger in due:
+                _pass_holidays(session, trigger, walks, now)
         if len(due) < batch_size:
             return claimed
 
@@ -174,7 +181,9 @@ def claim_trigger(
     walks = _Walks(cutoff=now - grace, horizon=horizon, cap=catch_up_cap, known={})
     runs, move = _plan_instants(session, due, now=now, walks=walks)
     trigger.next_run_at, trigger.state = move.next_run_at, move.state  # the caller's session sees the move
-    return _insert_runs(session, runs, now)
+    claimed = _insert_runs(session, runs, now)
+    _pass_holidays(session, due, walks, now)
+    return claimed
 
 
 def claim_run_now(session: Session, *, team_id: str, number: int, now: datetime) -> Claimed:
@@ -299,7 +308,24 @@ def _walk(trigger: _Due, *, cutoff: datetime, horizon: datetime, cap: int) -> _W
         walk.current.append(cursor)
         cursor = next(instants, None)
     walk.next_run_at = cursor
+    walk.holidays = _skipped_holidays(schedule, trigger.next_run_at, cursor)
     return walk
+
+
+def _skipped_holidays(
+    schedule: Schedule, first: datetime, following: datetime | None
+) -> tuple[tuple[datetime, str], ...]:
+    """The instants between two runs that a holiday took out of a business-day schedule, with the holiday's name."""
+    if following is None or schedule.business is None or schedule.business.mode != SKIP:
+        return ()
+    return tuple((p.at, p.holiday) for p in passed_holidays(schedule, first, following) if p.moved_to is None)
+
+
+def _pass_holidays(session: Session, trigger: _Due, walks: _Walks, now: datetime) -> None:
+    """A rotation that passes the turn on every run passes it for the holidays this claim moved the trigger past."""
+    walk = walks.known.get((trigger.schedule, trigger.next_run_at))
+    if walk is not None and walk.holidays:
+        rotations.pass_holidays(session, trigger_id=trigger.id, team_id=trigger.team_id, skipped=walk.holidays, now=now)
 
 
 @lru_cache(maxsize=4096)

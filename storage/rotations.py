@@ -3,20 +3,29 @@
 The turn counts turns taken: the person named is `members[turn % len(members)]`. A run finishing moves
 it (tasks/runstate.py); every change here is guarded by the turn it read, so a change made while a run
 finishes never undoes that run's move, and the run's move never undoes the change.
+
+A rotation that passes the turn on every run also passes it for a run that never happens: an instant a
+holiday skipped (the claim that moves the schedule past it passes the turn, recording the instant as a
+skipped run of kind `holiday`, so no claim counts it twice) and a run skipped with `/schedule skip`
+(in the skip's transaction). Runs waiting before such an instant take their turns first, so the order holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Rotation, Run, utcnow
+from storage.models import Rotation, Run, RunState, utcnow
 
 # A rotation names at most this many people; more is a channel, not a rotation.
 MAX_MEMBERS = 50
+# The kind of the skipped run that records an instant a holiday took out of an every-run rotation.
+KIND_HOLIDAY = "holiday"
+_UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
 
 
 @dataclass(frozen=True)
@@ -96,3 +105,87 @@ def hand_on(session: Session, *, team_id: str, run_id: int, trigger_id: int, tur
         .execution_options(synchronize_session=False)
     )
     return True
+
+
+def pass_holidays(
+    session: Session, *, trigger_id: int, team_id: str, skipped: Sequence[tuple[datetime, str]], now: datetime
+) -> int:
+    """On an every-run rotation, each instant a holiday skipped takes a turn, once; the number of turns passed.
+
+    Called by the claim that moves the schedule past the instants, in its transaction, with the trigger locked.
+    Each instant passed is recorded as a skipped run (its unique key keeps a later claim from passing it again).
+    """
+    rotation = _every_run(session, trigger_id) if skipped else None
+    if rotation is None:
+        return 0
+    dues = [at for at, _ in skipped]
+    known = set(session.scalars(select(Run.due_at).where(Run.trigger_id == trigger_id, Run.due_at.in_(dues))))
+    fresh = sorted((at, name) for at, name in skipped if at not in known)
+    turn = _free_turn(session, rotation)
+    for at, name in fresh:
+        turn = _pin_waiting(session, trigger_id=trigger_id, before=at, turn=turn)
+        session.add(
+            Run(trigger_id=trigger_id, team_id=team_id, due_at=at, kind=KIND_HOLIDAY, state=RunState.SKIPPED.value,
+                finished_at=now, rotation_turn=turn, error=name, attempt_log=[])
+        )  # fmt: skip
+        turn += 1
+    if fresh:
+        rotation.turn, rotation.updated_at = turn, now
+    session.flush()
+    return len(fresh)
+
+
+def pass_skipped(session: Session, *, trigger_id: int, skipped_at: datetime, now: datetime) -> Turns | None:
+    """`/schedule skip` on an every-run rotation: the skipped instant takes its turn, in the skip's transaction.
+
+    None when the rotation passes the turn only on posted runs, or the instant already took its turn.
+    """
+    rotation = _every_run(session, trigger_id)
+    if rotation is None:
+        return None
+    record = session.scalar(select(Run).where(Run.trigger_id == trigger_id, Run.due_at == skipped_at))
+    if record is not None and record.rotation_turn is not None:
+        return None
+    turn = _pin_waiting(session, trigger_id=trigger_id, before=skipped_at, turn=_free_turn(session, rotation))
+    if record is not None:  # the claimed run the skip released names the turn it took
+        record.rotation_turn = turn
+    rotation.turn, rotation.updated_at = turn + 1, now
+    session.flush()
+    return Turns(tuple(rotation.members or ()), rotation.turn, rotation.every_run)
+
+
+def _every_run(session: Session, trigger_id: int) -> Rotation | None:
+    """The rotation, locked until commit, if it passes the turn on every run."""
+    rotation = session.get(Rotation, trigger_id, with_for_update=True, populate_existing=True)
+    return rotation if rotation is not None and rotation.every_run and rotation.members else None
+
+
+def _free_turn(session: Session, rotation: Rotation) -> int:
+    """The turn the next run takes: the rotation's, or just past one an unfinished run has pinned (as a start does)."""
+    pinned = session.scalar(
+        select(func.max(Run.rotation_turn)).where(Run.trigger_id == rotation.trigger_id, Run.state.in_(_UNFINISHED))
+    )
+    return rotation.turn if pinned is None else max(rotation.turn, pinned + 1)
+
+
+def _pin_waiting(session: Session, *, trigger_id: int, before: datetime, turn: int) -> int:
+    """Runs waiting to start before `before` take the turns from `turn` on, in order; the turn after them."""
+    waiting = session.scalars(
+        select(Run.id)
+        .where(Run.trigger_id == trigger_id, Run.state.in_(_UNFINISHED), Run.rotation_turn.is_(None))
+        .where(Run.due_at < before)
+        .order_by(Run.due_at)
+    ).all()
+    for run_id in waiting:
+        pinned = session.scalar(
+            update(Run)
+            .where(Run.id == run_id, Run.rotation_turn.is_(None))
+            .values(rotation_turn=turn)
+            .returning(Run.rotation_turn)
+            .execution_options(synchronize_session=False)
+        )
+        if pinned is None:  # a start got there first and keeps its own
+            pinned = session.scalar(select(Run.rotation_turn).where(Run.id == run_id))
+        if pinned is not None:
+            turn = max(turn, pinned + 1)
+    return turn
