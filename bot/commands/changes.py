@@ -14,7 +14,7 @@ from bot.context import Actor, Services
 from bot.errors import Conflict
 from bot.permissions import require_can_change
 from bot.visibility import visible_trigger
-from storage import claims, repository
+from storage import claims, repository, rotations
 from storage.db import transaction
 from storage.models import Trigger, TriggerState
 
@@ -145,15 +145,18 @@ def skip(services: Services, actor: Actor, number: int) -> Reply:
         if skipped is None or following is None:
             raise Conflict(f"#{number} has no run after the next one; cancel it instead", f"/schedule cancel {number}")
         repository.update_trigger(session, team_id=actor.team_id, number=number, next_run_at=following)
+        # A rotation that passes the turn on every run passes it for the skipped run, with the skip or not at all.
+        turns = rotations.pass_skipped(session, trigger_id=trigger.id, skipped_at=skipped, now=now)
         zone = trigger.zone
         paused = (
             f" #{number} is paused: this skip holds when you `/schedule resume {number}`."
             if trigger.state == TriggerState.PAUSED
             else ""
         )
+        passed = f" The turn passes with it: next is <@{turns.next_person}>." if turns is not None else ""
         return Reply(
             f":fast_forward: Skipping the run of *#{number}* on {slack_date(skipped, zone)}. "
-            f"Next run {slack_date(following, zone)}.{paused}"
+            f"Next run {slack_date(following, zone)}.{paused}{passed}"
         )
 
     reply = change(services, actor, number, "skip", apply)

@@ -125,19 +125,6 @@ def with_rotation(services: Services, actor: Actor, number: int, reply: Reply) -
     return Reply(reply.text, [*reply.blocks[:2], section(order_text(turns)), *reply.blocks[2:]])
 
 
-def after_skip(services: Services, actor: Actor, number: int, reply: Reply) -> Reply:
-    """`/schedule skip N` went through: on a rotation that passes the turn on every run, the skipped run passes it."""
-    with transaction(services.sessions) as session:
-        trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
-        read = rotations.read_turns(session, trigger_id=trigger.id, lock=True)
-        if read is None or not read.every_run or not read.members:
-            return reply
-        new = replace(read, turn=read.turn + 1)
-        if not rotations.replace_turns(session, trigger_id=trigger.id, read=read, new=new):
-            return reply  # a run passed the turn just now; that run was the one skipped past
-    return Reply(f"{reply.text} The turn passes with it: next is <@{new.next_person}>.", reply.blocks)
-
-
 def home_lines(session: Session, triggers: Sequence[Trigger]) -> dict[int, str]:
     """A line per rotating schedule for App Home: who is next."""
     found = rotations.turns_for(session, [t.id for t in triggers])

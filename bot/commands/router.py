@@ -64,8 +64,6 @@ def run_command(services: Services, actor: Actor, command: Command, *, client: W
         return limits.settings(services, actor, command)
     if name == "holidays":
         return holidays.holidays(services, actor, command.argument)
-    if name == "skip":
-        return rotation.after_skip(services, actor, number, changes.skip(services, actor, number))
     if name in CHANGES:
         return CHANGES[name](services, actor, number)
     if name == "unknown":
