@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot import paging, schedules, visibility
 from bot.blocks import Reply, chunked_sections, confirmation, context, section, slack_date, summary_line, where
+from bot.commands import untildone
 from bot.commands.grammar import ADD_EXAMPLE, Command
 from bot.context import Actor, Services
 from bot.errors import UsageError
@@ -65,15 +66,23 @@ def _is_dm(actor: Actor) -> bool:
 
 
 def show(services: Services, actor: Actor, number: int) -> Reply:
+    """The schedule as the add reply shows it: its next runs with the holidays passed among them, and until-done."""
     now = services.clock()
     trigger = visibility.visible_trigger(services, actor, number)
     runs: list = []
-    if trigger.state == "active":
-        runs = schedules.upcoming(schedules.load(trigger.schedule), after=now)
-    if trigger.state == "paused":  # paused is not finished: the runs it has when resumed, marked paused
-        runs = schedules.resumed_runs(schedules.load(trigger.schedule), next_run_at=trigger.next_run_at, after=now)
+    passed: list[schedules.Passed] = []
+    if trigger.state in ("active", "paused"):
+        schedule = schedules.load(trigger.schedule)
+        runs = (
+            schedules.upcoming(schedule, after=now)
+            if trigger.state == "active"  # paused is not finished: the runs it has when resumed, marked paused
+            else schedules.resumed_runs(schedule, next_run_at=trigger.next_run_at, after=now)
+        )
+        passed = schedules.passed_holidays(schedule, now, runs[-1]) if runs else []
     headline = f"*#{number}* · {trigger.state} · created by <@{trigger.creator_id}>"
-    reply = confirmation(trigger, describe_stored(trigger), runs, headline=headline)
+    reply = confirmation(trigger, describe_stored(trigger), runs, headline=headline, passed=passed)
+    if (nag := (trigger.payload or {}).get("until_done")) is not None:
+        reply = Reply(reply.text, [*reply.blocks[:2], section(untildone.describe(nag)), *reply.blocks[2:]])
     if trigger.state in ("cancelled", "completed"):
         return Reply(reply.text, [block for block in reply.blocks if block["type"] != "actions"])
     return reply

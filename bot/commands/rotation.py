@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import schedules, visibility
 from bot.blocks import Reply, confirmation, context, quote, section, slack_date, what_of
-from bot.commands import create
+from bot.commands import create, holidays
 from bot.commands.changes import change, send_if_due
 from bot.commands.grammar import MAX_NUMBER, Command, drop_words, unquote
 from bot.commands.reads import describe_stored
@@ -60,7 +60,8 @@ def add(services: Services, actor: Actor, command: Command, text: str) -> Reply:
     members, rest = _leading_members(text.split(maxsplit=1)[1] if " " in text else "")
     rest, every_run = _mode(rest)
     now = services.clock()
-    what, schedule = schedules.split_what_when(rest, now=now, tz=actor.zone)
+    region = holidays.region_of(services, actor.team_id)
+    what, schedule = schedules.split_what_when(rest, now=now, tz=actor.zone, holidays=region)
     what = create.check_what(unquote(what) or what)
     runs = schedules.upcoming(schedule, after=now)
     if not runs:
@@ -78,6 +79,7 @@ def add(services: Services, actor: Actor, command: Command, text: str) -> Reply:
         schedules.describe(schedule),
         runs,
         headline=f":arrows_counterclockwise: Scheduled rotation *#{trigger.number}*",
+        passed=schedules.passed_holidays(schedule, now, runs[-1]),
     )
     turns = Turns(tuple(members), 0, every_run)
     return Reply(reply.text, [*reply.blocks[:2], section(order_text(turns)), *reply.blocks[2:]])
@@ -106,9 +108,8 @@ def manage(services: Services, actor: Actor, number: int, words: list[str]) -> R
 
 
 def show(services: Services, actor: Actor, number: int) -> Reply:
-    visibility.visible_trigger(services, actor, number)
+    trigger = visibility.visible_trigger(services, actor, number)
     with transaction(services.sessions) as session:
-        trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
         turns = _turns(session, trigger)
     return Reply(
         f"Rotation #{number}: next is <@{turns.next_person}>", _rotation_blocks(trigger, turns, services.clock())
@@ -323,9 +324,8 @@ class HandedOn:
 def hand_on(services: Services, actor: Actor, value: str) -> HandedOn:
     """ "Not me, hand to next" on a rotation's post: this run names the next person, the rotation goes on after."""
     number, run_id, turn = _hand_on_value(value)
-    visibility.visible_trigger(services, actor, number)
+    trigger = visibility.visible_trigger(services, actor, number)
     with transaction(services.sessions) as session:
-        trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
         turns = _turns(session, trigger)
         if not rotations.hand_on(session, team_id=actor.team_id, run_id=run_id, trigger_id=trigger.id, turn=turn):
             raise Conflict("This run was already handed on; the message shows who has it now")

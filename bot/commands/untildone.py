@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot import schedules, visibility
 from bot.blocks import Reply, confirmation, context, section, slack_date
-from bot.commands import create
+from bot.commands import create, holidays
 from bot.commands.changes import send_if_due
 from bot.commands.grammar import MAX_NUMBER, Command, unquote
 from bot.context import Actor, Services
@@ -79,7 +79,8 @@ def strip_phrases(text: str) -> tuple[str, dict[str, Any] | None]:
 
 def add(services: Services, actor: Actor, command: Command, text: str, nag: dict[str, Any]) -> Reply:
     now = services.clock()
-    what, schedule = schedules.split_what_when(text, now=now, tz=actor.zone)
+    region = holidays.region_of(services, actor.team_id)
+    what, schedule = schedules.split_what_when(text, now=now, tz=actor.zone, holidays=region)
     what = create.check_what(unquote(what) or what)
     runs = schedules.upcoming(schedule, after=now)
     if not runs:
@@ -92,9 +93,9 @@ def add(services: Services, actor: Actor, command: Command, text: str, nag: dict
         )
         trigger.payload = {**(trigger.payload or {}), "until_done": nag}
     send_if_due(services, team_id=actor.team_id, number=trigger.number, now=now, next_run_at=runs[0])
-    reply = confirmation(
-        trigger, schedules.describe(schedule), runs, headline=f":white_check_mark: Scheduled *#{trigger.number}*"
-    )
+    headline = f":white_check_mark: Scheduled *#{trigger.number}*"
+    passed = schedules.passed_holidays(schedule, now, runs[-1])
+    reply = confirmation(trigger, schedules.describe(schedule), runs, headline=headline, passed=passed)
     return Reply(reply.text, [*reply.blocks[:2], section(describe(nag)), *reply.blocks[2:]])
 
 
@@ -123,10 +124,9 @@ class DonePress:
 
 def press_done(services: Services, actor: Actor, value: str) -> DonePress:
     number, first_run_id = _done_value(value)
-    visibility.visible_trigger(services, actor, number)
+    trigger = visibility.visible_trigger(services, actor, number)
     now = services.clock()
     with transaction(services.sessions) as session:
-        trigger = repository.get_trigger(session, team_id=actor.team_id, number=number)
         marked = untildone.mark_done(
             session,
             team_id=actor.team_id,
