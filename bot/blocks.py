@@ -126,11 +126,16 @@ def runs_list(runs: Iterable[datetime], zone: str, passed: Sequence[Passed] = ()
     """The runs, one a line, marked when paused; `passed`: holidays skipped or moved among them, in their place."""
     mark = " · :double_vertical_bar: paused" if paused else ""
     lines = [(moment, f"• {slack_date(moment, zone)}{mark}") for moment in runs]
-    lines += [(p.at, f"• _({_day(p.day)} is {p.holiday}, {_fate(p)})_") for p in passed]
+    lines += [(p.at, holiday_line(p)) for p in passed]
     return (
         "\n".join(line for _, line in sorted(lines, key=lambda item: item[0]))
         or "• none: this schedule has no runs left"
     )
+
+
+def holiday_line(passed: Passed, note: str = "") -> str:
+    """A rule date a holiday skipped or moved, as a line among the runs: `• (Fri Dec 25 is Christmas Day, skipped)`."""
+    return f"• _({_day(passed.day)} is {passed.holiday}, {_fate(passed)}{note})_"
 
 
 def _day(day: date) -> str:

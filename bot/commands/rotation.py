@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import schedules, visibility
-from bot.blocks import Reply, confirmation, context, quote, section, slack_date, what_of
+from bot.blocks import Reply, confirmation, context, holiday_line, quote, section, slack_date, what_of
 from bot.commands import create, holidays
 from bot.commands.changes import change, send_if_due
 from bot.commands.grammar import MAX_NUMBER, Command, drop_words, unquote
@@ -160,10 +160,24 @@ def _rotation_blocks(trigger: Trigger, turns: Turns, now: datetime) -> list[dict
 
 
 def _coming(trigger: Trigger, turns: Turns, now: datetime) -> list[str]:
+    """The next runs, each with the person it names, and the holidays passed among them.
+
+    On every run, a holiday the schedule skips takes a turn (the claim passes it), unless it comes before the
+    next run the schedule holds (passed already, or before the rotation's first run).
+    """
     if trigger.state != TriggerState.ACTIVE.value:
         return []
-    runs = schedules.upcoming(schedules.load(trigger.schedule), after=now, count=PREVIEW_RUNS)
-    return [f"• {slack_date(at, trigger.zone)} · <@{turns.person(n)}>" for n, at in enumerate(runs)]
+    schedule = schedules.load(trigger.schedule)
+    runs = schedules.upcoming(schedule, after=now, count=PREVIEW_RUNS)
+    passed = schedules.passed_holidays(schedule, now, runs[-1]) if runs else []
+    held = trigger.next_run_at or now
+    taking = [p.at for p in passed if turns.every_run and p.moved_to is None and p.at > held]
+    lines = [
+        (at, f"• {slack_date(at, trigger.zone)} · <@{turns.person(n + sum(h < at for h in taking))}>")
+        for n, at in enumerate(runs)
+    ]
+    lines += [(p.at, holiday_line(p, "; the turn passes" if p.at in taking else "")) for p in passed]
+    return [line for _, line in sorted(lines, key=lambda item: item[0])]
 
 
 def _turns(session: Session, trigger: Trigger) -> Turns:

@@ -154,3 +154,18 @@ def test_a_done_press_reads_the_schedule_once(
     with transaction(db) as session:
         assert session.get_one(Run, int(value.split()[1])).done_by == "U1"
     assert len(trigger_reads) == 1
+
+
+@pytest.mark.parametrize(
+    ("mode", "monday", "note"), [("every run", "<@UCY>", "; the turn passes"), ("posted runs", "<@UBO>", "")]
+)
+def test_rotation_n_shows_the_holiday_and_whom_the_run_after_it_names(
+    slack: Slack, us_calendar: None, mode: str, monday: str, note: str
+) -> None:
+    members = f"{ANA} {BO} <@UCY|cy>"
+    slack.command(f"<#C42|ops> rotate {members} to run the standup every business day at 9am, rotate on {mode}")
+    shown = text_of(slack.command("rotation 1"))
+    lines = [line for line in shown.splitlines() if line.startswith("• ")]
+    assert lines[0].endswith("· <@UANA>") and "Dec 24" in lines[0]
+    assert lines[1] == f"• _(Fri Dec 25 is Christmas Day, skipped{note})_"
+    assert lines[2].endswith(f"· {monday}") and "Dec 28" in lines[2]
