@@ -18,11 +18,8 @@ A rotating schedule's run names whose turn it is: the first `start` pins the rot
 person after it), and `finish` passes the turn to just after the pinned one in the same statement that
 records the run, never backwards, so a duplicate or retried task never skips or repeats a person.
 
-A reminder that repeats until done: the finishing statement of a run that posted also inserts the next
-repeat (a queued run naming the first run, due one interval later, at most once by the claim's unique
-key), unless the reminder was marked done, and returns it (`Finished.repeat`) so the worker sends it for
-its due second once the statement has committed; `start` refuses a repeat whose reminder is done, and
-`release_done` skips it.
+A reminder that repeats until done: the finishing statement of a run that posted also queues the next
+repeat, and `start` refuses a repeat whose reminder is done; the statements are in tasks/untildone.py.
 """
 
 from __future__ import annotations
@@ -34,7 +31,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Connection,
     Engine,
@@ -44,23 +40,18 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    literal,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Executable
 
 from scheduling.schedule import Schedule
 from storage.claims import Claimed
 from storage.models import Rotation, Run, RunState, Trigger, TriggerState
-from storage.types import UTCDateTime
+from tasks import untildone
 
 UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
-# The kind of a run that posts a reminder again because nobody has marked it done.
-KIND_REPEAT = "repeat"
 # Attempt outcomes after which nothing can have reached the channel.
 NOT_POSTED = frozenset(
     {"ratelimited", "unavailable", "unverified", "action_failed", "action_retry", "refused", "skipped"}
@@ -180,16 +171,6 @@ _VIEW_COLUMNS = (
     rotations.c.members.label("rotation_members"),
     runs.c.repeat_of,
 )
-# The first run of a reminder that repeats until done, as its repeats see it.
-_FIRST = runs.alias("first")
-_FIRST_COLUMNS = (
-    _FIRST.c.slack_ts.label("first_ts"),
-    _FIRST.c.due_at.label("first_due_at"),
-    _FIRST.c.done_at.label("first_done_at"),
-)
-_DONE_FIRST = runs.alias("done_first")
-# This run repeats a reminder someone has marked done.
-_REPEATS_DONE = exists().where(_DONE_FIRST.c.id == runs.c.repeat_of, _DONE_FIRST.c.done_at.is_not(None))
 # The trigger's state as the run's UPDATE sees it, so a pause committed just before a start is seen.
 _TRIGGER_STATE = select(triggers.c.state).where(triggers.c.id == runs.c.trigger_id).scalar_subquery()
 # The turn a rotation's run names, pinned by its first start (a later attempt keeps it): the rotation's
@@ -212,10 +193,10 @@ _PINNED_TURN = func.coalesce(
 
 # The statements are built once, with bound parameters, so a run pays for no statement building.
 _LOAD = (
-    select(*_VIEW_COLUMNS, *_FIRST_COLUMNS)
+    select(*_VIEW_COLUMNS, *untildone.FIRST_COLUMNS)
     .join_from(runs, triggers, runs.c.trigger_id == triggers.c.id)
     .outerjoin(rotations, rotations.c.trigger_id == runs.c.trigger_id)
-    .outerjoin(_FIRST, _FIRST.c.id == runs.c.repeat_of)
+    .outerjoin(untildone.FIRST, untildone.FIRST.c.id == runs.c.repeat_of)
     .where(runs.c.id == bindparam("p_run"))
 )
 # Still running the attempt this worker started (or read, for `start`).
@@ -233,7 +214,7 @@ _START = (
             runs.c.state == RunState.QUEUED.value,
             and_(runs.c.state == RunState.RUNNING.value, runs.c.started_at < bindparam("p_abandoned_before")),
         ),
-        ~_REPEATS_DONE,
+        ~untildone.REPEATS_DONE,
     )
     .values(
         state=RunState.RUNNING.value,
@@ -290,40 +271,6 @@ _COMPLETE_IF_EXHAUSTED = (
     )
     .values(state=TriggerState.COMPLETED.value, updated_at=bindparam("p_now"))
 )
-# A queued repeat of a reminder marked done is skipped, never started.
-_RELEASE_DONE = (
-    update(runs)
-    .where(runs.c.id == bindparam("p_run"), runs.c.state == RunState.QUEUED.value, _REPEATS_DONE)
-    .values(state=RunState.SKIPPED.value, finished_at=bindparam("p_now"), error="marked done")
-)
-_REPEAT_COLUMNS = ("trigger_id", "team_id", "due_at", "kind", "state", "attempts", "enqueued_at")
-_REPEAT_COLUMNS += ("missed_count", "attempt_log", "repeat_of")
-_NOT_DONE = ~exists().where(_DONE_FIRST.c.id == bindparam("p_repeat_of"), _DONE_FIRST.c.done_at.is_not(None))
-
-
-def _repeat_values() -> tuple[Any, ...]:
-    due = bindparam("p_repeat_due", type_=UTCDateTime())
-    return (
-        bindparam("p_trigger"),
-        bindparam("p_team"),
-        due,
-        literal(KIND_REPEAT),
-        literal(RunState.QUEUED.value),
-        literal(0),
-        due,
-        literal(0),
-        bindparam("p_empty_log", type_=JSON()),
-        bindparam("p_repeat_of"),
-    )
-
-
-# SQLite: the next repeat, in the finishing transaction.
-_INSERT_REPEAT = (
-    sqlite_insert(runs)
-    .from_select(_REPEAT_COLUMNS, select(*_repeat_values()).where(_NOT_DONE))
-    .on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
-    .returning(runs.c.id)
-)
 # A rotation's turn passes to just after the one the run pinned, never back (a later run finished first,
 # or the team moved it on meanwhile), and only for a run that posted, unless the team rotates on every run.
 _RUN_TURN = select(runs.c.rotation_turn).where(runs.c.id == bindparam("p_run")).scalar_subquery()
@@ -354,16 +301,7 @@ _FINISH_AND_COMPLETE = (
         .cte("turned")
     )
 )
-# PostgreSQL, a run of a reminder that repeats until done: the same, and its next repeat if the run moved;
-# the second column is the repeat's id (None when none was queued), so the worker can send it at its time.
-_REPEATED = (
-    pg_insert(runs)
-    .from_select(_REPEAT_COLUMNS, select(*_repeat_values()).select_from(_MOVED).where(_NOT_DONE))
-    .on_conflict_do_nothing(index_elements=["trigger_id", "due_at"])
-    .returning(runs.c.id)
-    .cte("repeated")
-)
-_FINISH_AND_REPEAT = _FINISH_AND_COMPLETE.add_columns(select(_REPEATED.c.id).scalar_subquery())
+_FINISH_AND_REPEAT = untildone.with_repeat(_FINISH_AND_COMPLETE, _MOVED)
 
 
 @contextmanager
@@ -410,7 +348,7 @@ def record_outcome(db: Connection, view: RunView, outcome: str) -> bool:
 
 def release_done(db: Connection, view: RunView, *, now: datetime) -> bool:
     """queued → skipped for a repeat of a reminder someone marked done; False if it was not (or no longer) queued."""
-    return _moved(db, _RELEASE_DONE, {"p_run": view.run_id, "p_now": now}) == 1
+    return _moved(db, untildone.RELEASE_DONE, {"p_run": view.run_id, "p_now": now}) == 1
 
 
 def repace(db: Connection, run_id: int, *, until: datetime) -> None:
@@ -458,15 +396,14 @@ def finish(
         "p_posted_at": now if slack_ts is not None else None,
         "p_posted": slack_ts is not None,
     }
-    repeat_due = next_repeat_due(view) if slack_ts is not None else None
+    repeat_due = untildone.next_repeat_due(view) if slack_ts is not None else None
     if repeat_due is not None:
-        params |= {"p_repeat_due": repeat_due, "p_repeat_of": view.repeat_of or view.run_id}
-        params |= {"p_team": view.team_id, "p_empty_log": []}
+        params |= untildone.repeat_params(view, repeat_due)
     if _autocommits(db):
         if repeat_due is None:
             return Finished() if db.execute(_FINISH_AND_COMPLETE, params).scalar_one() == 1 else None
         moved, repeat_id = db.execute(_FINISH_AND_REPEAT, params).one()
-        return Finished(_repeat(view, repeat_id, repeat_due)) if moved == 1 else None
+        return Finished(untildone.queued(view, repeat_id, repeat_due)) if moved == 1 else None
     with db.begin():
         if db.execute(_FINISH, params).rowcount != 1:  # type: ignore[attr-defined]
             return None
@@ -474,22 +411,8 @@ def finish(
         db.execute(_PASS_TURN, params)
         if repeat_due is None:
             return Finished()
-        repeat_id = db.execute(_INSERT_REPEAT, params).scalar()
-    return Finished(_repeat(view, repeat_id, repeat_due))
-
-
-def _repeat(view: RunView, repeat_id: int | None, due: datetime) -> Claimed | None:
-    """The queued repeat, to send with its due second as ETA; None when none was inserted (done, or already there)."""
-    return None if repeat_id is None else Claimed(repeat_id, view.trigger_id, due, due)
-
-
-def next_repeat_due(view: RunView) -> datetime | None:
-    """When the reminder is posted again if nobody marks it done: one interval after this post's due instant."""
-    nag = view.until_done
-    if nag is None or view.done or view.repeat_number >= int(nag["max"]):
-        return None
-    first_due = view.first_due_at if view.repeat_of is not None and view.first_due_at else view.due_at
-    return first_due + timedelta(seconds=int(nag["every"]) * (view.repeat_number + 1))
+        repeat_id = db.execute(untildone.INSERT_REPEAT, params).scalar()
+    return Finished(untildone.queued(view, repeat_id, repeat_due))
 
 
 def _autocommits(db: Connection) -> bool:
