@@ -55,8 +55,9 @@ logger = logging.getLogger(__name__)
 KIND_SCHEDULED = "scheduled"
 KIND_CATCH_UP = "catch_up"
 KIND_MANUAL = "manual"
-# The outcome of a claimed run given back by `release_claimed` (a skip, snooze or new time).
-RELEASED_PREFIX = "released: "
+# The outcome of a claimed run given back by `release_claimed` (a skip, snooze or new time), or of the instant
+# a holiday took out of a rotation (storage/rotations.py).
+RELEASED_PREFIX = rotations.RELEASED_PREFIX
 
 
 class NotRunnable(Exception):

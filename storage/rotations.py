@@ -25,6 +25,8 @@ from storage.models import Rotation, Run, RunState, utcnow
 MAX_MEMBERS = 50
 # The kind of the skipped run that records an instant a holiday took out of an every-run rotation.
 KIND_HOLIDAY = "holiday"
+# The outcome prefix of a run given back before it started (storage/claims.py takes such a run back).
+RELEASED_PREFIX = "released: "
 _UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
 
 
@@ -124,9 +126,12 @@ def pass_holidays(
     turn = _free_turn(session, rotation)
     for at, name in fresh:
         turn = _pin_waiting(session, trigger_id=trigger_id, before=at, turn=turn)
+        # Given back like a released run: if a new time or calendar makes the instant a run again, the claim takes
+        # this row back (storage/claims.py), and the run names the turn the holiday held.
         session.add(
             Run(trigger_id=trigger_id, team_id=team_id, due_at=at, kind=KIND_HOLIDAY, state=RunState.SKIPPED.value,
-                finished_at=now, rotation_turn=turn, error=name, attempt_log=[])
+                finished_at=now, rotation_turn=turn, error=name, outcome=f"{RELEASED_PREFIX}{name} (a holiday)",
+                attempt_log=[])
         )  # fmt: skip
         turn += 1
     if fresh:

@@ -130,3 +130,22 @@ def test_a_run_still_going_when_the_claim_passes_the_holiday_keeps_its_turn(
     assert _post(db, eve, CHRISTMAS_EVE_9AM) == "<@UBO>: run the standup"
     (monday,) = _claim(sessions, MONDAY_9AM)
     assert _post(db, monday, MONDAY_9AM) == "<@UANA>: run the standup", "Christmas took Cy's turn"
+
+
+def test_an_instant_a_new_time_makes_a_run_again_is_claimed_and_names_the_turn_the_holiday_held(
+    sessions: sessionmaker[Session], db: Connection
+) -> None:
+    trigger = _standup(sessions, every_run=True)
+    (eve,) = _claim(sessions, CHRISTMAS_EVE_9AM)
+    assert _post(db, eve, CHRISTMAS_EVE_9AM) == "<@UANA>: run the standup"
+    weekdays = parse("every weekday at 9am", now=CHRISTMAS_EVE_9AM, tz="America/New_York")
+    with transaction(sessions) as session:  # edited to plain weekdays: Christmas is a run again
+        session.execute(
+            update(Trigger)
+            .where(Trigger.id == trigger.id)
+            .values(schedule=weekdays.to_canonical(), next_run_at=CHRISTMAS_9AM)
+        )
+    (christmas,) = _claim(sessions, CHRISTMAS_9AM)
+    assert _post(db, christmas, CHRISTMAS_9AM) == "<@UBO>: run the standup"
+    (monday,) = _claim(sessions, MONDAY_9AM)
+    assert _post(db, monday, MONDAY_9AM) == "<@UCY>: run the standup"
