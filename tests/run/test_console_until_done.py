@@ -151,3 +151,34 @@ def test_business_days_in_the_console_show_the_holiday_skipped(december_console:
     shell.handle("/schedule show 1")
     shown = screen.getvalue()[before:]
     assert shown.index("Dec 24") < shown.index("(Fri Dec 25 is Christmas Day, skipped)") < shown.index("Dec 28")
+
+
+def test_a_rotation_run_three_times_from_the_console_names_three_people_in_order(
+    console: tuple[Console, Screen, Any],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    shell, screen, env = console
+    for user_id, name in (("UANA", "ana"), ("UBO", "bo"), ("UCY", "cy")):
+        shell.standin.set_user(user_id, name=name)
+    shell.handle("/schedule rotate @ana @bo @cy to run the standup every weekday at 9:30am")
+    assert "Scheduled rotation" in screen.getvalue()
+    sessions = session_factory(make_engine(f"sqlite:///{tmp_path / 'bot.db'}"))
+    with sessions() as session:
+        due = session.scalars(select(Trigger.next_run_at)).one()
+    assert due is not None
+    rt = _runtime(tmp_path, env, due)
+    named = []
+    try:
+        for _ in range(3):
+            with sessions() as session:
+                due = session.scalars(select(Trigger.next_run_at)).one()
+            assert due is not None
+            rt.at = due
+            (claimed,) = claim_due(sessions, now=due, horizon=due + timedelta(seconds=1))
+            before = len(screen.getvalue())
+            _fire(rt, claimed.run_id)
+            shown = _wait_for(screen, "run the standup", before)[before:]
+            named.append(next(name for name in ("@ana", "@bo", "@cy") if f"{name}: run the standup" in shown))
+    finally:
+        rt.close()
+    assert named == ["@ana", "@bo", "@cy"]
