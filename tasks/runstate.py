@@ -16,7 +16,9 @@ the same statement); on SQLite each runs in its own short transaction.
 A rotating schedule's run names whose turn it is: the first `start` pins the rotation's turn on the run
 (every later attempt names the same person; a run fired while an earlier one is unfinished names the
 person after it), and `finish` passes the turn to just after the pinned one in the same statement that
-records the run, never backwards, so a duplicate or retried task never skips or repeats a person.
+records the run, never backwards, so a duplicate or retried task never skips or repeats a person. (On a
+rotation that passes the turn on every run, a claim that moves the schedule past a holiday pins the turns
+of the runs before it and passes the holiday's; `start` keeps a pinned turn: storage/rotations.py.)
 
 A reminder that repeats until done: the finishing statement of a run that posted also queues the next
 repeat, and `start` refuses a repeat whose reminder is done; the statements are in tasks/untildone.py.
