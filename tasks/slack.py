@@ -125,17 +125,9 @@ class SlackPoster:
         """Post `message`, tagged in its metadata with the run id (and the due instant it stands for); return its ts."""
         payload: dict[str, Any] = {"run_id": run_id, **(identity.payload() if identity else {})}
         metadata = {"event_type": event_type, "event_payload": payload}
-        response = self._call(
-            (team_id, enterprise_id),
-            "chat.postMessage",
-            channel=channel,
-            text=message.text,
-            blocks=message.blocks,
-            metadata=metadata,
-            unfurl_links=False,
-            thread_ts=message.thread_ts,
+        return self._post_message(
+            (team_id, enterprise_id), channel, message, metadata=metadata, thread_ts=message.thread_ts
         )
-        return str(response["ts"])
 
     def find_posted(
         self,
@@ -181,15 +173,7 @@ class SlackPoster:
 
     def announce(self, *, team_id: str, channel: str, message: Message, enterprise_id: str | None = None) -> str:
         """Post a message that belongs to no run (an event's announcement); return its ts."""
-        response = self._call(
-            (team_id, enterprise_id),
-            "chat.postMessage",
-            channel=channel,
-            text=message.text,
-            blocks=message.blocks,
-            unfurl_links=False,
-        )
-        return str(response["ts"])
+        return self._post_message((team_id, enterprise_id), channel, message)
 
     def update(
         self, *, team_id: str, channel: str, ts: str, message: Message, enterprise_id: str | None = None
@@ -198,6 +182,19 @@ class SlackPoster:
         self._call(
             (team_id, enterprise_id), "chat.update", channel=channel, ts=ts, text=message.text, blocks=message.blocks
         )
+
+    def _post_message(self, workspace: Workspace, channel: str, message: Message, **extra: Any) -> str:
+        """`chat.postMessage` of `message`, its links not unfurled; return its ts."""
+        response = self._call(
+            workspace,
+            "chat.postMessage",
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+            **extra,
+        )
+        return str(response["ts"])
 
     def _call(self, workspace: Workspace, method: str, **params: Any) -> Any:
         try:

@@ -16,7 +16,16 @@ from bot.events.operations import announce
 from bot.events.reads import sees_event_id
 from bot.events.router import execute
 from bot.events.updates import AnnouncementUpdates
-from bot.listeners.common import ack_at_once, actor_for, boundary, command_actor, ephemeral, team_of
+from bot.listeners.common import (
+    Press,
+    ack_at_once,
+    actor_for,
+    boundary,
+    button,
+    command_actor,
+    ephemeral,
+    mention_teller,
+)
 from storage.db import transaction
 from storage.errors import NotFound
 from storage.events import repository as events
@@ -39,47 +48,22 @@ def register(app: App, services: Services, *, public_url: str | None = None) -> 
             actor = command_actor(services, client, context, command)
             respond(**ephemeral(execute(services, actor, text, client=client, public_url=public_url)))
 
-    def on_rsvp(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        context: BoltContext,
-    ) -> None:
-        ack()
-        user_id = str((body.get("user") or {}).get("id") or "")
-        with boundary("event RSVP"):
-            team_id = team_of(context)
-            channel_id = str((body.get("channel") or {}).get("id") or "")
-            actor = actor_for(services, client, context, user_id=user_id, channel_id=channel_id, command="button: rsvp")
-            refusal = None
-            try:
-                event_id = rsvp_event_id(action.get("value"))
-                if sees_event_id(services, actor, event_id):
-                    with transaction(services.sessions) as session:
-                        going = action.get("action_id") == ACTION_GOING
-                        events.set_rsvp(
-                            session,
-                            team_id=team_id,
-                            event_id=event_id,
-                            user_id=user_id,
-                            going=going,
-                            now=services.clock(),
-                        )
-                else:
-                    refusal = NOT_YOURS_TO_ANSWER
-            except NotFound as exc:
-                refusal = f":warning: {exc}"
-            if refusal is not None:
-                if body.get("response_url"):  # a button on a message; elsewhere Slack gives no response_url
-                    respond(**ephemeral(Reply(refusal)))
-                return
-            updates.request(client, team_id=team_id, event_id=event_id)  # coalesced: Slack limits chat.update
+    def on_rsvp(press: Press) -> None:
+        team_id = press.actor.team_id
+        event_id = rsvp_event_id(press.value)
+        if not sees_event_id(services, press.actor, event_id):
+            press.tell(Reply(NOT_YOURS_TO_ANSWER))
+            return
+        with transaction(services.sessions) as session:
+            going, user_id = press.action_id == ACTION_GOING, press.actor.user_id
+            events.set_rsvp(
+                session, team_id=team_id, event_id=event_id, user_id=user_id, going=going, now=services.clock()
+            )
+        updates.request(press.client, team_id=team_id, event_id=event_id)  # coalesced: Slack limits chat.update
 
     app.command(COMMAND, middleware=[ack_at_once])(on_event)
-    app.action(ACTION_GOING, middleware=[ack_at_once])(on_rsvp)
-    app.action(ACTION_NOT_GOING, middleware=[ack_at_once])(on_rsvp)
+    app.action(ACTION_GOING, middleware=[ack_at_once])(button(services, on_rsvp))
+    app.action(ACTION_NOT_GOING, middleware=[ack_at_once])(button(services, on_rsvp))
     app.middleware(_mentions(app, services, public_url))
 
 
@@ -127,10 +111,7 @@ def _mention(
     rest: str,
 ) -> None:
     user_id, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
-
-    def tell(reply: Reply) -> None:
-        client.chat_postEphemeral(channel=channel_id, user=user_id, thread_ts=event.get("thread_ts"), **reply.message())
-
+    tell = mention_teller(client, event)
     with boundary("@schedulebot event", tell):
         actor = actor_for(
             services, client, context, user_id=user_id, channel_id=channel_id, command=f"@schedulebot event {rest}"

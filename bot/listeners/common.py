@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, BoltRequest
+from slack_bolt import Ack, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import Reply
 from bot.context import Actor, Services
-from bot.errors import SORRY
+from bot.errors import SORRY, UserError
+from storage.errors import NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -99,3 +101,89 @@ def _try_to_tell(tell: Tell) -> None:
         tell(Reply(SORRY))
     except Exception:
         logger.exception("could not even apologise")
+
+
+# Republishes a user's App Home with a notice: (client, context, user_id, notice).
+HomeNotice = Callable[[WebClient, BoltContext, str, str], Any]
+
+
+@dataclass(frozen=True)
+class Press:
+    """One button press, read once: who pressed it and where, what the button carries, how to answer."""
+
+    actor: Actor
+    action_id: str
+    value: str
+    body: dict[str, Any]
+    client: WebClient
+    tell: Tell
+
+    @property
+    def container(self) -> dict[str, Any]:
+        return self.body.get("container") or {}
+
+
+def button(
+    services: Services, handle: Callable[[Press], None], *, home: HomeNotice | None = None
+) -> Callable[..., None]:
+    """The Bolt listener for a button: ack, read the press, and run `handle` inside the boundary.
+
+    A mistake of the user's (UserError, NotFound) becomes a warning told to them. A press on App Home is answered
+    in the Home's notice when `home` is given; any other under its message.
+    """
+
+    def listener(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        user_id = str((body.get("user") or {}).get("id") or "")
+        from_home = home is not None and (body.get("container") or {}).get("type") == "view"
+        tell = _home_teller(home, client, context, user_id) if from_home else _message_teller(respond, body)
+        action_id, value = str(action.get("action_id")), str(action.get("value") or "")
+        with boundary(f"button {action_id}", tell):
+            actor = actor_for(
+                services,
+                client,
+                context,
+                user_id=user_id,
+                channel_id=_channel_of(body),
+                command=f"button: {action_id} {value}".strip(),
+            )
+            try:
+                handle(Press(actor=actor, action_id=action_id, value=value, body=body, client=client, tell=tell))
+            except (UserError, NotFound) as exc:
+                tell(Reply(f":warning: {exc}"))
+
+    return listener
+
+
+def _message_teller(respond: Respond, body: dict[str, Any]) -> Tell:
+    """Answer under the message the button is on; a press Slack sent without a response_url has nowhere to go."""
+    if not body.get("response_url"):
+        return lambda reply: logger.info("a button press came without a response_url; its reply has nowhere to go")
+    return lambda reply: respond(**ephemeral(reply))
+
+
+def _home_teller(home: HomeNotice, client: WebClient, context: BoltContext, user_id: str) -> Tell:
+    return lambda reply: home(client, context, user_id, reply.text)
+
+
+def _channel_of(body: dict[str, Any]) -> str:
+    """Where the button was pressed: Slack names the channel twice on a message's button, and not at all on a view's."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return str(channel or "")
+
+
+def mention_teller(client: WebClient, event: dict[str, Any]) -> Tell:
+    """Answer a mention to its author alone, in its thread when it was in one."""
+    channel_id, user_id = str(event.get("channel") or ""), str(event.get("user") or "")
+
+    def tell(reply: Reply) -> None:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, thread_ts=event.get("thread_ts"), **reply.message())
+
+    return tell

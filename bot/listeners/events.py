@@ -15,7 +15,7 @@ from bot.blocks import Reply
 from bot.commands.router import execute
 from bot.context import Services
 from bot.events.reads import forget_feed_link
-from bot.listeners.common import actor_for, boundary, is_redelivery, team_of
+from bot.listeners.common import actor_for, boundary, is_redelivery, mention_teller, team_of
 from bot.zones import SlackUser
 from storage import installs
 from storage.db import transaction
@@ -31,11 +31,7 @@ logger = logging.getLogger(__name__)
 def register(app: App, services: Services) -> None:
     def on_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         user_id, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
-        thread = event.get("thread_ts")
-
-        def tell(reply: Reply) -> None:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, thread_ts=thread, **reply.message())
-
+        tell = mention_teller(client, event)
         with boundary("app_mention", tell):
             tell(_words(services, client, context, event, user_id=user_id, channel_id=channel_id, via="@schedulebot"))
 

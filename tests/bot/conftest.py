@@ -92,11 +92,15 @@ class Slack:
         self.standin = standin
         self.sender = SignedSender(f"{url}/slack/events", SIGNING_SECRET, standin=standin)
 
-    def command(self, text: str, *, user: str = "U1", channel: str = "C1", team: str = "T1") -> Call:
-        """Send `/schedule text` and return the reply posted to its response_url."""
+    def command(
+        self, text: str, *, user: str = "U1", channel: str = "C1", team: str = "T1", command: str = "/schedule"
+    ) -> Call:
+        """Send `/schedule text` (or another slash `command`) and return the reply posted to its response_url."""
         key = uuid.uuid4().hex
         url = self.standin.response_url(key, channel=channel, user=user, team_id=team)
-        response = self.sender.command(text=text, user_id=user, channel_id=channel, team_id=team, response_url=url)
+        response = self.sender.command(
+            command=command, text=text, user_id=user, channel_id=channel, team_id=team, response_url=url
+        )
         assert response.status_code == 200, response.text
         return self.reply_to(key)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from sqlalchemy import select
@@ -16,13 +15,7 @@ from tests.bot.conftest import Slack, text_of
 
 
 def _event(slack: Slack, text: str) -> str:
-    key = uuid.uuid4().hex
-    url = slack.standin.response_url(key, channel="C1", user="U1", team_id="T1")
-    response = slack.sender.command(
-        command="/event", text=text, user_id="U1", channel_id="C1", team_id="T1", response_url=url
-    )
-    assert response.status_code == 200, response.text
-    return text_of(slack.reply_to(key))
+    return text_of(slack.command(text, command="/event"))
 
 
 def _event_numbers(db: sessionmaker[Session]) -> list[int]:

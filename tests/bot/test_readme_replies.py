@@ -8,7 +8,6 @@ Slack shows it (emoji, channel names, dates as DATE, no bold), must contain it l
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -45,14 +44,11 @@ def _schedule(*commands: str) -> Drive:
     return drive
 
 
-def _event(command: str) -> Drive:
+def _event(words: str) -> Drive:
+    """Type `/event words` in #ops (C9)."""
+
     def drive(slack: Slack, _: sessionmaker[Session]) -> str:
-        key = uuid.uuid4().hex
-        url = slack.standin.response_url(key, channel="C9", user="U1", team_id="T1")
-        slack.sender.command(
-            command="/event", text=command, user_id="U1", channel_id="C9", team_id="T1", response_url=url
-        )
-        return text_of(slack.reply_to(key))
+        return text_of(slack.command(words, channel="C9", command="/event"))
 
     return drive
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 import requests
@@ -16,13 +15,7 @@ from tests.bot.conftest import Served, Slack, text_of
 
 
 def _command(slack: Slack, text: str, user: str = "U1") -> str:
-    key = uuid.uuid4().hex  # one key per command: the same words twice are two replies
-    url = slack.standin.response_url(key, channel="C1", user=user, team_id="T1")
-    response = slack.sender.command(
-        command="/event", text=text, user_id=user, channel_id="C1", team_id="T1", response_url=url
-    )
-    assert response.status_code == 200, response.text
-    return text_of(slack.reply_to(key))
+    return text_of(slack.command(text, user=user, command="/event"))
 
 
 def test_add_announces_with_rsvp_buttons_and_escapes_the_title(

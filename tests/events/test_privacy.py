@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Callable
 
 import pytest
@@ -34,13 +33,7 @@ def people(standin: SlackStandIn) -> SlackStandIn:
 
 
 def _event(slack: Slack, text: str, *, user: str, channel: str = "C1") -> str:
-    key = uuid.uuid4().hex
-    url = slack.standin.response_url(key, channel=channel, user=user, team_id="T1")
-    response = slack.sender.command(
-        command="/event", text=text, user_id=user, channel_id=channel, team_id="T1", response_url=url
-    )
-    assert response.status_code == 200, response.text
-    return text_of(slack.reply_to(key))
+    return text_of(slack.command(text, user=user, channel=channel, command="/event"))
 
 
 @pytest.fixture

@@ -1,29 +1,81 @@
-"""Fixtures for firing tests: a stand-in Slack, real worker/beat processes, and ways to wait on state."""
+"""Fixtures for firing tests: a stand-in Slack, in-process runtimes, real worker/beat processes, and ways to wait
+on state."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import pytest
+import sqlalchemy
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from schedulebot.config import load_settings
 from schedulebot.standin import Call, SlackStandIn
 from storage.models import Run
+from tasks.options import FiringOptions
+from tasks.runtime import Runtime, build_runtime
+from tasks.slack import SlackPoster
 from tests.tasks.processes import Processes
 
 BOT_TOKEN = "xoxb-firing-tests"
 T = TypeVar("T")
+
+# A Slack answer slower than http_timeout is a lost answer; retries come quickly and are not capped by time.
+QUICK_RETRIES = FiringOptions(
+    running_lease=timedelta(seconds=8),
+    soft_time_limit=5,
+    time_limit=6,
+    http_timeout=0.5,
+    channel_interval=0.0,
+    backoff_base=0.2,
+    backoff_cap=1.0,
+    max_attempts=3,
+    retry_window=timedelta(0),
+)
+
+
+class MakeRuntime(Protocol):
+    def __call__(self, options: FiringOptions, **settings: object) -> Runtime: ...
 
 
 @pytest.fixture
 def standin() -> Iterator[SlackStandIn]:
     with SlackStandIn() as server:
         yield server
+
+
+@pytest.fixture
+def make_runtime(engine: Engine, redis_url: str, standin: SlackStandIn) -> Iterator[MakeRuntime]:
+    """In-process runtimes on this test's own database, Redis db and stand-in; each is closed after the test."""
+    built: list[Runtime] = []
+
+    def make(options: FiringOptions, **settings: object) -> Runtime:
+        loaded = load_settings(
+            DATABASE_URL=engine.url.render_as_string(hide_password=False),
+            REDIS_URL=redis_url,
+            SLACK_API_URL=standin.api_url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            **settings,
+        )
+        built.append(build_runtime(loaded, options))
+        return built[-1]
+
+    yield make
+    for runtime in built:
+        runtime.close()
+
+
+@pytest.fixture
+def poster(standin: SlackStandIn) -> SlackPoster:
+    """Slack's side of firing alone, on the stand-in, with no database of runs behind it."""
+    settings = load_settings(SLACK_API_URL=standin.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_CLIENT_ID=None)
+    return SlackPoster(settings, sqlalchemy.create_engine("sqlite://"), timeout=5.0)
 
 
 @pytest.fixture

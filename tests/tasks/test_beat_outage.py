@@ -7,22 +7,19 @@ matching exact text, did not recognise them. Posts now name their due instant in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from schedulebot.bench.reconcile import Due, Seen, reconcile
-from schedulebot.config import load_settings
 from schedulebot.standin import SlackStandIn
 from storage.claims import Claimed
 from tasks import firing
 from tasks.options import FiringOptions
-from tasks.runtime import Runtime, build_runtime
+from tasks.runtime import Runtime
 from tasks.tick import run_tick
-from tests.tasks.conftest import BOT_TOKEN
+from tests.tasks.conftest import MakeRuntime
 from tests.tasks.factories import add_trigger, once
 
 GRACE = timedelta(seconds=3)
@@ -32,17 +29,8 @@ OPTIONS = FiringOptions(
 
 
 @pytest.fixture
-def rt(engine: Engine, redis_url: str, standin: SlackStandIn) -> Iterator[Runtime]:
-    settings = load_settings(
-        DATABASE_URL=engine.url.render_as_string(hide_password=False),
-        REDIS_URL=redis_url,
-        SLACK_API_URL=standin.api_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SCHEDULEBOT_TICK_SECONDS=1,
-    )
-    runtime = build_runtime(settings, OPTIONS)
-    yield runtime
-    runtime.close()
+def rt(make_runtime: MakeRuntime) -> Runtime:
+    return make_runtime(OPTIONS, SCHEDULEBOT_TICK_SECONDS=1)
 
 
 def _tick_and_fire(rt: Runtime) -> list[Claimed]:

@@ -3,51 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from schedulebot.config import load_settings
 from schedulebot.standin import SlackStandIn
 from storage.db import transaction
 from storage.models import Run, RunState
 from tasks import firing, slack
 from tasks.firing import MAX_REQUEUE_WAIT, Requeue
-from tasks.options import FiringOptions
-from tasks.runtime import Runtime, build_runtime
+from tasks.runtime import Runtime
 from tasks.slack import FAILURE_EVENT_TYPE, RUN_EVENT_TYPE, SlackPoster, UnknownOutcome
-from tests.tasks.conftest import BOT_TOKEN, run_ids, runs
+from tests.tasks.conftest import QUICK_RETRIES, MakeRuntime, run_ids, runs
 from tests.tasks.factories import TEAM, add_trigger, once
-
-OPTIONS = FiringOptions(
-    running_lease=timedelta(seconds=8),
-    soft_time_limit=5,
-    time_limit=6,
-    http_timeout=0.5,
-    channel_interval=0.0,
-    backoff_base=0.2,
-    backoff_cap=1.0,
-    max_attempts=3,
-    retry_window=timedelta(0),
-)
 
 
 @pytest.fixture
-def rt(engine: Engine, redis_url: str, standin: SlackStandIn) -> Iterator[Runtime]:
-    settings = load_settings(
-        DATABASE_URL=engine.url.render_as_string(hide_password=False),
-        REDIS_URL=redis_url,
-        SLACK_API_URL=standin.api_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_CLIENT_ID=None,
-    )
-    runtime = build_runtime(settings, OPTIONS)
-    yield runtime
-    runtime.close()
+def rt(make_runtime: MakeRuntime) -> Runtime:
+    return make_runtime(QUICK_RETRIES, SLACK_CLIENT_ID=None)
 
 
 def _queued_run(sessions: sessionmaker[Session], channel: str) -> int:
@@ -130,12 +104,6 @@ def _fill(standin: SlackStandIn, channel: str, n: int, first: dict[str, object] 
         standin.workspace.add_message(
             channel, {"type": "message", "text": f"chatter {i}", "ts": standin.workspace.next_ts()}
         )
-
-
-@pytest.fixture
-def poster(standin: SlackStandIn) -> SlackPoster:
-    settings = load_settings(SLACK_API_URL=standin.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_CLIENT_ID=None)
-    return SlackPoster(settings, sqlalchemy.create_engine("sqlite://"), timeout=5.0)
 
 
 def test_find_posted_pages_back_through_a_busy_channel(standin: SlackStandIn, poster: SlackPoster) -> None:

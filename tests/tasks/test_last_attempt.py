@@ -3,23 +3,20 @@ both posted and announced as failed (two posts for one due instant, as the chaos
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from schedulebot.bench.reconcile import Due, Seen, reconcile
-from schedulebot.config import load_settings
 from schedulebot.standin import SlackStandIn
 from storage.claims import Claimed
 from storage.models import RunState
 from tasks import firing
 from tasks.options import FiringOptions
-from tasks.runtime import Runtime, build_runtime
+from tasks.runtime import Runtime
 from tasks.tick import run_tick
-from tests.tasks.conftest import BOT_TOKEN, runs
+from tests.tasks.conftest import MakeRuntime, runs
 from tests.tasks.factories import add_trigger, once
 
 # One attempt, no retry window: the first failure is the last attempt.
@@ -35,17 +32,8 @@ OPTIONS = FiringOptions(
 
 
 @pytest.fixture
-def rt(engine: Engine, redis_url: str, standin: SlackStandIn) -> Iterator[Runtime]:
-    settings = load_settings(
-        DATABASE_URL=engine.url.render_as_string(hide_password=False),
-        REDIS_URL=redis_url,
-        SLACK_API_URL=standin.api_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SCHEDULEBOT_TICK_SECONDS=1,
-    )
-    runtime = build_runtime(settings, OPTIONS)
-    yield runtime
-    runtime.close()
+def rt(make_runtime: MakeRuntime) -> Runtime:
+    return make_runtime(OPTIONS, SCHEDULEBOT_TICK_SECONDS=1)
 
 
 def _fire_due(rt: Runtime) -> None:

@@ -3,52 +3,26 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy
 from kombu.exceptions import OperationalError as BrokerError
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from schedulebot.config import load_settings
 from schedulebot.standin import SlackStandIn
 from storage.claims import Claimed, claim_due, find_stalled
 from storage.models import RunState
 from tasks import firing, slack
-from tasks.options import FiringOptions
-from tasks.runtime import Runtime, build_runtime
+from tasks.runtime import Runtime
 from tasks.slack import RUN_EVENT_TYPE, SlackPoster
-from tests.tasks.conftest import BOT_TOKEN, run_ids, runs
+from tests.tasks.conftest import QUICK_RETRIES, MakeRuntime, run_ids, runs
 from tests.tasks.factories import TEAM, add_trigger, once
-
-# A Slack answer slower than http_timeout is a lost answer; retries come quickly and are not capped by time.
-OPTIONS = FiringOptions(
-    running_lease=timedelta(seconds=8),
-    soft_time_limit=5,
-    time_limit=6,
-    http_timeout=0.5,
-    channel_interval=0.0,
-    backoff_base=0.2,
-    backoff_cap=1.0,
-    max_attempts=3,
-    retry_window=timedelta(0),
-)
 
 
 @pytest.fixture
-def rt(engine: Engine, redis_url: str, standin: SlackStandIn) -> Iterator[Runtime]:
-    settings = load_settings(
-        DATABASE_URL=engine.url.render_as_string(hide_password=False),
-        REDIS_URL=redis_url,
-        SLACK_API_URL=standin.api_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_CLIENT_ID=None,
-    )
-    runtime = build_runtime(settings, OPTIONS)
-    yield runtime
-    runtime.close()
+def rt(make_runtime: MakeRuntime) -> Runtime:
+    return make_runtime(QUICK_RETRIES, SLACK_CLIENT_ID=None)
 
 
 def _fire_until_done(rt: Runtime, run_id: int) -> None:
@@ -102,14 +76,8 @@ def test_the_worker_sends_the_repeat_it_queued_for_its_due_second_and_the_tick_r
     assert first.state == RunState.SUCCEEDED.value and repeat.state == RunState.QUEUED.value
     assert sent == [Claimed(repeat.id, repeat.trigger_id, repeat.due_at, repeat.due_at)], "sent with its due second"
     assert f"run {repeat.id} queued but not sent to the broker" in caplog.text
-    after_lease = repeat.due_at + OPTIONS.queued_lease + timedelta(seconds=1)
-    assert [r.run_id for r in find_stalled(sessions, now=after_lease, lease=OPTIONS.queued_lease)] == [repeat.id]
-
-
-@pytest.fixture
-def poster(standin: SlackStandIn) -> SlackPoster:
-    settings = load_settings(SLACK_API_URL=standin.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_CLIENT_ID=None)
-    return SlackPoster(settings, sqlalchemy.create_engine("sqlite://"), timeout=5.0)
+    after_lease = repeat.due_at + QUICK_RETRIES.queued_lease + timedelta(seconds=1)
+    assert [r.run_id for r in find_stalled(sessions, now=after_lease, lease=QUICK_RETRIES.queued_lease)] == [repeat.id]
 
 
 def test_find_posted_looks_for_a_threaded_run_among_its_thread_s_replies_page_by_page(
