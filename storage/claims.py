@@ -26,7 +26,7 @@ from storage import rotations
 from storage.claim_writes import RunRow, TriggerMove, insert_runs, move_triggers
 from storage.db import transaction
 from storage.errors import NotFound
-from storage.models import MisfirePolicy, Run, RunState, Trigger, TriggerState
+from storage.models import RELEASED_PREFIX, MisfirePolicy, Run, RunState, Trigger, TriggerState
 from storage.repository import EVENT_KIND_PREFIX, get_trigger
 
 # Task names, stable: the web process and operators refer to them by name.
@@ -55,9 +55,6 @@ logger = logging.getLogger(__name__)
 KIND_SCHEDULED = "scheduled"
 KIND_CATCH_UP = "catch_up"
 KIND_MANUAL = "manual"
-# The outcome of a claimed run given back by `release_claimed` (a skip, snooze or new time), or of the instant
-# a holiday took out of a rotation (storage/rotations.py).
-RELEASED_PREFIX = rotations.RELEASED_PREFIX
 
 
 class NotRunnable(Exception):
@@ -103,8 +100,24 @@ class _Walk:
     missed_count: int
     current: list[datetime]
     next_run_at: datetime | None
-    # The instants a holiday skipped between the first instant and next_run_at, with the holiday's name.
-    holidays: tuple[tuple[datetime, str], ...] = ()
+    first: datetime | None = None
+    schedule: Schedule | None = None
+    _holidays: tuple[tuple[datetime, str], ...] | None = None
+
+    def may_skip_holidays(self) -> bool:
+        business = None if self.schedule is None else self.schedule.business
+        return business is not None and business.mode == SKIP and self.next_run_at is not None
+
+    def holidays(self) -> tuple[tuple[datetime, str], ...]:
+        """The instants a holiday skipped between the first instant and next_run_at, with the holiday's name.
+
+        Worked out only when asked (for a trigger with an every-run rotation), once per shared walk.
+        """
+        if self._holidays is None:
+            self._holidays = ()
+            if self.may_skip_holidays() and self.schedule is not None and self.first is not None:
+                self._holidays = _skipped_holidays(self.schedule, self.first, self.next_run_at)
+        return self._holidays
 
 
 @dataclass
@@ -146,8 +159,7 @@ def claim_due(
             plans = [_plan_instants(session, trigger, now=now, walks=walks) for trigger in due]
             move_triggers(session.connection(), [move for _, move in plans])
             claimed += _insert_runs(session, [run for runs, _ in plans for run in runs], now)
-            for trigger in due:
-                _pass_holidays(session, trigger, walks, now)
+            _pass_holidays(session, due, walks, now)
         if len(due) < batch_size:
             return claimed
 
@@ -183,7 +195,7 @@ def claim_trigger(
     runs, move = _plan_instants(session, due, now=now, walks=walks)
     trigger.next_run_at, trigger.state = move.next_run_at, move.state  # the caller's session sees the move
     claimed = _insert_runs(session, runs, now)
-    _pass_holidays(session, due, walks, now)
+    _pass_holidays(session, [due], walks, now)
     return claimed
 
 
@@ -199,7 +211,13 @@ def claim_run_now(session: Session, *, team_id: str, number: int, now: datetime)
 
 
 def release_claimed(
-    session: Session, *, team_id: str, trigger_id: int, now: datetime, why: str = "the schedule changed"
+    session: Session,
+    *,
+    team_id: str,
+    trigger_id: int,
+    now: datetime,
+    why: str = "the schedule changed",
+    keep_turns: bool = False,
 ) -> list[datetime]:
     """Give back this trigger's claimed scheduled runs that have not started and are still ahead of `now`.
 
@@ -208,6 +226,9 @@ def release_claimed(
     skipped (outcome `released: <why>`) in the caller's transaction, so the worker does nothing with
     it; the due instants come back, earliest first. Runs already started, catch-up and manual runs are
     kept. If the new plan claims a released instant again, the claim takes that run back (`_insert_runs`).
+    The turns a holiday's claim pinned on released runs, and those of the holidays still ahead, are given back
+    (`rotations.give_back`), unless `keep_turns` (a skip: on an every-run rotation the skipped run takes its
+    turn all the same).
     """
     # Lock the trigger first: a tick claiming it now either finishes before this (its runs are seen
     # below) or waits for this transaction (and then reads the re-planned next_run_at).
@@ -231,6 +252,8 @@ def release_claimed(
     for run in runs:
         run.state, run.finished_at, run.outcome = RunState.SKIPPED.value, now, RELEASED_PREFIX + why
     session.flush()
+    if not keep_turns:
+        rotations.give_back(session, trigger_id=trigger_id, released=runs, now=now)
     return [run.due_at for run in runs]
 
 
@@ -308,8 +331,7 @@ def _walk(trigger: _Due, *, cutoff: datetime, horizon: datetime, cap: int) -> _W
     while cursor is not None and cursor <= horizon:
         walk.current.append(cursor)
         cursor = next(instants, None)
-    walk.next_run_at = cursor
-    walk.holidays = _skipped_holidays(schedule, trigger.next_run_at, cursor)
+    walk.next_run_at, walk.first, walk.schedule = cursor, trigger.next_run_at, schedule
     return walk
 
 
@@ -322,11 +344,45 @@ def _skipped_holidays(
     return tuple((p.at, p.holiday) for p in passed_holidays(schedule, first, following) if p.moved_to is None)
 
 
-def _pass_holidays(session: Session, trigger: _Due, walks: _Walks, now: datetime) -> None:
-    """A rotation that passes the turn on every run passes it for the holidays this claim moved the trigger past."""
-    walk = walks.known.get((trigger.schedule, trigger.next_run_at))
-    if walk is not None and walk.holidays:
-        rotations.pass_holidays(session, trigger_id=trigger.id, team_id=trigger.team_id, skipped=walk.holidays, now=now)
+def _pass_holidays(session: Session, due: list[_Due], walks: _Walks, now: datetime) -> None:
+    """A rotation that passes the turn on every run passes it for the holidays this claim moved the trigger past.
+
+    One query for the batch, and only if a trigger's schedule skips holidays; the holidays are worked out only
+    for the triggers whose rotation passes the turn on every run.
+    """
+    walked = [(trigger, walk) for trigger in due if (walk := walks.known.get((trigger.schedule, trigger.next_run_at)))]
+    walked = [(trigger, walk) for trigger, walk in walked if walk.may_skip_holidays()]
+    every_run = rotations.every_run_ids(session, [trigger.id for trigger, _ in walked]) if walked else set()
+    for trigger, walk in walked:
+        if trigger.id in every_run and (holidays := walk.holidays()):
+            zone = walk.schedule.zone if walk.schedule is not None else "UTC"
+            rotations.pass_holidays(
+                session, trigger_id=trigger.id, team_id=trigger.team_id, zone=zone, skipped=holidays, now=now
+            )
+
+
+def pass_holidays_moved(
+    session: Session,
+    *,
+    trigger_id: int,
+    team_id: str,
+    schedule: Schedule,
+    after: datetime,
+    following: datetime | None,
+    now: datetime,
+) -> int:
+    """The schedule's next run moved to `following` outside a claim (a skip, a new time, a calendar change): an
+    every-run rotation passes the turns of the holidays it skipped after `after`, as a claim would have.
+
+    Call it in the move's transaction, with the trigger locked; the number of turns passed.
+    """
+    walk = _Walk(deque(), 0, [], following, first=after, schedule=schedule)
+    if not walk.may_skip_holidays() or not rotations.every_run_ids(session, [trigger_id]):
+        return 0
+    skipped = walk.holidays()
+    return rotations.pass_holidays(
+        session, trigger_id=trigger_id, team_id=team_id, zone=schedule.zone, skipped=skipped, now=now
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -386,12 +442,13 @@ def _retake_released(session: Session, plan: _Planned, now: datetime) -> int | N
     )
     if run is None:
         return None
-    run.state, run.kind, run.enqueued_at, run.finished_at, run.outcome = (
+    run.state, run.kind, run.enqueued_at, run.finished_at, run.outcome, run.error = (
         RunState.QUEUED.value,
         plan.kind,
         now,
         None,
         None,
+        None,  # a holiday row names its holiday here
     )
     run.missed_count = plan.missed
     session.flush()

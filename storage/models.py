@@ -24,6 +24,11 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
 
 
+# The outcome prefix of a run given back before it started (a skip, a new time, a holiday on an every-run
+# rotation); a claim that owes the instant again takes such a run back (storage/claims.py).
+RELEASED_PREFIX = "released: "
+
+
 class TriggerState(enum.StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"

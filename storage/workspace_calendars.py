@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from scheduling.recurrence import first_run
 from scheduling.schedule import Schedule
-from storage.claims import release_claimed
+from storage.claims import pass_holidays_moved, release_claimed
 from storage.models import Trigger, WorkspaceCalendar
 from storage.repository import LIVE_STATES
 
@@ -67,4 +67,7 @@ def _replan(session: Session, trigger: Trigger, region: str | None, now: datetim
     release_claimed(session, team_id=trigger.team_id, trigger_id=trigger.id, now=now, why=why)
     trigger.schedule, trigger.next_run_at = moved.to_canonical(), first_run(moved, now)
     session.flush()
+    # An every-run rotation passes the turns of the holidays the new calendar skips before the next run.
+    pass_holidays_moved(session, trigger_id=trigger.id, team_id=trigger.team_id, schedule=moved, after=now,
+                        following=trigger.next_run_at, now=now)  # fmt: skip
     return True

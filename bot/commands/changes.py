@@ -136,7 +136,12 @@ def skip(services: Services, actor: Actor, number: int) -> Reply:
             )
         # A run already claimed (queued for the coming seconds) is the next run: skipping it is the skip.
         released = claims.release_claimed(
-            session, team_id=actor.team_id, trigger_id=trigger.id, now=now, why=f"skipped with /schedule skip {number}"
+            session,
+            team_id=actor.team_id,
+            trigger_id=trigger.id,
+            now=now,
+            why=f"skipped with /schedule skip {number}",
+            keep_turns=True,  # the skipped run's turn passes (every-run rotation) or was never pinned
         )
         skipped = released[0] if released else None
         skipped = skipped or (trigger.next_run_at if trigger.next_run_at and trigger.next_run_at > now else None)
@@ -147,6 +152,10 @@ def skip(services: Services, actor: Actor, number: int) -> Reply:
         repository.update_trigger(session, team_id=actor.team_id, number=number, next_run_at=following)
         # A rotation that passes the turn on every run passes it for the skipped run, with the skip or not at all.
         turns = rotations.pass_skipped(session, trigger_id=trigger.id, skipped_at=skipped, now=now)
+        # ... and for the holidays between the skipped run and the following one, which no claim will pass now.
+        if claims.pass_holidays_moved(session, trigger_id=trigger.id, team_id=actor.team_id, schedule=schedule,
+                                      after=skipped, following=following, now=now):  # fmt: skip
+            turns = rotations.read_turns(session, trigger_id=trigger.id)
         zone = trigger.zone
         paused = (
             f" #{number} is paused: this skip holds when you `/schedule resume {number}`."

@@ -22,10 +22,11 @@ from bot.commands.grammar import MAX_NUMBER, Command, drop_words, unquote
 from bot.commands.reads import describe_stored
 from bot.context import Actor, Services
 from bot.errors import Conflict, UsageError
+from bot.schedules import Passed
 from storage import repository, rotations
 from storage.db import transaction
 from storage.models import Trigger, TriggerState
-from storage.rotations import MAX_MEMBERS, Turns
+from storage.rotations import MAX_MEMBERS, Held, Turns
 
 ROTATE_EXAMPLE = "/schedule #ops rotate @ana @bo @cy to run the standup every weekday at 9:30am"
 # How many coming runs `rotation N` shows with the person each one names.
@@ -102,18 +103,20 @@ def manage(services: Services, actor: Actor, number: int, words: list[str]) -> R
             raise Conflict(
                 f"#{number} just posted and passed the turn on; look again and retry", f"/schedule rotation {number}"
             )
-        return Reply(f":arrows_counterclockwise: Rotation *#{number}* changed.", _rotation_blocks(trigger, new, now))
+        held = rotations.held_turns(session, trigger_id=trigger.id, turns=new, now=now)
+        blocks = _rotation_blocks(trigger, new, now, held)
+        return Reply(f":arrows_counterclockwise: Rotation *#{number}* changed.", blocks)
 
     return change(services, actor, number, "rotation", apply)
 
 
 def show(services: Services, actor: Actor, number: int) -> Reply:
     trigger = visibility.visible_trigger(services, actor, number)
+    now = services.clock()
     with transaction(services.sessions) as session:
         turns = _turns(session, trigger)
-    return Reply(
-        f"Rotation #{number}: next is <@{turns.next_person}>", _rotation_blocks(trigger, turns, services.clock())
-    )
+        held = rotations.held_turns(session, trigger_id=trigger.id, turns=turns, now=now)
+    return Reply(f"Rotation #{number}: next is <@{turns.next_person}>", _rotation_blocks(trigger, turns, now, held))
 
 
 def with_rotation(services: Services, actor: Actor, number: int, reply: Reply) -> Reply:
@@ -142,8 +145,8 @@ def order_text(turns: Turns) -> str:
     return f"*Rotation:* {order}\n*Next:* <@{turns.next_person}> · the turn passes on {mode}"
 
 
-def _rotation_blocks(trigger: Trigger, turns: Turns, now: datetime) -> list[dict[str, Any]]:
-    coming = _coming(trigger, turns, now)
+def _rotation_blocks(trigger: Trigger, turns: Turns, now: datetime, held: Held) -> list[dict[str, Any]]:
+    coming = _coming(trigger, turns, now, held)
     blocks = [
         section(f"*Rotation #{trigger.number}* · {describe_stored(trigger)} · {quote(what_of(trigger)[:200])}"),
         section(order_text(turns)),
@@ -159,25 +162,35 @@ def _rotation_blocks(trigger: Trigger, turns: Turns, now: datetime) -> list[dict
     return blocks
 
 
-def _coming(trigger: Trigger, turns: Turns, now: datetime) -> list[str]:
+def _coming(trigger: Trigger, turns: Turns, now: datetime, held: Held) -> list[str]:
     """The next runs, each with the person it names, and the holidays passed among them.
 
-    On every run, a holiday the schedule skips takes a turn (the claim passes it), unless it comes before the
-    next run the schedule holds (passed already, or before the rotation's first run).
+    A run or holiday that already holds a turn (pinned by a claim, passed by one) shows it. On every run, a
+    holiday still to pass takes the next turn, unless it comes before the next run the schedule holds (before
+    the rotation's first run).
     """
     if trigger.state != TriggerState.ACTIVE.value:
         return []
     schedule = schedules.load(trigger.schedule)
     runs = schedules.upcoming(schedule, after=now, count=PREVIEW_RUNS)
     passed = schedules.passed_holidays(schedule, now, runs[-1]) if runs else []
-    held = trigger.next_run_at or now
-    taking = [p.at for p in passed if turns.every_run and p.moved_to is None and p.at > held]
-    lines = [
-        (at, f"• {slack_date(at, trigger.zone)} · <@{turns.person(n + sum(h < at for h in taking))}>")
-        for n, at in enumerate(runs)
-    ]
-    lines += [(p.at, holiday_line(p, "; the turn passes" if p.at in taking else "")) for p in passed]
-    return [line for _, line in sorted(lines, key=lambda item: item[0])]
+    start = trigger.next_run_at or now
+    taking = {p.at for p in passed if turns.every_run and p.moved_to is None and p.at > start}
+    coming: list[tuple[datetime, Passed | None]] = sorted(
+        [(at, None) for at in runs] + [(p.at, p) for p in passed], key=lambda item: item[0]
+    )
+    lines, free = [], held.free
+    for at, holiday in coming:
+        turn = held.pinned.get(at)
+        if holiday is not None:
+            if turn is None and at in taking:
+                free += 1
+            lines.append(holiday_line(holiday, "; the turn passes" if turn is not None or at in taking else ""))
+            continue
+        if turn is None:
+            turn, free = free, free + 1
+        lines.append(f"• {slack_date(at, trigger.zone)} · <@{rotations.person_at(turns.members, turn)}>")
+    return lines
 
 
 def _turns(session: Session, trigger: Trigger) -> Turns:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from schedulebot.standin import SlackStandIn
 from storage import repository
+from storage.claims import claim_due
 from storage.db import transaction
 from storage.models import Run
 from tests.bot.conftest import BOT_TOKEN, Served, Slack, make_settings, serve, text_of
@@ -169,3 +170,17 @@ def test_rotation_n_shows_the_holiday_and_whom_the_run_after_it_names(
     assert lines[0].endswith("· <@UANA>") and "Dec 24" in lines[0]
     assert lines[1] == f"• _(Fri Dec 25 is Christmas Day, skipped{note})_"
     assert lines[2].endswith(f"· {monday}") and "Dec 28" in lines[2]
+
+
+def test_rotation_n_in_the_claim_window_shows_the_turns_the_claim_already_pinned(
+    slack: Slack, us_calendar: None, db: sessionmaker[Session]
+) -> None:
+    """The claim of Dec 24 9am pinned Ana on it and passed Christmas (Bo's turn): the preview says so."""
+    members = f"{ANA} {BO} <@UCY|cy>"
+    slack.command(f"<#C42|ops> rotate {members} to run the standup every business day at 9am, rotate on every run")
+    eve = datetime(2026, 12, 24, 14, 0, tzinfo=UTC)
+    assert len(claim_due(db, now=NOW, horizon=eve)) == 1
+    lines = [line for line in text_of(slack.command("rotation 1")).splitlines() if line.startswith("• ")]
+    assert lines[0].endswith("· <@UANA>") and "Dec 24" in lines[0]
+    assert lines[1] == "• _(Fri Dec 25 is Christmas Day, skipped; the turn passes)_"
+    assert lines[2].endswith("· <@UCY>") and "Dec 28" in lines[2]
