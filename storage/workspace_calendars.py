@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from scheduling.recurrence import first_run
 from scheduling.schedule import Schedule
 from storage.claims import pass_holidays_moved, release_claimed
-from storage.models import Trigger, WorkspaceCalendar
+from storage.models import Trigger, TriggerState, WorkspaceCalendar
 from storage.repository import LIVE_STATES
 
 # Stored schedules that follow the workspace calendar contain this (Schedule.to_canonical, compact JSON).
@@ -68,6 +68,7 @@ def _replan(session: Session, trigger: Trigger, region: str | None, now: datetim
     trigger.schedule, trigger.next_run_at = moved.to_canonical(), first_run(moved, now)
     session.flush()
     # An every-run rotation passes the turns of the holidays the new calendar skips before the next run.
-    pass_holidays_moved(session, trigger_id=trigger.id, team_id=trigger.team_id, schedule=moved, after=now,
-                        following=trigger.next_run_at, now=now)  # fmt: skip
+    if trigger.state == TriggerState.ACTIVE.value:
+        pass_holidays_moved(session, trigger_id=trigger.id, team_id=trigger.team_id, schedule=moved, after=now,
+                            following=trigger.next_run_at, now=now)  # fmt: skip
     return True

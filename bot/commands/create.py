@@ -183,9 +183,10 @@ def _edit_when(services: Services, actor: Actor, number: int, when: str) -> Repl
             next_run_at=runs[0],
             state=state,
         )
-        # An every-run rotation passes the turns of holidays the new time skips before its first run.
-        claims.pass_holidays_moved(session, trigger_id=trigger.id, team_id=actor.team_id, schedule=schedule,
-                                   after=now, following=runs[0], now=now)  # fmt: skip
+        # An every-run rotation passes the turns of holidays the new time skips before its first run (if it runs).
+        if state == TriggerState.ACTIVE.value:
+            claims.pass_holidays_moved(session, trigger_id=trigger.id, team_id=actor.team_id, schedule=schedule,
+                                       after=now, following=runs[0], now=now)  # fmt: skip
         passed = schedules.passed_holidays(schedule, now, runs[-1])
         headline = f":pencil2: Changed *#{number}*"
         return confirmation(trigger, schedules.describe(schedule), runs, headline=headline, passed=passed)

@@ -15,11 +15,13 @@ from scheduling import parse
 from storage import claims, rotations
 from storage.db import transaction
 from storage.models import Run, Trigger
+from storage.workspace_calendars import set_workspace_region
 from tasks import runstate
-from tests.tasks.factories import TEAM
+from tests.tasks.factories import TEAM, add_trigger
 from tests.tasks.test_rotation_holidays import (
     CHRISTMAS_9AM,
     CHRISTMAS_EVE_9AM,
+    MEMBERS,
     MONDAY_9AM,
     NY,
     TICK,
@@ -146,3 +148,21 @@ def test_a_holiday_row_taken_back_as_a_run_keeps_no_holiday_name(
     with sessions() as session:
         run = session.scalars(select(Run).where(Run.id == christmas)).one()
         assert (run.kind, run.error, run.outcome) == ("scheduled", None, None)
+
+
+def test_a_calendar_that_makes_the_claimed_run_a_holiday_passes_its_turn(
+    sessions: sessionmaker[Session], db: Connection
+) -> None:
+    """No calendar: Christmas 9am is claimed as a run. The workspace then sets US: the run is released, the
+    schedule jumps to Monday in the calendar change, and Christmas takes Ana's turn there."""
+    said = datetime(2026, 12, 23, 10, 0, tzinfo=NY)
+    schedule = parse("every business day at 9am", now=said, tz="America/New_York", holidays=None)
+    trigger = add_trigger(sessions, schedule, next_run_at=CHRISTMAS_9AM, text="run the standup")
+    with transaction(sessions) as session:
+        rotations.create_rotation(session, trigger_id=trigger.id, members=MEMBERS, every_run=True)
+    assert len(_claim(sessions, CHRISTMAS_9AM)) == 1
+    with transaction(sessions) as session:
+        set_workspace_region(session, team_id=TEAM, region="US", set_by="U3", now=CHRISTMAS_9AM - TICK / 4)
+    assert _holiday_runs(sessions, trigger.id) == [(CHRISTMAS_9AM, "Christmas Day", 0)]
+    (monday,) = _claim(sessions, MONDAY_9AM)
+    assert _post(db, monday, MONDAY_9AM) == "<@UBO>: run the standup"
