@@ -166,3 +166,22 @@ def test_a_calendar_that_makes_the_claimed_run_a_holiday_passes_its_turn(
     assert _holiday_runs(sessions, trigger.id) == [(CHRISTMAS_9AM, "Christmas Day", 0)]
     (monday,) = _claim(sessions, MONDAY_9AM)
     assert _post(db, monday, MONDAY_9AM) == "<@UBO>: run the standup"
+
+
+def test_a_run_that_started_after_the_free_turn_was_read_still_keeps_the_holiday_off_its_turn(
+    sessions: sessionmaker[Session], db: Connection
+) -> None:
+    """The race `_pin_waiting` closes: the Dec 24 run starts (pinning turn 0) after the claim read turn 0 as free.
+    The holiday must then take turn 1, not 0 again."""
+    trigger = _standup(sessions, every_run=True)
+    with transaction(sessions) as session:
+        session.add(Run(trigger_id=trigger.id, team_id=TEAM, due_at=CHRISTMAS_EVE_9AM, kind="scheduled"))
+    with sessions() as session:
+        eve = session.scalars(select(Run.id).where(Run.trigger_id == trigger.id)).one()
+    view = runstate.load(db, eve)
+    assert view is not None
+    started = runstate.start(db, view, now=CHRISTMAS_EVE_9AM, running_lease=timedelta(minutes=5))
+    assert started is not None and started.on_turn == "UANA"
+    with transaction(sessions) as session:  # the turn the claim read before the start: 0
+        after = rotations._pin_waiting(session, trigger_id=trigger.id, before=CHRISTMAS_9AM, turn=0)
+    assert after == 1
