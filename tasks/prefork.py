@@ -40,6 +40,11 @@ def _load_first_use(**_: Any) -> None:
 
 
 def _freeze(**_: Any) -> None:
-    """Collect what is garbage now, then move every object left out of the collector's sight."""
-    gc.collect()
-    gc.freeze()
+    """Collect what is garbage now, then move every object left out of the collector's sight; once.
+
+    Before the first fork only: a frozen object is never collected in this process either, so freezing again
+    when a pool process is replaced would keep, for good, whatever the main process held at that moment.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()

@@ -37,11 +37,16 @@ def test_bench_json_has_the_worker_rss_at_each_stored_count_and_each_pool_proces
     assert detail["concurrency"] >= 1 and set(detail["sizes"]) == {"100", "1000"}
     for stored, sized in detail["sizes"].items():
         assert results["worker_rss_mb"][stored] == sized["total_rss_mb"] > 0
-        assert len(sized["pool"]) == detail["concurrency"]
+        assert len(sized["pool"]) >= detail["concurrency"]  # more only if one was replaced meanwhile
         processes = [sized["main"], *sized["pool"]]
         for figures in processes:
             assert set(figures) == FIGURES and 0 < figures["uss_mb"] <= figures["pss_mb"] <= figures["rss_mb"]
-        assert max(p["rss_mb"] for p in processes) <= sized["total_rss_mb"] <= sum(p["rss_mb"] for p in processes)
+        rounding = 0.05 * len(processes)  # each figure is rounded to 0.1 MB
+        assert (
+            max(p["rss_mb"] for p in processes)
+            <= sized["total_rss_mb"]
+            <= sum(p["rss_mb"] for p in processes) + rounding
+        )
         assert sized["total_pss_mb"] <= sized["total_rss_mb"]
     growth = next(t for t in results["targets"] if t["name"].startswith("worker RSS growth"))
     assert growth["name"] == "worker RSS growth, 100 → 1,000 stored" and growth["verdict"] == "not measured"
