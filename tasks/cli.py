@@ -32,8 +32,10 @@ def worker(argv: list[str]) -> int:
     if settings is None:
         return 2
     from tasks.app import create_app
+    from tasks.prefork import share_with_pool
 
     telemetry.use_with_celery(settings, "worker")
+    share_with_pool()
     create_app(settings).worker_main(["worker", "--loglevel=INFO", *argv])
     return 0
 

@@ -77,9 +77,38 @@ FIGURES = (
 def figure_table(results: dict[str, Any]) -> str:
     lines = ["| figure | value |", "| --- | --- |"]
     lines += [f"| {label} | {_num(results.get(key), 3)} |" for key, label in FIGURES]
+    stored = f"{results.get('memory_stored', 1_000_000):,}"
     for process, peak in sorted((results.get("memory_peak_mb") or {}).items()):
-        lines.append(f"| peak memory, {process}, 1M stored (MB) | {_num(peak)} |")
+        lines.append(f"| peak memory, {process}, {stored} stored (MB) | {_num(peak)} |")
     return "\n".join(lines)
+
+
+def worker_memory_table(results: dict[str, Any]) -> str:
+    """The worker's peak memory per process at each stored count: RSS, PSS and USS in MB."""
+    detail = results.get("worker_rss_detail") or {}
+    lines = ["| stored | process | RSS (MB) | PSS (MB) | USS (MB) |", "| --- | --- | --- | --- | --- |"]
+    for stored, sized in sorted((detail.get("sizes") or {}).items(), key=lambda item: int(item[0])):
+        named = [("main", sized.get("main") or {})]
+        named += [(f"pool {index}", figures) for index, figures in enumerate(sized.get("pool") or [], start=1)]
+        named.append(("**total**", {k.removeprefix("total_"): v for k, v in sized.items() if k.startswith("total_")}))
+        for process, figures in named:
+            cells = " | ".join(_num(figures.get(key)) for key in ("rss_mb", "pss_mb", "uss_mb"))
+            lines.append(f"| {int(stored):,} | {process} | {cells} |")
+    return "\n".join(lines)
+
+
+def _worker_memory_part(results: dict[str, Any]) -> list[str]:
+    detail = results.get("worker_rss_detail")
+    if not detail:
+        return []
+    read = {k: v.get("triggers_rows_read") for k, v in (detail.get("sizes") or {}).items()}
+    reads = ", ".join(f"{_num(n)} at {int(k):,} stored" for k, n in sorted(read.items(), key=lambda i: int(i[0])))
+    return [
+        f"### Worker memory, per process (concurrency {detail.get('concurrency')})\n\n"
+        + worker_memory_table(results)
+        + f"\n\nEach figure is that process's peak over {detail.get('sample_seconds', 0):g} s; a total is the peak "
+        f"of the sum. Rows of the triggers table read meanwhile: {reads}."
+    ]
 
 
 def render(results: dict[str, Any]) -> str:
@@ -93,6 +122,7 @@ def render(results: dict[str, Any]) -> str:
         + claim_table(results)
         + (f"\n\nPeer: {results['peer_kind']}." if results.get("peer_kind") else ""),
         "### Other figures\n\n" + figure_table(results),
+        *_worker_memory_part(results),
     ]
     notes = results.get("notes") or []
     errors = results.get("errors") or {}

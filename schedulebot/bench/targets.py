@@ -12,6 +12,9 @@ FIRE_RATIO = 0.5
 LATENESS_P99_S = 1.0
 ACK_P99_MS_AT_20 = 100.0
 PARSE_P99_MS = 20.0
+# Issue 17: the worker's memory does not depend on how many triggers are stored. Its total RSS (main process
+# and every pool process) with 1M stored is within this factor of the same figure with 1,000 stored.
+WORKER_RSS_GROWTH = 1.10
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,16 @@ def claim_checks(results: dict[str, Any]) -> list[Check]:
     ]
 
 
+def worker_memory_check(results: dict[str, Any]) -> Check:
+    """1k → 1M growth of the worker's total RSS; a run without the 1M figure (quick: 100k) shows it, unjudged."""
+    table = results.get("worker_rss_mb") or {}
+    smallest, largest = min(table, key=int, default=None), max(table, key=int, default=None)
+    growth = None if smallest is None or largest == smallest else table[largest] / table[smallest]
+    name = f"worker RSS growth, {int(smallest):,} → {int(largest):,} stored" if growth else "worker RSS growth"
+    met = None if growth is None or (smallest, largest) != ("1000", "1000000") else growth <= WORKER_RSS_GROWTH
+    return Check(name, f"≤ {WORKER_RSS_GROWTH:g}× from 1k to 1M", _fmt(growth, "×", 2), met)
+
+
 def checks(results: dict[str, Any]) -> list[Check]:
     """Every target row of the table, in the issue's order."""
     return [
@@ -76,4 +89,5 @@ def checks(results: dict[str, Any]) -> list[Check]:
         _upper("slash-command p99 at 20 concurrent senders", ACK_P99_MS_AT_20, "ms", results.get("ack_p99_ms")),
         _upper("parse p99 over public-phrases.jsonl", PARSE_P99_MS, "ms", results.get("parse_p99_ms"), 2),
         _upper("parse p99, adversarial commands at the cap", PARSE_P99_MS, "ms", results.get("adversarial_p99_ms"), 2),
+        worker_memory_check(results),
     ]
