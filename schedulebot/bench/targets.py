@@ -12,6 +12,9 @@ FIRE_RATIO = 0.5
 LATENESS_P99_S = 1.0
 ACK_P99_MS_AT_20 = 100.0
 PARSE_P99_MS = 20.0
+# The herd (bench/herd.py): its last post within 10% of the bound Slack's limits and Celery allow, nothing
+# lost or doubled.
+HERD_RATIO = 1.1
 
 
 @dataclass(frozen=True)
@@ -76,4 +79,15 @@ def checks(results: dict[str, Any]) -> list[Check]:
         _upper("slash-command p99 at 20 concurrent senders", ACK_P99_MS_AT_20, "ms", results.get("ack_p99_ms")),
         _upper("parse p99 over public-phrases.jsonl", PARSE_P99_MS, "ms", results.get("parse_p99_ms"), 2),
         _upper("parse p99, adversarial commands at the cap", PARSE_P99_MS, "ms", results.get("adversarial_p99_ms"), 2),
+        *herd_checks(results),
+    ]
+
+
+def herd_checks(results: dict[str, Any]) -> list[Check]:
+    runs = results.get("herd_runs")
+    name = f"herd of {runs:,} due at once" if runs else "herd due at once"
+    return [
+        _upper(f"{name}: last post ÷ the limits' bound", HERD_RATIO, "×", results.get("herd_ratio"), 2),
+        _upper(f"{name}: lost", 0, "", results.get("herd_lost"), 0),
+        _upper(f"{name}: duplicates", 0, "", results.get("herd_duplicates"), 0),
     ]
