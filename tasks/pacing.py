@@ -11,13 +11,17 @@ and is learned from Slack's 429s:
 
 - Every 429 keeps the channel quiet for the whole Retry-After.
 - A 429 the channel cannot explain (no other post to that channel within the last 1.5 channel intervals, at
-  least 1.5 s) also blocks the whole workspace for the Retry-After: a post slotted in that time takes a new slot
-  after it instead of going out.
+  least 1.5 s) also blocks the whole workspace for the Retry-After: a post slotted in that time waits for the
+  first token after it instead of going out.
 - The rate drops by half (never below a hundredth of the ceiling) when such 429s are a real share of the
   workspace's posts: at least MIN_LIMITED of them, in more than one channel, and SHARE_LIMITED of the posts
   sent in the current LEARN_WINDOW seconds; and only for a 429 that came after the previous block had ended,
   so the 429s of posts already in flight when the first came count once. A rare 429 (Slack's own hiccup),
   or 429s in one channel only, block without slowing.
+- A slot handed out is a moment to wake, not a licence: a post goes out only when the workspace's token for
+  it is there (a second clock of the same bucket, counting posts really sent). A post whose slot came while
+  the workspace was blocked, after its rate fell, or in a bunch of tasks that came late (a busy worker) is
+  given the next free token, not the back of the queue.
 - The rate then climbs back by RECOVERY_PER_MINUTE of the ceiling each minute: from half to full in about 8 minutes.
 """
 
@@ -94,28 +98,35 @@ end
 """
 
 # KEYS: channel key, workspace key. ARGV: now, given slot (-1: none), channel interval, ceiling, burst, recovery,
-# tolerance, ttl, channel, learn window. Returns the slot (epoch seconds, as text). Two GCRA clocks share the
-# rate: `tat` schedules the slots handed out, `sent` admits the posts going out now, so a slot handed out
-# before the rate fell (or a block began) is handed out again. A slot within the tolerance of now is a post
-# sent now, remembered for explaining a 429 and counted.
+# tolerance, ttl, channel, learn window. Returns the slot (epoch seconds, as text). Three GCRA clocks share the
+# rate: `tat` hands out the slots of new posts, `sent` admits the posts going out, `retry` hands out slots
+# again to posts `sent` refused. So a post whose slot came while the workspace was blocked, after its rate
+# fell, or in a bunch of late tasks waits for the next free token instead of going out over the limit. A slot
+# within the tolerance of now is a post sent now, remembered for explaining a 429 and counted.
 _TAKE = (
     _RATE_AT
     + """
 local now, given, ceiling = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 local tol, ttl = tonumber(ARGV[7]), tonumber(ARGV[8])
-local ws = redis.call('HMGET', KEYS[2], 'tat', 'rate', 'at', 'blocked', 'wstart', 'sent')
+local ws = redis.call('HMGET', KEYS[2], 'tat', 'rate', 'at', 'blocked', 'wstart', 'sent', 'retry')
 local tat, blocked, sent = tonumber(ws[1] or '0'), tonumber(ws[4] or '0'), tonumber(ws[6] or '0')
 local rate = rate_at(ws[2], ws[3], now, ceiling, tonumber(ARGV[6]))
 local spacing = 1 / rate
 local tau = (tonumber(ARGV[5]) - 1) * spacing
 local slot = given
-if given < 0 or (given <= now + tol and (blocked > now or now + tol < sent - tau)) then
+local refused = given >= 0 and given <= now + tol and (blocked > now or now + tol < sent - tau)
+if given < 0 or refused then
   local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-  slot = math.max(now, free, blocked, tat - tau, sent - tau)
-  local next_free = slot + tonumber(ARGV[3])
+  if refused then
+    slot = math.max(now, blocked, sent - tau, tonumber(ws[7] or '0'))
+    redis.call('HSET', KEYS[2], 'retry', tostring(slot + spacing))
+  else
+    slot = math.max(now, free, blocked, tat - tau, sent - tau)
+    tat = math.max(tat, slot) + spacing
+    redis.call('HSET', KEYS[2], 'tat', tostring(tat), 'rate', tostring(rate), 'at', ARGV[1])
+  end
+  local next_free = math.max(free, slot + tonumber(ARGV[3]))
   redis.call('SET', KEYS[1], tostring(next_free), 'EX', math.ceil(next_free - now) + ttl)
-  tat = math.max(tat, slot) + spacing
-  redis.call('HSET', KEYS[2], 'tat', tostring(tat), 'rate', tostring(rate), 'at', ARGV[1])
 end
 if slot <= now + tol then
   redis.call('HSET', KEYS[2], 'sent', tostring(math.max(sent, now) + spacing))
@@ -127,7 +138,7 @@ if slot <= now + tol then
   local last = redis.call('HGET', KEYS[2], 'c:' .. ARGV[9]) or '0'
   redis.call('HSET', KEYS[2], 'p:' .. ARGV[9], last, 'c:' .. ARGV[9], ARGV[1])
 end
-redis.call('EXPIRE', KEYS[2], math.ceil(math.max(0, tat - now, blocked - now)) + ttl)
+redis.call('EXPIRE', KEYS[2], math.ceil(math.max(0, tat - now, blocked - now, sent - now)) + ttl)
 return tostring(slot)
 """
 )
@@ -194,8 +205,9 @@ class RedisPacer:
         self.limits = limits
 
     def take(self, team_id: str, channel: str, *, now: float, slot: float | None = None) -> float:
-        """The moment (epoch seconds) this post may go; `slot`, one taken before, stands unless the workspace
-        has been blocked since. A moment within SEND_TOLERANCE of `now` means the post goes now."""
+        """The moment (epoch seconds) this post may go. `slot`, one taken before, stands unless its moment has
+        come and the workspace's token is not there (blocked, a lower rate, a bunch of late tasks): then the next
+        free token's moment. A moment within SEND_TOLERANCE of `now` means the post goes now, and is counted."""
         lim = self.limits
         args = [now, -1 if slot is None else slot, lim.channel_interval, lim.ceiling, lim.burst, lim.recovery,
                 SEND_TOLERANCE, KEY_TTL_SECONDS, channel, LEARN_WINDOW]  # fmt: skip
@@ -230,6 +242,7 @@ def _workspace_key(team_id: str) -> str:
 class _Workspace:
     tat: float = 0.0
     sent_tat: float = 0.0
+    retry_tat: float = 0.0
     rate: float | None = None
     at: float = 0.0
     blocked: float = 0.0
@@ -269,10 +282,15 @@ class LocalPacer:
             ws = self._workspaces.setdefault(team_id, _Workspace())
             rate = ws.rate_at(now, self.limits)
             tau = (self.limits.burst - 1) / rate
-            if slot is None or (
-                slot <= now + SEND_TOLERANCE and (ws.blocked > now or now + SEND_TOLERANCE < ws.sent_tat - tau)
-            ):
-                slot = self._reserve(ws, _key(team_id, channel), now, rate, tau)
+            key = _key(team_id, channel)
+            if slot is None:
+                slot = max(now, self._free.get(key, 0.0), ws.blocked, ws.tat - tau, ws.sent_tat - tau)
+                ws.tat, ws.rate, ws.at = max(ws.tat, slot) + 1 / rate, rate, now
+                self._free[key] = slot + self.limits.channel_interval
+            elif slot <= now + SEND_TOLERANCE and (ws.blocked > now or now + SEND_TOLERANCE < ws.sent_tat - tau):
+                slot = max(now, ws.blocked, ws.sent_tat - tau, ws.retry_tat)
+                ws.retry_tat = slot + 1 / rate
+                self._free[key] = max(self._free.get(key, 0.0), slot + self.limits.channel_interval)
             if slot <= now + SEND_TOLERANCE:
                 ws.sent_tat = max(ws.sent_tat, now) + 1 / rate
                 self._sent(ws, channel, now)
@@ -280,12 +298,6 @@ class LocalPacer:
 
     def reserve(self, team_id: str, channel: str, *, now: float) -> float:
         return self.take(team_id, channel, now=now)
-
-    def _reserve(self, ws: _Workspace, key: str, now: float, rate: float, tau: float) -> float:
-        slot = max(now, self._free.get(key, 0.0), ws.blocked, ws.tat - tau, ws.sent_tat - tau)
-        self._free[key] = slot + self.limits.channel_interval
-        ws.tat, ws.rate, ws.at = max(ws.tat, slot) + 1 / rate, rate, now
-        return slot
 
     @staticmethod
     def _sent(ws: _Workspace, channel: str, now: float) -> None:

@@ -149,10 +149,50 @@ def test_after_a_workspace_block_posts_go_one_per_token_not_in_a_burst(pacer: Pa
     assert slots == pytest.approx([T0 + 4, T0 + 5, T0 + 6])
 
 
-def test_a_slot_handed_out_before_the_rate_fell_is_handed_out_again(pacer: Pacer) -> None:
-    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(6)]  # T0 ×3, then one a second
+def test_after_the_rate_falls_posts_go_out_at_the_new_rate_whenever_their_slots_were_handed_out(
+    pacer: Pacer,
+) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(6)]  # T0 ×3 (sent), then one a second
     assert pacer.rate_limited("T1", "C0", now=T0 + 0.5, until=T0 + 0.5) == WORKSPACE
     assert pacer.rate_limited("T1", "C1", now=T0 + 0.5, until=T0 + 0.5) == LEARNED  # now one post every 2 s
-    assert pacer.take("T1", "C3", now=slots[3], slot=slots[3]) == pytest.approx(slots[3])
-    again = pacer.take("T1", "C4", now=slots[4], slot=slots[4])
-    assert again >= slots[3] + 2  # not the second after the last post: two, at the rate learned
+    waiting = [(slots[i], f"C{i}") for i in (3, 4, 5)]
+    waiting += [(pacer.reserve("T1", f"D{i}", now=T0 + 0.6), f"D{i}") for i in range(3)]
+    sent = _drain(pacer, waiting)
+    assert len(sent) == 6
+    # The block emptied the bucket at T0 + 0.5: from there, the k-th post no sooner than k tokens later
+    # (less the send tolerance, and the little the rate recovers meanwhile).
+    assert all(moment >= T0 + 0.5 + 2 * k - 0.1 for k, moment in enumerate(sent)), sent
+
+
+def test_a_bunch_of_late_tasks_goes_out_one_per_token(pacer: Pacer) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(9)]  # T0 ×3 (sent), then one a second
+    # The worker was busy: the six others come together, 2.5 s late. Two tokens have come back meanwhile.
+    late = [(T0 + 2.5, f"C{i}") for i in range(3, 9)]
+    results = [pacer.take("T1", channel, now=now, slot=slots[int(channel[1:])]) for now, channel in late]
+    went = [r for r in results if r <= T0 + 2.5 + SEND_TOLERANCE]
+    assert len(went) == 2
+    later = sorted(r for r in results if r > T0 + 2.5 + SEND_TOLERANCE)
+    # The others wait for the next tokens, one a second from the next: not the back of any queue.
+    assert later == pytest.approx([T0 + 3, T0 + 4, T0 + 5, T0 + 6])
+
+
+def test_a_late_task_keeps_its_slot(pacer: Pacer) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(6)]
+    # The worker was busy: the three waiting come at once, three seconds late, and go: the bucket refilled.
+    assert [pacer.take("T1", f"C{i}", now=T0 + 6, slot=slots[i]) for i in (3, 4, 5)] == slots[3:]
+
+
+def _drain(pacer: Pacer, waiting: list[tuple[float, str]]) -> list[float]:
+    """Wake each post at its slot, as re-queued tasks do, until every one has gone; the moments they went."""
+    sent: list[float] = []
+    for _ in range(100):
+        if not waiting:
+            return sent
+        waiting.sort()
+        slot, channel = waiting.pop(0)
+        taken = pacer.take("T1", channel, now=slot, slot=slot)
+        if taken <= slot + SEND_TOLERANCE:
+            sent.append(slot)
+        else:
+            waiting.append((taken, channel))
+    raise AssertionError(f"still waiting: {waiting}")
