@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite:///schedulebot.db"
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_WORKSPACE_POSTS_PER_MINUTE = 300
 
 
 class ConfigError(Exception):
@@ -83,6 +84,11 @@ class Settings(BaseSettings):
     # Seconds a person's channel list (from Slack) is trusted before it is asked again; joins and leaves
     # seen as events update it at once in the process that receives them.
     membership_ttl_seconds: float = Field(default=300.0, alias="SCHEDULEBOT_MEMBERSHIP_TTL", ge=0, le=86400)
+    # Posts per minute the workers send to one workspace at most (Slack allows "several hundred"); the rate
+    # they use is learned below this from Slack's 429s (tasks/pacing.py).
+    workspace_posts_per_minute: int = Field(
+        default=DEFAULT_WORKSPACE_POSTS_PER_MINUTE, alias="SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUTE", ge=1, le=6000
+    )
 
     @field_validator("database_url")
     @classmethod

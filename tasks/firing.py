@@ -1,6 +1,6 @@
-"""Firing one run: wait for the channel's slot, take the run, run its action, post once, record.
+"""Firing one run: wait for the channel's and the workspace's slot, take the run, run its action, post once, record.
 
-`fire` never sleeps: when the run must wait (its channel's slot, a 429, a backoff) it returns a
+`fire` never sleeps: when the run must wait (its pace slot, a 429, a backoff) it returns a
 `Requeue` and the task sends itself again with that countdown.
 """
 
@@ -19,6 +19,7 @@ from storage.models import RunState, TriggerState
 from tasks import runstate
 from tasks.actions import ActionContext, ActionFailed, ActionRetry, find_action, is_pure
 from tasks.messages import failure_message, run_message
+from tasks.pacing import LEARNED, SEND_TOLERANCE, WORKSPACE
 from tasks.runstate import UNFINISHED, RunView
 from tasks.runtime import Runtime
 from tasks.slack import (
@@ -36,7 +37,7 @@ from tasks.slack import (
 logger = logging.getLogger("schedulebot.firing")
 
 # A slot this close is taken at once rather than re-queued.
-PACE_TOLERANCE = 0.05
+PACE_TOLERANCE = SEND_TOLERANCE
 # Look this far before the first attempt when searching the channel for a run's message.
 HISTORY_MARGIN = timedelta(minutes=1)
 # The longest countdown one re-queued task waits in Redis; a longer wait (a long Retry-After, a far
@@ -98,9 +99,9 @@ def _held(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
 
 
 def _pace(rt: Runtime, db: Connection, view: RunView, slot: float | None) -> Requeue | None:
+    """None when the run may post now (its channel's and its workspace's slot has come), else wait for it."""
     now = rt.now().timestamp()
-    if slot is None:
-        slot = rt.pacer.reserve(view.team_id, view.channel_id, now=now)
+    slot = rt.pacer.take(view.team_id, view.channel_id, now=now, slot=slot)
     if slot - now <= PACE_TOLERANCE:
         return None
     runstate.repace(db, view.run_id, until=datetime.fromtimestamp(slot, rt.now().tzinfo))
@@ -187,16 +188,8 @@ class Unverified(UnknownOutcome):
 def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
     """Post, unless an earlier attempt that got no answer did post: then that message's ts."""
     if view.maybe_posted:
-        since = view.first_attempt_at - HISTORY_MARGIN
         try:
-            found = rt.poster.find_posted(
-                team_id=view.team_id,
-                enterprise_id=view.enterprise_id,
-                channel=view.channel_id,
-                run_id=view.run_id,
-                since=since,
-                thread_ts=view.reply_thread,
-            )
+            found = _find_posted(rt, view)
         except RateLimited:
             raise  # Retry-After is honoured like a post's
         except SlackFailure as exc:  # missing_scope, a 5xx, no answer, too much to read: never a refusal of the post
@@ -216,15 +209,32 @@ def _deliver(rt: Runtime, view: RunView, message: Message) -> str:
     )
 
 
+def _find_posted(rt: Runtime, view: RunView) -> str | None:
+    """The ts of the run's message in its channel (or thread), looking back from before its first attempt."""
+    return rt.poster.find_posted(
+        team_id=view.team_id,
+        enterprise_id=view.enterprise_id,
+        channel=view.channel_id,
+        run_id=view.run_id,
+        since=view.first_attempt_at - HISTORY_MARGIN,
+        thread_ts=view.reply_thread,
+    )
+
+
 def identity(view: RunView) -> RunIdentity:
     """The due instant the run's post stands for, as its metadata names it."""
     return RunIdentity(view.trigger_id, view.due_at, view.kind, view.missed_count)
 
 
 def _rate_limited(rt: Runtime, db: Connection, view: RunView, exc: RateLimited) -> Requeue | None:
-    """Wait the whole Retry-After, the channel's other posts too; a 429 never counts towards failing the run."""
+    """Wait the whole Retry-After, the channel's other posts too (the workspace's, when the channel cannot explain
+    it; see tasks.pacing); a 429 never counts towards failing the run."""
     wait = float(exc.retry_after)
-    rt.pacer.block_until(view.team_id, view.channel_id, until=rt.now().timestamp() + wait)
+    now = rt.now().timestamp()
+    cause = rt.pacer.rate_limited(view.team_id, view.channel_id, now=now, until=now + wait)
+    if cause in (WORKSPACE, LEARNED):
+        rate = rt.pacer.per_minute(view.team_id, now=now)
+        logger.warning("team %s: Slack limits its posts; paused %.0fs, now %.0f posts/min", view.team_id, wait, rate)
     return _defer(rt, db, view, wait, outcome="ratelimited", error=str(exc))
 
 
@@ -246,14 +256,7 @@ def _posted_anyway(rt: Runtime, view: RunView) -> str | None:
     Failing it then would tell the channel "failed" under the message itself: two posts for one run.
     """
     try:
-        return rt.poster.find_posted(
-            team_id=view.team_id,
-            enterprise_id=view.enterprise_id,
-            channel=view.channel_id,
-            run_id=view.run_id,
-            since=view.first_attempt_at - HISTORY_MARGIN,
-            thread_ts=view.reply_thread,
-        )
+        return _find_posted(rt, view)
     except SlackFailure:
         return None  # cannot tell: the run fails, and the notice says why
 

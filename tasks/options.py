@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from storage.claims import DEFAULT_CATCH_UP_CAP, DEFAULT_MISFIRE_GRACE, DEFAULT_QUEUED_LEASE, DEFAULT_RUNNING_LEASE
+from tasks.pacing import DEFAULT_WORKSPACE_BURST
 
 # Slack allows about one message per second per channel.
 DEFAULT_CHANNEL_INTERVAL = 1.0
@@ -32,6 +33,7 @@ class FiringOptions:
     queued_lease: timedelta = DEFAULT_QUEUED_LEASE
     running_lease: timedelta = DEFAULT_RUNNING_LEASE
     channel_interval: float = DEFAULT_CHANNEL_INTERVAL
+    workspace_burst: int = DEFAULT_WORKSPACE_BURST
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     retry_window: timedelta = DEFAULT_RETRY_WINDOW
     backoff_base: float = DEFAULT_BACKOFF_BASE

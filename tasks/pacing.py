@@ -1,83 +1,339 @@
-"""Per-channel pacing in Redis: about one post per second per channel, spread out, never dropped.
+"""Pacing posts to Slack's two limits: about one per second per channel, and a few hundred a minute per workspace.
 
-Each post reserves the channel's next free slot atomically; a worker whose slot is in the future
-re-queues its task for that moment instead of sleeping. A 429 pushes the channel's slots back.
+Each post takes a slot atomically (one Lua script in Redis, or a lock in `LocalPacer`): the later of its
+channel's next free second and its workspace's next token. A worker whose slot is in the future re-queues its
+task for that moment instead of sleeping; nothing is dropped.
+
+The workspace's bucket is a token bucket kept as a GCRA ("theoretical arrival time"): it refills at the
+workspace's rate and holds at most `burst` posts, so a herd of posts due together goes out `burst` at once
+and then one every 1/rate seconds. Its rate starts at the configured ceiling (SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUTE)
+and is learned from Slack's 429s:
+
+- Every 429 keeps the channel quiet for the whole Retry-After.
+- A 429 the channel cannot explain (no other post to that channel within the last 1.5 channel intervals, at
+  least 1.5 s) also blocks the whole workspace for the Retry-After: a post slotted in that time waits for the
+  first token after it instead of going out.
+- The rate drops by half (never below a hundredth of the ceiling) when such 429s are a real share of the
+  workspace's posts: at least MIN_LIMITED of them, in more than one channel, and SHARE_LIMITED of the posts
+  sent in the current LEARN_WINDOW seconds; and only for a 429 that came after the previous block had ended,
+  so the 429s of posts already in flight when the first came count once. A rare 429 (Slack's own hiccup),
+  or 429s in one channel only, block without slowing.
+- A slot handed out is a moment to wake, not a licence: a post goes out only when the workspace's token for
+  it is there (a second clock of the same bucket, counting posts really sent). A post whose slot came while
+  the workspace was blocked, after its rate fell, or in a bunch of tasks that came late (a busy worker) is
+  given the next free token, not the back of the queue.
+- The rate then climbs back by RECOVERY_PER_MINUTE of the ceiling each minute: from half to full in about 8 minutes.
 """
 
 from __future__ import annotations
 
 import threading
-import time
+from dataclasses import dataclass, field
 
 import redis
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 KEY_PREFIX = "schedulebot:pace:"
+WORKSPACE_PREFIX = "schedulebot:pace-ws:"
 # Slot keys outlive the furthest slot or block they hold by this much, then vanish.
 KEY_TTL_SECONDS = 3600
+# A slot this close is taken at once rather than re-queued; such a post counts as sent.
+SEND_TOLERANCE = 0.05
+# Posts a workspace may send at once before its rate applies; below Slack's own burst, so jitter stays within it.
+DEFAULT_WORKSPACE_BURST = 5
+# A 429 is the channel's when another post went to that channel within this many channel intervals (at least
+# Slack's one second), allowing for the jitter between our slot and Slack's clock.
+EXPLAIN_INTERVALS = 1.5
+# Learning: the rate halves, floors at a hundredth of the ceiling, and climbs back 6% of the ceiling a minute.
+DECREASE = 0.5
+FLOOR_SHARE = 0.01
+RECOVERY_PER_MINUTE = 0.06
+# ... when at least MIN_LIMITED unexplained 429s, and SHARE_LIMITED of the posts sent, fell in one window.
+LEARN_WINDOW = 10.0
+MIN_LIMITED = 2
+SHARE_LIMITED = 0.2
 
-# KEYS[1] channel key; ARGV: now, interval, ttl. Returns the reserved slot (seconds since the epoch, as text).
-_RESERVE = """
-local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-local now = tonumber(ARGV[1])
-local slot = math.max(free, now)
-local next_free = slot + tonumber(ARGV[2])
-redis.call('SET', KEYS[1], tostring(next_free), 'EX', math.ceil(next_free - now) + tonumber(ARGV[3]))
+# Outcomes of `rate_limited`.
+CHANNEL = "channel"
+WORKSPACE = "workspace"
+LEARNED = "learned"
+
+
+@dataclass(frozen=True)
+class Limits:
+    channel_interval: float
+    per_minute: float
+    burst: int = DEFAULT_WORKSPACE_BURST
+
+    def __post_init__(self) -> None:
+        if self.channel_interval < 0 or self.per_minute <= 0 or self.burst < 1:
+            raise ValueError("pacing needs channel_interval >= 0, per_minute > 0 and burst >= 1")
+
+    @property
+    def ceiling(self) -> float:
+        """Posts per second."""
+        return self.per_minute / 60
+
+    @property
+    def floor(self) -> float:
+        return max(self.ceiling * FLOOR_SHARE, 1 / 60)
+
+    @property
+    def recovery(self) -> float:
+        """Posts per second gained per second."""
+        return self.ceiling * RECOVERY_PER_MINUTE / 60
+
+    @property
+    def explain_window(self) -> float:
+        return EXPLAIN_INTERVALS * max(self.channel_interval, 1.0)
+
+
+# The workspace's rate at `now`: the stored one (none: the ceiling), recovered since it was stored (`at`).
+_RATE_AT = """
+local function rate_at(stored, at, now, ceiling, recovery)
+  if not stored then return ceiling end
+  return math.min(ceiling, tonumber(stored) + recovery * math.max(0, now - tonumber(at)))
+end
+"""
+
+# KEYS: channel key, workspace key. ARGV: now, given slot (-1: none), channel interval, ceiling, burst, recovery,
+# tolerance, ttl, channel, learn window. Returns the slot (epoch seconds, as text). Three GCRA clocks share the
+# rate: `tat` hands out the slots of new posts, `sent` admits the posts going out, `retry` hands out slots
+# again to posts `sent` refused. So a post whose slot came while the workspace was blocked, after its rate
+# fell, or in a bunch of late tasks waits for the next free token instead of going out over the limit. A slot
+# within the tolerance of now is a post sent now, remembered for explaining a 429 and counted.
+_TAKE = (
+    _RATE_AT
+    + """
+local now, given, ceiling = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
+local tol, ttl = tonumber(ARGV[7]), tonumber(ARGV[8])
+local ws = redis.call('HMGET', KEYS[2], 'tat', 'rate', 'at', 'blocked', 'wstart', 'sent', 'retry')
+local tat, blocked, sent = tonumber(ws[1] or '0'), tonumber(ws[4] or '0'), tonumber(ws[6] or '0')
+local rate = rate_at(ws[2], ws[3], now, ceiling, tonumber(ARGV[6]))
+local spacing = 1 / rate
+local tau = (tonumber(ARGV[5]) - 1) * spacing
+local slot = given
+local refused = given >= 0 and given <= now + tol and (blocked > now or now + tol < sent - tau)
+if given < 0 or refused then
+  local free = tonumber(redis.call('GET', KEYS[1]) or '0')
+  if refused then
+    slot = math.max(now, blocked, sent - tau, tonumber(ws[7] or '0'))
+    redis.call('HSET', KEYS[2], 'retry', tostring(slot + spacing))
+  else
+    slot = math.max(now, free, blocked, tat - tau, sent - tau)
+    tat = math.max(tat, slot) + spacing
+    redis.call('HSET', KEYS[2], 'tat', tostring(tat), 'rate', tostring(rate), 'at', ARGV[1])
+  end
+  local next_free = math.max(free, slot + tonumber(ARGV[3]))
+  redis.call('SET', KEYS[1], tostring(next_free), 'EX', math.ceil(next_free - now) + ttl)
+end
+if slot <= now + tol then
+  redis.call('HSET', KEYS[2], 'sent', tostring(math.max(sent, now) + spacing))
+  if now - tonumber(ws[5] or '0') >= tonumber(ARGV[10]) then
+    redis.call('HSET', KEYS[2], 'wstart', ARGV[1], 'wsent', 0, 'wlimited', 0)
+    redis.call('HDEL', KEYS[2], 'wchannel', 'wspread')
+  end
+  redis.call('HINCRBY', KEYS[2], 'wsent', 1)
+  local last = redis.call('HGET', KEYS[2], 'c:' .. ARGV[9]) or '0'
+  redis.call('HSET', KEYS[2], 'p:' .. ARGV[9], last, 'c:' .. ARGV[9], ARGV[1])
+end
+redis.call('EXPIRE', KEYS[2], math.ceil(math.max(0, tat - now, blocked - now, sent - now)) + ttl)
 return tostring(slot)
 """
+)
 
-# KEYS[1] channel key; ARGV: until, now, ttl. Moves the channel's next free slot to at least `until`.
-_BLOCK = """
+# KEYS: channel key, workspace key. ARGV: now, until, channel, explain window, ceiling, recovery, floor, ttl,
+# burst. Returns "channel", "workspace" or "learned" (see the module's docstring). A workspace block also
+# empties the bucket, so the posts after it go out one per token, not in a burst.
+_LIMITED = (
+    _RATE_AT
+    + f"""
+local now, until_, ceiling, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[5]), tonumber(ARGV[8])
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-local until_ = tonumber(ARGV[1])
 if until_ > free then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', math.max(0, math.ceil(until_ - tonumber(ARGV[2]))) + tonumber(ARGV[3]))
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', math.max(0, math.ceil(until_ - now)) + ttl)
 end
-return 1
+local ws = redis.call('HMGET', KEYS[2], 'p:' .. ARGV[3], 'blocked', 'wsent', 'rate', 'at', 'tat', 'sent')
+if now - tonumber(ws[1] or '0') < tonumber(ARGV[4]) then
+  return '{CHANNEL}'
+end
+local blocked = tonumber(ws[2] or '0')
+local limited = redis.call('HINCRBY', KEYS[2], 'wlimited', 1)
+local first = redis.call('HGET', KEYS[2], 'wchannel')
+if not first then
+  redis.call('HSET', KEYS[2], 'wchannel', ARGV[3])
+elseif first ~= ARGV[3] then
+  redis.call('HSET', KEYS[2], 'wspread', 1)
+end
+local spread = redis.call('HGET', KEYS[2], 'wspread')
+local rate = rate_at(ws[4], ws[5], now, ceiling, tonumber(ARGV[6]))
+local outcome = '{WORKSPACE}'
+if blocked <= now and spread and limited >= {MIN_LIMITED} and limited >= {SHARE_LIMITED} * tonumber(ws[3] or '0') then
+  rate = math.max(tonumber(ARGV[7]), rate * {DECREASE})
+  redis.call('HSET', KEYS[2], 'rate', tostring(rate), 'at', ARGV[1], 'wstart', ARGV[1], 'wsent', 0, 'wlimited', 0)
+  redis.call('HDEL', KEYS[2], 'wchannel', 'wspread')
+  outcome = '{LEARNED}'
+end
+local full = until_ + (tonumber(ARGV[9]) - 1) / rate
+local tat = math.max(tonumber(ws[6] or '0'), full)
+redis.call('HSET', KEYS[2], 'blocked', tostring(math.max(blocked, until_)), 'tat', tostring(tat),
+  'sent', tostring(math.max(tonumber(ws[7] or '0'), full)))
+redis.call('EXPIRE', KEYS[2], math.ceil(math.max(0, tat - now)) + ttl)
+return outcome
 """
+)
+
+# KEYS: workspace key. ARGV: now, ceiling, recovery. The workspace's rate now, in posts per second.
+_RATE = (
+    _RATE_AT
+    + """
+local ws = redis.call('HMGET', KEYS[1], 'rate', 'at')
+return tostring(rate_at(ws[1], ws[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])))
+"""
+)
 
 
-class ChannelPacer:
-    def __init__(self, client: redis.Redis, *, interval: float) -> None:
-        self._reserve = client.register_script(_RESERVE)
-        self._block = client.register_script(_BLOCK)
-        self._interval = interval
+class RedisPacer:
+    """Slots shared by every worker through Redis."""
+
+    def __init__(self, client: redis.Redis, limits: Limits) -> None:
+        self.client = client
+        self._take = client.register_script(_TAKE)
+        self._limited = client.register_script(_LIMITED)
+        self._rate = client.register_script(_RATE)
+        self.limits = limits
+
+    def take(self, team_id: str, channel: str, *, now: float, slot: float | None = None) -> float:
+        """The moment (epoch seconds) this post may go. `slot`, one taken before, stands unless its moment has
+        come and the workspace's token is not there (blocked, a lower rate, a bunch of late tasks): then the next
+        free token's moment. A moment within SEND_TOLERANCE of `now` means the post goes now, and is counted."""
+        lim = self.limits
+        args = [now, -1 if slot is None else slot, lim.channel_interval, lim.ceiling, lim.burst, lim.recovery,
+                SEND_TOLERANCE, KEY_TTL_SECONDS, channel, LEARN_WINDOW]  # fmt: skip
+        return float(self._take(keys=[_key(team_id, channel), _workspace_key(team_id)], args=args))
 
     def reserve(self, team_id: str, channel: str, *, now: float) -> float:
-        """The moment (epoch seconds) this post may go out; later posts to the channel queue behind it."""
-        return float(self._reserve(keys=[_key(team_id, channel)], args=[now, self._interval, KEY_TTL_SECONDS]))
+        """A new slot for a post to the channel."""
+        return self.take(team_id, channel, now=now)
 
-    def block_until(self, team_id: str, channel: str, *, until: float) -> None:
-        """No post to the channel before `until` (a 429's Retry-After, however long)."""
-        self._block(keys=[_key(team_id, channel)], args=[until, time.time(), KEY_TTL_SECONDS])
+    def rate_limited(self, team_id: str, channel: str, *, now: float, until: float) -> str:
+        """Slack answered 429 for this channel, Retry-After until `until`: CHANNEL, WORKSPACE or LEARNED."""
+        lim = self.limits
+        args = [now, until, channel, lim.explain_window, lim.ceiling, lim.recovery, lim.floor, KEY_TTL_SECONDS,
+                lim.burst]  # fmt: skip
+        return str(self._limited(keys=[_key(team_id, channel), _workspace_key(team_id)], args=args).decode())
+
+    def per_minute(self, team_id: str, *, now: float) -> float:
+        """The workspace's learned rate, in posts per minute."""
+        lim = self.limits
+        return 60 * float(self._rate(keys=[_workspace_key(team_id)], args=[now, lim.ceiling, lim.recovery]))
 
 
 def _key(team_id: str, channel: str) -> str:
     return f"{KEY_PREFIX}{team_id}:{channel}"
 
 
+def _workspace_key(team_id: str) -> str:
+    return f"{WORKSPACE_PREFIX}{team_id}"
+
+
+@dataclass
+class _Workspace:
+    tat: float = 0.0
+    sent_tat: float = 0.0
+    retry_tat: float = 0.0
+    rate: float | None = None
+    at: float = 0.0
+    blocked: float = 0.0
+    window_start: float = 0.0
+    sent: int = 0
+    limited: int = 0
+    limited_channels: set[str] = field(default_factory=set)
+    last_sent: dict[str, float] = field(default_factory=dict)
+    previous_sent: dict[str, float] = field(default_factory=dict)
+
+    def start_window(self, now: float) -> None:
+        self.window_start, self.sent, self.limited = now, 0, 0
+        self.limited_channels.clear()
+
+    def evidence(self) -> bool:
+        """Enough unexplained 429s in this window, in more than one channel, to say the workspace is limited."""
+        spread = len(self.limited_channels) > 1
+        return spread and self.limited >= MIN_LIMITED and self.limited >= SHARE_LIMITED * self.sent
+
+    def rate_at(self, now: float, limits: Limits) -> float:
+        if self.rate is None:
+            return limits.ceiling
+        return min(limits.ceiling, self.rate + limits.recovery * max(0.0, now - self.at))
+
+
 class LocalPacer:
-    """Pacing within one process, for a broker without Redis (the embedded fallback of `make run`)."""
+    """The same pacing within one process, for a broker without Redis (the embedded fallback of `make run`)."""
 
-    def __init__(self, *, interval: float) -> None:
+    def __init__(self, limits: Limits) -> None:
         self._free: dict[str, float] = {}
+        self._workspaces: dict[str, _Workspace] = {}
         self._lock = threading.Lock()
-        self._interval = interval
+        self.limits = limits
 
-    def reserve(self, team_id: str, channel: str, *, now: float) -> float:
+    def take(self, team_id: str, channel: str, *, now: float, slot: float | None = None) -> float:
         with self._lock:
-            slot = max(self._free.get(_key(team_id, channel), 0.0), now)
-            self._free[_key(team_id, channel)] = slot + self._interval
+            ws = self._workspaces.setdefault(team_id, _Workspace())
+            rate = ws.rate_at(now, self.limits)
+            tau = (self.limits.burst - 1) / rate
+            key = _key(team_id, channel)
+            if slot is None:
+                slot = max(now, self._free.get(key, 0.0), ws.blocked, ws.tat - tau, ws.sent_tat - tau)
+                ws.tat, ws.rate, ws.at = max(ws.tat, slot) + 1 / rate, rate, now
+                self._free[key] = slot + self.limits.channel_interval
+            elif slot <= now + SEND_TOLERANCE and (ws.blocked > now or now + SEND_TOLERANCE < ws.sent_tat - tau):
+                slot = max(now, ws.blocked, ws.sent_tat - tau, ws.retry_tat)
+                ws.retry_tat = slot + 1 / rate
+                self._free[key] = max(self._free.get(key, 0.0), slot + self.limits.channel_interval)
+            if slot <= now + SEND_TOLERANCE:
+                ws.sent_tat = max(ws.sent_tat, now) + 1 / rate
+                self._sent(ws, channel, now)
             return slot
 
-    def block_until(self, team_id: str, channel: str, *, until: float) -> None:
+    def reserve(self, team_id: str, channel: str, *, now: float) -> float:
+        return self.take(team_id, channel, now=now)
+
+    @staticmethod
+    def _sent(ws: _Workspace, channel: str, now: float) -> None:
+        if now - ws.window_start >= LEARN_WINDOW:
+            ws.start_window(now)
+        ws.sent += 1
+        ws.previous_sent[channel] = ws.last_sent.get(channel, 0.0)
+        ws.last_sent[channel] = now
+
+    def rate_limited(self, team_id: str, channel: str, *, now: float, until: float) -> str:
         with self._lock:
             key = _key(team_id, channel)
             self._free[key] = max(self._free.get(key, 0.0), until)
+            ws = self._workspaces.setdefault(team_id, _Workspace())
+            if now - ws.previous_sent.get(channel, 0.0) < self.limits.explain_window:
+                return CHANNEL
+            ws.limited += 1
+            ws.limited_channels.add(channel)
+            outcome = WORKSPACE
+            if ws.blocked <= now and ws.evidence():
+                ws.rate, ws.at = max(self.limits.floor, ws.rate_at(now, self.limits) * DECREASE), now
+                ws.start_window(now)
+                outcome = LEARNED
+            full = until + (self.limits.burst - 1) / ws.rate_at(now, self.limits)
+            ws.blocked, ws.tat, ws.sent_tat = max(ws.blocked, until), max(ws.tat, full), max(ws.sent_tat, full)
+            return outcome
+
+    def per_minute(self, team_id: str, *, now: float) -> float:
+        with self._lock:
+            return 60 * self._workspaces.setdefault(team_id, _Workspace()).rate_at(now, self.limits)
 
 
-def make_pacer(redis_url: str, *, interval: float) -> ChannelPacer | LocalPacer:
+Pacer = RedisPacer | LocalPacer
+
+
+def make_pacer(redis_url: str, limits: Limits) -> Pacer:
     if redis_url.startswith(REDIS_SCHEMES):
-        return ChannelPacer(redis.Redis.from_url(redis_url), interval=interval)
-    return LocalPacer(interval=interval)
+        return RedisPacer(redis.Redis.from_url(redis_url), limits)
+    return LocalPacer(limits)

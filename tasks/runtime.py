@@ -16,7 +16,7 @@ from schedulebot.config import Settings
 from storage.claims import Claimed
 from storage.db import make_engine, session_factory
 from tasks.options import FiringOptions
-from tasks.pacing import ChannelPacer, LocalPacer, make_pacer
+from tasks.pacing import Limits, Pacer, make_pacer
 from tasks.slack import SlackPoster
 
 logger = logging.getLogger("schedulebot.firing")
@@ -32,7 +32,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     poster: SlackPoster
-    pacer: ChannelPacer | LocalPacer
+    pacer: Pacer
     pid: int
     # How a run queued while firing (a reminder's next repeat) reaches the workers; None leaves it to the tick.
     send: SendAll | None = None
@@ -63,7 +63,15 @@ def build_runtime(settings: Settings, options: FiringOptions, *, send: SendAll |
         engine=engine,
         sessions=session_factory(engine),
         poster=SlackPoster(settings, engine, timeout=options.http_timeout),
-        pacer=make_pacer(settings.redis_url, interval=options.channel_interval),
+        pacer=make_pacer(settings.redis_url, _limits(settings, options)),
         pid=os.getpid(),
         send=send,
+    )
+
+
+def _limits(settings: Settings, options: FiringOptions) -> Limits:
+    return Limits(
+        channel_interval=options.channel_interval,
+        per_minute=settings.workspace_posts_per_minute,
+        burst=options.workspace_burst,
     )

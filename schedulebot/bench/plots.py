@@ -67,6 +67,22 @@ def latency_plot(results: dict[str, Any], path: Path) -> Path | None:
     return _save(plt, figure, path)
 
 
+def herd_plot(results: dict[str, Any], path: Path) -> Path | None:
+    """Posts the stand-in received over time after the herd's due second, against the bound."""
+    timeline = results.get("herd_timeline") or []
+    if not timeline:
+        return None
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(7, 4))
+    axes.plot([t for t, _ in timeline], [n for _, n in timeline], "-", label="posts received")
+    if results.get("herd_bound_s") is not None:
+        axes.axvline(results["herd_bound_s"], color="red", linestyle=":", label="bound (limits, Celery ceiling)")
+    axes.set(xlabel="seconds after the due second", ylabel="posts", title=f"Herd of {results.get('herd_runs', 0):,}")
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    return _save(plt, figure, path)
+
+
 def _save(plt: Any, figure: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
@@ -80,4 +96,5 @@ def all_plots(results: dict[str, Any], folder: Path) -> list[Path]:
     if not available():
         return []
     made = [claims_plot(results, folder / "claims.png"), latency_plot(results, folder / "ack.png")]
+    made.append(herd_plot(results, folder / "herd.png"))
     return [path for path in made if path is not None]

@@ -71,6 +71,12 @@ FIGURES = (
     ("parse_p99_ms", "parse p99 (ms)"),
     ("adversarial_p99_ms", "adversarial command at the 2,000-character cap, p99 (ms)"),
     ("adversarial_max_ms", "adversarial command at the 2,000-character cap, worst (ms)"),
+    ("herd_last_post_s", "herd: last post after the due second (s)"),
+    ("herd_bound_s", "herd: the bound the limits and the Celery ceiling allow (s)"),
+    ("herd_ratio", "herd: last post ÷ bound"),
+    ("herd_lost", "herd: lost (count)"),
+    ("herd_duplicates", "herd: duplicates (count)"),
+    ("herd_429s", "herd: 429s the stand-in sent (count)"),
 )
 
 

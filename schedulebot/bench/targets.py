@@ -15,6 +15,9 @@ PARSE_P99_MS = 20.0
 # Issue 17: the worker's memory does not depend on how many triggers are stored. Its total RSS (main process
 # and every pool process) with 1M stored is within this factor of the same figure with 1,000 stored.
 WORKER_RSS_GROWTH = 1.10
+# The herd (bench/herd.py): its last post within 10% of the bound Slack's limits and Celery allow, nothing
+# lost or doubled.
+HERD_RATIO = 1.1
 
 
 @dataclass(frozen=True)
@@ -90,4 +93,15 @@ def checks(results: dict[str, Any]) -> list[Check]:
         _upper("parse p99 over public-phrases.jsonl", PARSE_P99_MS, "ms", results.get("parse_p99_ms"), 2),
         _upper("parse p99, adversarial commands at the cap", PARSE_P99_MS, "ms", results.get("adversarial_p99_ms"), 2),
         worker_memory_check(results),
+        *herd_checks(results),
+    ]
+
+
+def herd_checks(results: dict[str, Any]) -> list[Check]:
+    runs = results.get("herd_runs")
+    name = f"herd of {runs:,} due at once" if runs else "herd due at once"
+    return [
+        _upper(f"{name}: last post ÷ the limits' bound", HERD_RATIO, "×", results.get("herd_ratio"), 2),
+        _upper(f"{name}: lost", 0, "", results.get("herd_lost"), 0),
+        _upper(f"{name}: duplicates", 0, "", results.get("herd_duplicates"), 0),
     ]

@@ -18,7 +18,8 @@ MAX_WAIT_SECONDS = 120.0
 
 
 class ControlApi:
-    """Server side: GET calls|posts|faults|history|health|wait, POST faults|unreachable|reset|users|channels|members."""
+    """Server side: GET calls|posts|faults|limited|history|health|wait,
+    POST faults|unreachable|reset|users|channels|members."""
 
     def __init__(self, dispatcher: Dispatcher, reset: Callable[[], None], api_url: Callable[[], str]) -> None:
         self._dispatcher = dispatcher
@@ -42,6 +43,7 @@ class ControlApi:
             ("GET", "wait"): self._wait,
             ("GET", "history"): self._history,
             ("GET", "faults"): lambda p: Reply(200, self._dispatcher.faults.plan.to_dict()),
+            ("GET", "limited"): lambda p: Reply(200, self._dispatcher.faults.rate_limited()),
             ("POST", "faults"): self._set_faults,
             ("POST", "unreachable"): self._set_unreachable,
             ("POST", "reset"): self._reset_all,
@@ -147,6 +149,10 @@ class StandInControl:
 
     def faults(self, **options: Any) -> FaultPlan:
         return FaultPlan.from_dict(self._post("faults", FaultPlan(**options).to_dict()))
+
+    def rate_limited(self) -> dict[str, int]:
+        """429s sent since the fault plan was set, by kind."""
+        return {str(k): int(v) for k, v in self._get("limited").items()}
 
     def reset(self) -> None:
         self._post("reset", {})

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schedulebot.standin.api import ApiError, ApiRequest, RateLimited
-from schedulebot.standin.faults import CHANNEL_RATE, MISSING_SCOPE, Fault, FaultInjector
+from schedulebot.standin.faults import MISSING_SCOPE, RATE_KINDS, Fault, FaultInjector
 from schedulebot.standin.methods import METHODS, TOKENLESS_METHODS
 from schedulebot.standin.records import RESPONSE_URL_METHOD, Call, CallLog
 from schedulebot.standin.workspace import DEFAULT_TEAM_ID, Team, Workspace
@@ -58,7 +58,7 @@ class Dispatcher:
             team = self.workspace.authenticate(token)
             if team is None:
                 return self._refuse(method, params, token, channel, "invalid_auth" if token else "not_authed")
-        fault = self.faults.decide(method, channel)
+        fault = self.faults.decide(method, channel, team.id if team else None)
         if fault is not None and not (fault.kind == "timeout" and fault.deliver):
             return self._injected(fault, Call(method, params, token, team.id if team else None, channel=channel))
         try:
@@ -108,7 +108,7 @@ class Dispatcher:
         return Reply(200, {"ok": False, "error": error})
 
     def _injected(self, fault: Fault, call: Call) -> Reply:
-        if fault.kind in ("429", CHANNEL_RATE):
+        if fault.kind in RATE_KINDS:
             body: dict[str, Any] = {"ok": False, "error": "ratelimited"}
             reply = Reply(429, body, {"Retry-After": str(fault.retry_after)})
         elif fault.kind == "500":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 import time
@@ -10,19 +9,24 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from schedulebot.standin.postlimits import CHANNEL_RATE, DEFAULT_WORKSPACE_BURST, WORKSPACE_RATE, PostLimits
+
 # Longer than slack_sdk's default 30 s client timeout, so a default client gives up first.
 DEFAULT_TIMEOUT_SECONDS = 31.0
 # Slack's own hint for a rate-limited call is usually a few seconds; tests want it short.
 DEFAULT_RETRY_AFTER = 1
 # The methods a fault applies to unless told otherwise: the one the firing pipeline posts with.
 DEFAULT_FAULT_METHODS = ("chat.postMessage",)
+# The method Slack's workspace-wide posting limit applies to (the channel limit, to every method in the plan).
+POST_METHOD = "chat.postMessage"
 # Matches every method in `FaultPlan.methods`.
 ALL_METHODS = "*"
 
 # "missing_scope": the token lacks the method's scope (e.g. conversations.history in a private channel).
 MISSING_SCOPE = "missing_scope"
 KINDS = ("429", "500", "timeout", MISSING_SCOPE, "ok")
-CHANNEL_RATE = "channel_rate"
+# The faults that answer 429: injected ones and the two limits of chat.postMessage.
+RATE_KINDS = ("429", CHANNEL_RATE, WORKSPACE_RATE)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,10 @@ class FaultPlan:
     script: tuple[str, ...] = ()
     # Emulates Slack's ~1 message/s/channel: a post sooner than this after the last one gets a 429.
     channel_min_interval: float = 0.0
+    # Emulates Slack's workspace-wide limit on posts (postlimits.py): a token bucket of `workspace_burst`
+    # posts refilled at this many per minute, per team; 0 turns it off.
+    workspace_per_minute: float = 0.0
+    workspace_burst: int = DEFAULT_WORKSPACE_BURST
 
     def __post_init__(self) -> None:
         rates = (self.rate_429, self.rate_500, self.rate_timeout)
@@ -50,6 +58,8 @@ class FaultPlan:
             raise ValueError(f"unknown scripted fault(s) {unknown}; use {KINDS}")
         if self.retry_after < 0 or self.timeout_seconds < 0 or self.channel_min_interval < 0:
             raise ValueError("retry_after, timeout_seconds and channel_min_interval must be >= 0")
+        if self.workspace_per_minute < 0 or self.workspace_burst < 1:
+            raise ValueError("workspace_per_minute must be >= 0 and workspace_burst >= 1 (e.g. 300 and 10)")
 
     def applies_to(self, method: str) -> bool:
         return ALL_METHODS in self.methods or method in self.methods
@@ -81,7 +91,7 @@ class Fault:
 
     @property
     def status(self) -> int:
-        return {"429": 429, CHANNEL_RATE: 429, "500": 500}.get(self.kind, 200)
+        return 429 if self.kind in RATE_KINDS else {"500": 500}.get(self.kind, 200)
 
 
 @dataclass
@@ -91,7 +101,7 @@ class FaultInjector:
     _plan: FaultPlan = field(default_factory=FaultPlan)
     _rng: random.Random = field(default_factory=lambda: random.Random(0))
     _script: deque[str] = field(default_factory=deque)
-    _last_post: dict[str, float] = field(default_factory=dict)
+    _limits: PostLimits = field(default_factory=PostLimits)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # Slack unreachable: every connection is closed unanswered, new ones at accept, kept-alive ones at
     # their next request. Apart from the plan, so a new plan does not bring Slack back by accident.
@@ -110,6 +120,11 @@ class FaultInjector:
     def refused(self) -> int:
         """Connections and requests closed unanswered because Slack was unreachable."""
         return self._refused
+
+    def rate_limited(self) -> dict[str, int]:
+        """429s answered since the plan was set, by kind: "429" (injected), "channel_rate", "workspace_rate"."""
+        with self._lock:
+            return {kind: self._limits.refused[kind] for kind in RATE_KINDS}
 
     def refuse(self) -> bool:
         """True (and counted) when Slack is unreachable and this connection must be closed unanswered."""
@@ -130,16 +145,18 @@ class FaultInjector:
             self._plan = plan
             self._rng = random.Random(plan.seed)
             self._script = deque(plan.script)
-            self._last_post.clear()
+            self._limits.clear()
 
-    def decide(self, method: str, channel: str | None = None) -> Fault | None:
+    def decide(self, method: str, channel: str | None = None, team: str | None = None) -> Fault | None:
         with self._lock:
             plan = self._plan
             if not plan.applies_to(method):
                 return None
             fault = self._scripted(plan) if self._script else self._drawn(plan)
-            if fault is None and channel and plan.channel_min_interval > 0:
-                fault = self._channel_rate(plan, channel)
+            if fault is not None and fault.kind == "429":
+                self._limits.refused["429"] += 1
+            if fault is None:
+                fault = self._post_limits(plan, channel, team if method == POST_METHOD else None)
             return fault
 
     def _scripted(self, plan: FaultPlan) -> Fault | None:
@@ -153,14 +170,16 @@ class FaultInjector:
             draw -= rate
         return None
 
-    def _channel_rate(self, plan: FaultPlan, channel: str) -> Fault | None:
-        now = time.monotonic()
-        last = self._last_post.get(channel)
-        if last is not None and now - last < plan.channel_min_interval:
-            wait = math.ceil(plan.channel_min_interval - (now - last))
-            return Fault(CHANNEL_RATE, retry_after=max(1, wait))
-        self._last_post[channel] = now
-        return None
+    def _post_limits(self, plan: FaultPlan, channel: str | None, team: str | None) -> Fault | None:
+        refused = self._limits.check(
+            now=time.monotonic(),
+            channel=channel,
+            team=team,
+            channel_min_interval=plan.channel_min_interval,
+            workspace_per_minute=plan.workspace_per_minute,
+            workspace_burst=plan.workspace_burst,
+        )
+        return Fault(refused[0], retry_after=refused[1]) if refused else None
 
     @staticmethod
     def _make(plan: FaultPlan, kind: str) -> Fault | None:

@@ -165,6 +165,10 @@ class SlackStandIn:
         """How many connections or requests were closed unanswered while Slack was unreachable."""
         return self._faults.refused
 
+    def rate_limited(self) -> dict[str, int]:
+        """429s sent since the fault plan was set, by kind: "429" (injected), "channel_rate", "workspace_rate"."""
+        return self._faults.rate_limited()
+
     @property
     def fault_plan(self) -> FaultPlan:
         return self._faults.plan

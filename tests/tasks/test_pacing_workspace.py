@@ -1,0 +1,198 @@
+"""The pacer's arithmetic and learning, one table for both backends: the Lua scripts in real Redis, and LocalPacer.
+
+Time is passed in, so every expectation is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from tasks.pacing import (
+    CHANNEL,
+    LEARNED,
+    SEND_TOLERANCE,
+    WORKSPACE,
+    Limits,
+    LocalPacer,
+    Pacer,
+    RedisPacer,
+)
+
+T0 = 1_800_000_000.0
+# 60 posts a minute, 3 at once: a token every second.
+LIMITS = Limits(channel_interval=1.0, per_minute=60, burst=3)
+
+
+@pytest.fixture(params=["redis", "local"])
+def pacer(request: pytest.FixtureRequest) -> Iterator[Pacer]:
+    if request.param == "local":
+        yield LocalPacer(LIMITS)
+        return
+    redis_url: str = request.getfixturevalue("redis_url")
+    client = redis.Redis.from_url(redis_url)
+    yield RedisPacer(client, LIMITS)
+    client.close()
+
+
+def test_a_herd_in_one_workspace_goes_out_burst_then_one_per_token(pacer: Pacer) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(6)]
+    assert slots == pytest.approx([T0, T0, T0, T0 + 1, T0 + 2, T0 + 3])
+    # Another workspace has a bucket of its own.
+    assert pacer.reserve("T2", "C0", now=T0) == pytest.approx(T0)
+
+
+def test_the_bucket_refills_while_idle_but_never_beyond_its_burst(pacer: Pacer) -> None:
+    for i in range(3):
+        pacer.reserve("T1", f"C{i}", now=T0)
+    later = T0 + 100
+    slots = [pacer.reserve("T1", f"D{i}", now=later) for i in range(4)]
+    assert slots == pytest.approx([later, later, later, later + 1])
+
+
+def test_a_channel_still_gets_one_post_per_interval_and_the_workspace_slot_waits_for_it(pacer: Pacer) -> None:
+    slots = [pacer.reserve("T1", "C1", now=T0) for _ in range(3)]
+    assert slots == pytest.approx([T0, T0 + 1, T0 + 2])
+    # Those took three workspace tokens: the fourth post, in another channel, waits for the next token.
+    assert pacer.reserve("T1", "C2", now=T0) == pytest.approx(T0 + 1)
+
+
+def test_a_slot_taken_earlier_stands_when_its_moment_comes(pacer: Pacer) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(5)]
+    assert pacer.take("T1", "C4", now=slots[4], slot=slots[4]) == pytest.approx(slots[4])
+    # Early, it is still the same slot: the task waits again, it takes nothing more.
+    assert pacer.take("T1", "C4", now=T0, slot=slots[4]) == pytest.approx(slots[4])
+    assert pacer.reserve("T1", "C9", now=T0) == pytest.approx(T0 + 3)
+
+
+def test_a_429_with_a_recent_post_in_the_channel_is_the_channels(pacer: Pacer) -> None:
+    pacer.reserve("T1", "C1", now=T0)
+    pacer.reserve("T1", "C1", now=T0 + 1)
+    assert pacer.rate_limited("T1", "C1", now=T0 + 1.2, until=T0 + 5) == CHANNEL
+    # The channel waits the Retry-After; the workspace does not.
+    assert pacer.reserve("T1", "C1", now=T0 + 1.3) == pytest.approx(T0 + 5)
+    assert pacer.reserve("T1", "C2", now=T0 + 1.3) == pytest.approx(T0 + 1.3)
+    assert pacer.per_minute("T1", now=T0 + 2) == pytest.approx(60)
+
+
+def test_an_unexplained_429_blocks_the_workspace_for_its_retry_after_without_slowing_it(pacer: Pacer) -> None:
+    pacer.reserve("T1", "C1", now=T0)
+    assert pacer.rate_limited("T1", "C1", now=T0 + 0.1, until=T0 + 4) == WORKSPACE
+    assert pacer.reserve("T1", "C2", now=T0 + 0.2) == pytest.approx(T0 + 4)
+    assert pacer.per_minute("T1", now=T0 + 0.2) == pytest.approx(60)
+
+
+def test_a_slot_taken_before_a_block_is_taken_again_after_it(pacer: Pacer) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(4)]  # the fourth waits for T0 + 1
+    pacer.rate_limited("T1", "C0", now=T0 + 0.1, until=T0 + 10)
+    again = pacer.take("T1", "C3", now=slots[3], slot=slots[3])
+    assert again >= T0 + 10
+
+
+def test_429s_that_are_a_share_of_the_posts_halve_the_rate_once_per_block(pacer: Pacer) -> None:
+    for i in range(3):
+        pacer.reserve("T1", f"C{i}", now=T0)
+    assert pacer.rate_limited("T1", "C0", now=T0 + 0.1, until=T0 + 2) == WORKSPACE  # one is not yet evidence
+    assert pacer.rate_limited("T1", "C1", now=T0 + 0.1, until=T0 + 2) == WORKSPACE  # in flight with the first
+    after = T0 + 2
+    assert pacer.reserve("T1", "C5", now=after) == pytest.approx(after)
+    assert pacer.rate_limited("T1", "C5", now=after + 0.1, until=after + 2) == LEARNED
+    assert pacer.per_minute("T1", now=after + 0.1) == pytest.approx(30)
+    # It climbs back by 6% of the ceiling a minute, never past the ceiling.
+    assert pacer.per_minute("T1", now=after + 0.1 + 60) == pytest.approx(30 + 3.6)
+    assert pacer.per_minute("T1", now=after + 3600) == pytest.approx(60)
+
+
+def test_a_rare_429_among_many_posts_does_not_slow_the_workspace(pacer: Pacer) -> None:
+    fast = Limits(channel_interval=1.0, per_minute=6000, burst=50)
+    pacer = LocalPacer(fast) if isinstance(pacer, LocalPacer) else RedisPacer(_client(pacer), fast)
+    for i in range(40):
+        assert pacer.reserve("T1", f"C{i}", now=T0) <= T0 + SEND_TOLERANCE
+    assert pacer.rate_limited("T1", "C0", now=T0 + 0.1, until=T0 + 1) == WORKSPACE
+    assert pacer.reserve("T1", "C50", now=T0 + 1) == pytest.approx(T0 + 1)
+    assert pacer.rate_limited("T1", "C50", now=T0 + 1.1, until=T0 + 2) == WORKSPACE  # 2 of 41 posts: no evidence
+    assert pacer.per_minute("T1", now=T0 + 1.1) == pytest.approx(6000)
+
+
+def test_the_rate_never_falls_below_its_floor(pacer: Pacer) -> None:
+    now = T0
+    for _ in range(20):
+        now += 11  # apart: never explained by the channel, never within a block, each in a window of its own
+        pacer.reserve("T1", "C1", now=now)
+        pacer.reserve("T1", "C2", now=now)
+        assert pacer.rate_limited("T1", "C1", now=now, until=now) == WORKSPACE
+        assert pacer.rate_limited("T1", "C2", now=now, until=now) == LEARNED
+    assert pacer.per_minute("T1", now=now) == pytest.approx(1.0)  # a hundredth of 60/min is below 1/min
+
+
+def _client(pacer: Pacer) -> redis.Redis:
+    assert isinstance(pacer, RedisPacer)
+    return pacer.client
+
+
+def test_429s_in_one_channel_only_block_without_slowing_the_workspace(pacer: Pacer) -> None:
+    now = T0
+    for _ in range(5):
+        now += 2  # each post past the last Retry-After, too far apart for the channel's limit to explain
+        assert pacer.reserve("T1", "C1", now=now) == pytest.approx(now)
+        assert pacer.rate_limited("T1", "C1", now=now, until=now + 1) == WORKSPACE
+    assert pacer.per_minute("T1", now=now) == pytest.approx(60)
+
+
+def test_after_a_workspace_block_posts_go_one_per_token_not_in_a_burst(pacer: Pacer) -> None:
+    for i in range(3):
+        pacer.reserve("T1", f"C{i}", now=T0)
+    pacer.rate_limited("T1", "C0", now=T0 + 0.1, until=T0 + 4)
+    slots = [pacer.reserve("T1", f"D{i}", now=T0 + 4) for i in range(3)]
+    assert slots == pytest.approx([T0 + 4, T0 + 5, T0 + 6])
+
+
+def test_after_the_rate_falls_posts_go_out_at_the_new_rate_whenever_their_slots_were_handed_out(
+    pacer: Pacer,
+) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(6)]  # T0 ×3 (sent), then one a second
+    assert pacer.rate_limited("T1", "C0", now=T0 + 0.5, until=T0 + 0.5) == WORKSPACE
+    assert pacer.rate_limited("T1", "C1", now=T0 + 0.5, until=T0 + 0.5) == LEARNED  # now one post every 2 s
+    waiting = [(slots[i], f"C{i}") for i in (3, 4, 5)]
+    waiting += [(pacer.reserve("T1", f"D{i}", now=T0 + 0.6), f"D{i}") for i in range(3)]
+    sent = _drain(pacer, waiting)
+    assert len(sent) == 6
+    # The block emptied the bucket at T0 + 0.5: from there, the k-th post no sooner than k tokens later
+    # (less the send tolerance, and the little the rate recovers meanwhile).
+    assert all(moment >= T0 + 0.5 + 2 * k - 0.1 for k, moment in enumerate(sent)), sent
+
+
+def test_a_bunch_of_late_tasks_goes_out_one_per_token(pacer: Pacer) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(9)]  # T0 ×3 (sent), then one a second
+    # The worker was busy: the six others come together, 2.5 s late. Two tokens have come back meanwhile.
+    late = [(T0 + 2.5, f"C{i}") for i in range(3, 9)]
+    results = [pacer.take("T1", channel, now=now, slot=slots[int(channel[1:])]) for now, channel in late]
+    went = [r for r in results if r <= T0 + 2.5 + SEND_TOLERANCE]
+    assert len(went) == 2
+    later = sorted(r for r in results if r > T0 + 2.5 + SEND_TOLERANCE)
+    # The others wait for the next tokens, one a second from the next: not the back of any queue.
+    assert later == pytest.approx([T0 + 3, T0 + 4, T0 + 5, T0 + 6])
+
+
+def test_a_late_task_keeps_its_slot(pacer: Pacer) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(6)]
+    # The worker was busy: the three waiting come at once, three seconds late, and go: the bucket refilled.
+    assert [pacer.take("T1", f"C{i}", now=T0 + 6, slot=slots[i]) for i in (3, 4, 5)] == slots[3:]
+
+
+def _drain(pacer: Pacer, waiting: list[tuple[float, str]]) -> list[float]:
+    """Wake each post at its slot, as re-queued tasks do, until every one has gone; the moments they went."""
+    sent: list[float] = []
+    for _ in range(100):
+        if not waiting:
+            return sent
+        waiting.sort()
+        slot, channel = waiting.pop(0)
+        taken = pacer.take("T1", channel, now=slot, slot=slot)
+        if taken <= slot + SEND_TOLERANCE:
+            sent.append(slot)
+        else:
+            waiting.append((taken, channel))
+    raise AssertionError(f"still waiting: {waiting}")
