@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite:///schedulebot.db"
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# Slash commands one web worker process holds behind its acks before it answers "busy" (SCHEDULEBOT_WEB_QUEUE).
+DEFAULT_WEB_QUEUE = 20
 
 
 class ConfigError(Exception):
@@ -83,6 +85,9 @@ class Settings(BaseSettings):
     # Seconds a person's channel list (from Slack) is trusted before it is asked again; joins and leaves
     # seen as events update it at once in the process that receives them.
     membership_ttl_seconds: float = Field(default=300.0, alias="SCHEDULEBOT_MEMBERSHIP_TTL", ge=0, le=86400)
+    # Work (commands, button presses, events) one web worker process holds waiting or running behind its acks;
+    # a slash command arriving past it is answered at once that the bot is busy, and not run (bot/backlog.py).
+    web_queue: int = Field(default=DEFAULT_WEB_QUEUE, alias="SCHEDULEBOT_WEB_QUEUE", ge=1, le=1_000_000)
 
     @field_validator("database_url")
     @classmethod
