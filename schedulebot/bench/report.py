@@ -82,6 +82,33 @@ def figure_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def open_loop_table(results: dict[str, Any]) -> str:
+    """One row per rate (measured, then searched), and the knee."""
+    lines = [
+        "| commands/s | sent | confirm p50 (ms) | confirm p99 (ms) | ack p99 (ms) | busy | not added "
+        "| confirmed ≤ 250 ms | sender lag p99 (ms) | load | meets the target |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    points = {**(results.get("confirm_open_loop") or {}), **(results.get("confirm_open_loop_search") or {})}
+    for rate in sorted(points, key=float):
+        p = points[rate]
+        verdict = "yes" if p.get("meets_target") else "no" if p.get("sender_kept_up") else "invalid: sender lagged"
+        lines.append(
+            f"| {rate} | {_num(p.get('sent'))} | {_num(p.get('p50_ms'))} | {_num(p.get('p99_ms'))} "
+            f"| {_num(p.get('ack_p99_ms'))} | {_num(p.get('busy'))} | {_num(p.get('not_added'))} "
+            f"| {_num((p.get('within_target_share') or 0.0) * 100)}% | {_num(p.get('sender_lag_p99_ms'))} "
+            f"| {p.get('load_average_1m', '—')} | {verdict} |"
+        )
+    knee = results.get("confirm_knee_per_s")
+    lines.append("")
+    lines.append(
+        f"Knee: {knee} commands/s, the highest rate measured with every rate up to it meeting the target."
+        if knee is not None
+        else "Knee: none; the lowest rate measured missed the target."
+    )
+    return "\n".join(lines)
+
+
 def render(results: dict[str, Any]) -> str:
     """The whole results section as Markdown: machine, targets, claims, other figures, notes."""
     machine = results.get("machine") or {}
@@ -94,6 +121,8 @@ def render(results: dict[str, Any]) -> str:
         + (f"\n\nPeer: {results['peer_kind']}." if results.get("peer_kind") else ""),
         "### Other figures\n\n" + figure_table(results),
     ]
+    if results.get("confirm_open_loop"):
+        parts.append("### Open-loop slash commands\n\n" + open_loop_table(results))
     notes = results.get("notes") or []
     errors = results.get("errors") or {}
     if notes or errors:
