@@ -81,11 +81,13 @@ def test_past_the_bound_commands_are_refused_at_once_and_nothing_of_them_is_save
     assert replies(standin, [first])[first].startswith("Scheduled #1")
     with saves_held(engine, "T1"):
         sent = [command(sender, standin, ADD) for _ in range(BOUND + 4)]
+        event_command = sender.command(command="/event", text="list", user_id="U1", channel_id="C1", team_id="T1")
         mention = sender.app_mention("list", user="U1", channel="C1", team_id="T1")
         # Answered while the first BOUND still wait for the lock: the refusal does not wait for the work.
         assert [r.status_code for _, r in sent] == [200] * len(sent) and mention.status_code == 200
         assert [ack_text(r) for _, r in sent] == [None] * BOUND + [BUSY] * 4
         assert all(json.loads(r.content)["response_type"] == "ephemeral" for _, r in sent[BOUND:])
+        assert ack_text(event_command) == BUSY  # every slash command, /event too
     taken = [key for key, _ in sent[:BOUND]]
     confirmed = replies(standin, taken)
     assert sorted(reply.split(":")[0] for reply in confirmed.values()) == ["Scheduled #2", "Scheduled #3"]
