@@ -17,7 +17,6 @@ confirmed within TARGET_MS: a busy refusal is an answer, but not a confirmation,
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import threading
@@ -31,7 +30,6 @@ from typing import Any
 
 import requests
 
-from bot.backlog import BUSY
 from schedulebot.bench import procs
 from schedulebot.bench.ack import (
     COMMAND_TEXT,
@@ -42,6 +40,7 @@ from schedulebot.bench.ack import (
     _senders,
     _wait_healthy,
     free_port,
+    is_busy,
 )
 from schedulebot.bench.stack import SIGNING_SECRET, TEAM_ID, Stack, private_stack
 from schedulebot.bench.stats import p50_p99, percentile
@@ -229,17 +228,6 @@ def send_on_timetable(stack: Stack, url: str, offsets: list[float]) -> list[Outc
     for sender in made:
         sender.close()
     return outcomes
-
-
-def is_busy(response: requests.Response) -> bool:
-    """The web process refused the command in its HTTP answer: the ack carries the busy reply."""
-    if response.status_code != 200 or not response.content:
-        return False
-    try:
-        body = json.loads(response.content)
-    except ValueError:
-        return False
-    return isinstance(body, dict) and body.get("text") == BUSY
 
 
 class Replies:

@@ -67,6 +67,7 @@ FIGURES = (
     ("confirm_p50_ms", "confirmation reply p50, 20 senders (ms)"),
     ("confirm_p99_ms", "confirmation reply p99, 20 senders (ms)"),
     ("confirm_not_added", "replies that were not a confirmation (count)"),
+    ("confirm_busy", "commands refused busy, 1 and 20 senders (count)"),
     ("parse_p50_ms", "parse p50 (ms)"),
     ("parse_p99_ms", "parse p99 (ms)"),
     ("adversarial_p99_ms", "adversarial command at the 2,000-character cap, p99 (ms)"),
