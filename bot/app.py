@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import events as event_commands
+from bot.backlog import ListenerPool
 from bot.context import Clock, Services, utc_now
 from bot.dispatch import Dispatcher
 from bot.errors import SORRY
@@ -91,7 +92,11 @@ def create_bot(
         memberships=Memberships(ttl_seconds=settings.membership_ttl_seconds),
     )
     store = _installation_store(settings, engine)
-    app = App(**_bolt_options(settings, engine, store, services), process_before_response=process_before_response)
+    app = App(
+        **_bolt_options(settings, engine, store, services),
+        process_before_response=process_before_response,
+        listener_executor=ListenerPool(settings.web_queue),
+    )
     app.error(_answer_politely)
     app.use(pooled_respond(ResponseUrls()))
     for register in (commands.register, actions.register, views.register, events.register, *extensions):

@@ -13,6 +13,8 @@ DEFAULT_DATABASE_URL = "sqlite:///schedulebot.db"
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_WORKSPACE_POSTS_PER_MINUTE = 300
+# Slash commands one web worker process holds behind its acks before it answers "busy" (SCHEDULEBOT_WEB_QUEUE).
+DEFAULT_WEB_QUEUE = 20
 
 
 class ConfigError(Exception):
@@ -89,6 +91,9 @@ class Settings(BaseSettings):
     workspace_posts_per_minute: int = Field(
         default=DEFAULT_WORKSPACE_POSTS_PER_MINUTE, alias="SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUTE", ge=1, le=6000
     )
+    # Work (commands, button presses, events) one web worker process holds waiting or running behind its acks;
+    # a slash command arriving past it is answered at once that the bot is busy, and not run (bot/backlog.py).
+    web_queue: int = Field(default=DEFAULT_WEB_QUEUE, alias="SCHEDULEBOT_WEB_QUEUE", ge=1, le=1_000_000)
 
     @field_validator("database_url")
     @classmethod

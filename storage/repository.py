@@ -19,6 +19,8 @@ from storage.models import AuditEntry, Run, Trigger, TriggerState, UserZone, utc
 # First key of the PostgreSQL advisory lock that hands out one workspace's trigger numbers (the second
 # is the workspace's hash), so other advisory locks can keep out of its way with other first keys.
 NUMBERS_LOCK_SPACE = 7401
+# Where a session notes the transaction in which it took a workspace's numbering lock (session.info).
+NUMBERS_LOCKED = "schedulebot.numbers_locked"
 LIVE_STATES = (TriggerState.ACTIVE.value, TriggerState.PAUSED.value)
 # Events keep their reminder, start, end and notice triggers in the same table (storage/events/models.py
 # TriggerKind); their action kinds all start with this. `/schedule` and App Home never see or change them.
@@ -73,8 +75,16 @@ def create_trigger(
 
 
 def _lock_numbers(session: Session, *, team_id: str) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(NUMBERS_LOCK_SPACE, func.hashtext(team_id))))
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # Held until the transaction ends: a second ask in the same one (the quota check, then the insert) is a
+    # round trip for nothing. Keyed by the innermost transaction, since rolling back a savepoint releases it.
+    current = session.get_nested_transaction() or session.get_transaction()
+    held = session.info.setdefault(NUMBERS_LOCKED, {})
+    if current is not None and held.get(team_id) is current:
+        return
+    session.execute(select(func.pg_advisory_xact_lock(NUMBERS_LOCK_SPACE, func.hashtext(team_id))))
+    held[team_id] = session.get_nested_transaction() or session.get_transaction()
 
 
 def _next_number(team_id: str, *, event: bool) -> ScalarSelect[int]:

@@ -25,8 +25,7 @@ MAX_WHAT_CHARS = 3000
 
 def add(services: Services, actor: Actor, command: Command) -> Reply:
     now = services.clock()
-    region = holidays.region_of(services, actor.team_id)
-    what, schedule = schedules.split_what_when(command.argument, now=now, tz=actor.zone, holidays=region)
+    what, schedule = holidays.split_in_workspace(services, actor.team_id, command.argument, now=now, tz=actor.zone)
     what = check_what(unquote(what) or what)
     channel_id = command.channel_id or actor.channel_id
     visibility.require_can_target(services, actor, channel_id)

@@ -10,6 +10,7 @@ from bot.blocks import Reply
 from bot.commands.changes import send_if_due
 from bot.context import Actor, Services
 from bot.errors import NotAllowed
+from bot.schedules import Schedule
 from storage import repository
 from storage.db import transaction
 from storage.workspace_calendars import set_workspace_region, workspace_calendar, workspace_region
@@ -66,6 +67,23 @@ def region_of(services: Services, team_id: str) -> str | None:
     """The workspace's region, for reading what someone typed (business-day phrases follow it)."""
     with transaction(services.sessions) as session:
         return workspace_region(session, team_id=team_id)
+
+
+def split_in_workspace(services: Services, team_id: str, text: str, *, now: datetime, tz: str) -> tuple[str, Schedule]:
+    """split_what_when in the workspace's holiday calendar, read only when the words follow business days.
+
+    The region changes nothing but a business-day schedule (its days, or an InvalidSchedule when the series
+    has none left), so a split without it that finds no business days is the split with it; anything else
+    is split again with the region. Most adds so skip a database transaction.
+    """
+    try:
+        what, schedule = schedules.split_what_when(text, now=now, tz=tz, holidays=None)
+    except schedules.ParseError:
+        pass  # perhaps because of the region: the split with it says what is wrong
+    else:
+        if schedule.business is None:
+            return what, schedule
+    return schedules.split_what_when(text, now=now, tz=tz, holidays=region_of(services, team_id))
 
 
 def _set_text(region: str | None, replanned: list[int]) -> str:

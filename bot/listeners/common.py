@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, BoltRequest, Respond
+from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_sdk import WebClient
 
+from bot.backlog import BUSY, ListenerPool
 from bot.blocks import Reply
 from bot.context import Actor, Services
 from bot.errors import SORRY, UserError
@@ -37,15 +38,32 @@ def is_redelivery(req: BoltRequest) -> bool:
     return reason not in NOT_DELIVERED
 
 
-def ack_at_once(ack: Ack, next: Callable[[], None]) -> None:
+def ack_at_once(ack: Ack, body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
     """Listener middleware: answer Slack on the request's own thread, before the listener starts.
 
     Without it Bolt runs the whole listener, its ack() included, on the app's listener threads and checks
     for the ack every 10 ms, so every answer took 10 ms and, under load, waited behind the work of the
     commands before it. The listener's own ack() then changes nothing.
+
+    A slash command that finds the listener threads' backlog full (bot.backlog) is answered BUSY in the
+    ack and never run; other work is always taken.
     """
+    if body.get("command") and not _admitted(context):
+        logger.info("busy: refused a slash command, the listener backlog is full")
+        return ack(text=BUSY, response_type="ephemeral")
     ack()
     next()
+    return None
+
+
+def _admitted(context: BoltContext) -> bool:
+    """A place behind the acks for one slash command; always, where listeners do not queue (Bolt's own executor,
+    or process_before_response, which runs them on the request's thread)."""
+    runner = context.get("listener_runner")
+    pool = getattr(runner, "listener_executor", None)
+    if not isinstance(pool, ListenerPool) or getattr(runner, "process_before_response", True):
+        return True
+    return pool.admit()
 
 
 def team_of(context: BoltContext) -> str:

@@ -2,11 +2,14 @@
 
 Two clocks per command: the round trip (request sent → HTTP answer, the ack Slack waits for) and the
 confirmation (request sent → the ephemeral reply reaching the response_url at the stand-in). The web
-process answers before it does the work, so the second shows what a person waits for under load.
+process answers before it does the work, so the second shows what a person waits for under load. A sender sends
+its next command when the last is acked, not confirmed, so the work can pile up behind the acks: past the web
+process's bound a command is refused busy in its HTTP answer (bot/backlog.py), counted apart and never timed.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 import uuid
@@ -16,6 +19,7 @@ from typing import Any
 
 import requests
 
+from bot.backlog import BUSY
 from schedulebot.bench import procs
 from schedulebot.bench.stack import SIGNING_SECRET, TEAM_ID, Stack, private_stack
 from schedulebot.bench.stats import p50_p99
@@ -38,6 +42,7 @@ class Sent:
     key: str  # the response_url's key at the stand-in
     sent_wall: float
     round_trip_ms: float
+    busy: bool = False  # refused in the HTTP answer (bot/backlog.py): no reply follows
 
 
 # One bench person adds hundreds of schedules to one channel: lift the quotas so every reply is a confirmation.
@@ -71,14 +76,22 @@ def run_ack(requests_per_level: int) -> dict[str, Any]:
     results: dict[str, Any] = {"ack_requests": requests_per_level}
     for prefix, samples in (("ack_1", [s.round_trip_ms for s in one]), ("ack", [s.round_trip_ms for s in many]),
                             ("confirm_1", one_confirm), ("confirm", many_confirm)):  # fmt: skip
+        if not samples:  # every command refused busy: nothing confirmed to time
+            results[f"{prefix}_p50_ms"] = results[f"{prefix}_p99_ms"] = None
+            continue
         p50, p99 = p50_p99(samples)
         results[f"{prefix}_p50_ms"], results[f"{prefix}_p99_ms"] = round(p50, 2), round(p99, 2)
     results["confirm_not_added"] = one_unconfirmed + many_unconfirmed
+    results["confirm_busy"] = sum(1 for item in [*one, *many] if item.busy)
     return results
 
 
 def _confirmations(stack: Stack, sent: list[Sent]) -> tuple[list[float], int]:
-    """Milliseconds from each command to its reply at the stand-in, and how many replies were not a confirmation."""
+    """Milliseconds from each command to its reply at the stand-in, and how many replies were not a confirmation.
+
+    A command refused busy in its HTTP answer has no reply to wait for: it is counted apart (confirm_busy).
+    """
+    sent = [item for item in sent if not item.busy]
     keys = {item.key for item in sent}
 
     def replied(calls: list[Call]) -> bool:
@@ -126,9 +139,20 @@ def _send(stack: Stack, url: str, count: int) -> list[Sent]:
             response = sender.command(
                 text=COMMAND_TEXT, team_id=TEAM_ID, user_id="U0BENCH", channel_id="C0BENCH", response_url=reply_to
             )
-            sent.append(Sent(key, wall, (time.perf_counter() - started) * 1000))
+            sent.append(Sent(key, wall, (time.perf_counter() - started) * 1000, is_busy(response)))
             if response.status_code != 200:
                 raise RuntimeError(f"slash command answered {response.status_code}: {response.text[:200]}")
     finally:
         sender.close()
     return sent
+
+
+def is_busy(response: requests.Response) -> bool:
+    """The web process refused the command in its HTTP answer: the ack carries the busy reply."""
+    if response.status_code != 200 or not response.content:
+        return False
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("text") == BUSY

@@ -38,10 +38,14 @@ class Plan:
     # The worker's memory is measured at each of these stored counts, sampled this long at each.
     memory_sizes: tuple[int, ...] = (1_000, 1_000_000)
     memory_seconds: float = 30.0
+    # Open-loop slash commands (openloop.py): the rates, the seconds at each, and the rates tried between them.
+    open_loop_rates: tuple[int, ...] = (10, 50, 100)
+    open_loop_seconds: float = 30.0
+    open_loop_search: int = 2
 
 
 QUICK = Plan("quick", (10_000, 100_000), (10_000,), 500, 45, 0, 200, 3, True, memory_sizes=(1_000, 100_000),
-             memory_seconds=12.0)  # fmt: skip
+             memory_seconds=12.0, open_loop_seconds=8.0, open_loop_search=0)  # fmt: skip
 FULL = Plan("full", (10_000, 100_000, 1_000_000), (10_000, 100_000), 2_000, 180, 5_000, 1_000, 10, True)
 
 
@@ -100,6 +104,14 @@ def ack_section(plan: Plan, results: dict[str, Any]) -> None:
     results.update(run_ack(plan.ack_requests))
 
 
+def open_loop_section(plan: Plan, results: dict[str, Any]) -> None:
+    from schedulebot.bench.openloop import run_open_loop
+
+    rates = ", ".join(str(rate) for rate in plan.open_loop_rates)
+    progress(f"open-loop slash commands at {rates} per second, {plan.open_loop_seconds:g} s each")
+    results.update(run_open_loop(plan.open_loop_rates, plan.open_loop_seconds, plan.open_loop_search, progress))
+
+
 def memory_section(plan: Plan, results: dict[str, Any]) -> None:
     from schedulebot.bench.memory import run_worker_memory
 
@@ -123,6 +135,7 @@ SECTIONS: dict[str, Section] = {
     "claims": claims_section,
     "firing": firing_section,
     "ack": ack_section,
+    "openloop": open_loop_section,
     "parse": parse_section,
     "memory": memory_section,
     "herd": herd_section,
@@ -158,6 +171,7 @@ def notes(plan: Plan) -> list[str]:
         "Peer figures: one sync = load every enabled schedule and ask each entry is_due; median of 3 syncs at "
         "10k, a single sync at 100k and above.",
     ]
+    found.append(open_loop_note(plan))
     if plan.mode == "quick":
         found.append("Quick mode: no 1M cell (so the 1M targets are not measured), SQLite peer only at 10k, "
                      "lateness window shortened, no 5,000-run burst; worker memory at "
@@ -166,6 +180,18 @@ def notes(plan: Plan) -> list[str]:
         found.append("Quick mode: the herd is 1,000 one-offs across 10 workspaces × 100 channels, not the full "
                      "10,000 across 100 × 100.")  # fmt: skip
     return found
+
+
+def open_loop_note(plan: Plan) -> str:
+    rates = ", ".join(str(rate) for rate in plan.open_loop_rates)
+    note = f"Open-loop commands: Poisson arrivals at {rates} per second, {plan.open_loop_seconds:g} s each"
+    if plan.open_loop_search:
+        note += f", then up to {plan.open_loop_search} rates halving the gap above the knee"
+    note += "; every clock starts at the command's scheduled instant; a busy refusal counts as not confirmed"
+    if plan.mode == "quick":
+        note += f" (quick mode: {plan.open_loop_seconds:g} s windows, not the full run's {FULL.open_loop_seconds:g} s"
+        note += ", and no search between the rates)"
+    return note + "."
 
 
 def _parser() -> argparse.ArgumentParser:

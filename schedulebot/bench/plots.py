@@ -83,6 +83,30 @@ def herd_plot(results: dict[str, Any], path: Path) -> Path | None:
     return _save(plt, figure, path)
 
 
+def open_loop_plot(results: dict[str, Any], path: Path) -> Path | None:
+    """Confirmation p50 and p99 and the ack p99 against the open-loop rate, with the busy share beside them."""
+    points = {**(results.get("confirm_open_loop") or {}), **(results.get("confirm_open_loop_search") or {})}
+    rates = sorted((int(r) for r in points if points[r].get("p99_ms") is not None), key=int)
+    if not rates:
+        return None
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for key, label, style in (("p50_ms", "confirmation p50", "o-"), ("p99_ms", "confirmation p99", "s-"),
+                              ("ack_p99_ms", "HTTP ack p99", "^--")):  # fmt: skip
+        axes.plot(rates, [points[str(r)][key] for r in rates], style, label=label)
+    axes.axhline(250, color="red", linestyle=":", label="target: p99 ≤ 250 ms at 50/s")
+    axes.set(yscale="log", xlabel="slash commands per second (open loop, Poisson)", ylabel="ms from the scheduled send")
+    for rate in rates:
+        busy, sent = points[str(rate)].get("busy", 0), points[str(rate)].get("sent") or 1
+        if busy:
+            axes.annotate(f"{100 * busy / sent:.0f}% busy", (rate, points[str(rate)]["p99_ms"]),
+                          textcoords="offset points", xytext=(4, 6), fontsize=8)  # fmt: skip
+    axes.set_title("What a person waits for under load")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    return _save(plt, figure, path)
+
+
 def _save(plt: Any, figure: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
@@ -97,4 +121,5 @@ def all_plots(results: dict[str, Any], folder: Path) -> list[Path]:
         return []
     made = [claims_plot(results, folder / "claims.png"), latency_plot(results, folder / "ack.png")]
     made.append(herd_plot(results, folder / "herd.png"))
+    made.append(open_loop_plot(results, folder / "openloop.png"))
     return [path for path in made if path is not None]

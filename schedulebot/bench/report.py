@@ -67,6 +67,7 @@ FIGURES = (
     ("confirm_p50_ms", "confirmation reply p50, 20 senders (ms)"),
     ("confirm_p99_ms", "confirmation reply p99, 20 senders (ms)"),
     ("confirm_not_added", "replies that were not a confirmation (count)"),
+    ("confirm_busy", "commands refused busy, 1 and 20 senders (count)"),
     ("parse_p50_ms", "parse p50 (ms)"),
     ("parse_p99_ms", "parse p99 (ms)"),
     ("adversarial_p99_ms", "adversarial command at the 2,000-character cap, p99 (ms)"),
@@ -117,6 +118,33 @@ def _worker_memory_part(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def open_loop_table(results: dict[str, Any]) -> str:
+    """One row per rate (measured, then searched), and the knee."""
+    lines = [
+        "| commands/s | sent | confirm p50 (ms) | confirm p99 (ms) | ack p99 (ms) | busy | not added "
+        "| confirmed ≤ 250 ms | sender lag p99 (ms) | load | meets the target |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    points = {**(results.get("confirm_open_loop") or {}), **(results.get("confirm_open_loop_search") or {})}
+    for rate in sorted(points, key=float):
+        p = points[rate]
+        verdict = "yes" if p.get("meets_target") else "no" if p.get("sender_kept_up") else "invalid: sender lagged"
+        lines.append(
+            f"| {rate} | {_num(p.get('sent'))} | {_num(p.get('p50_ms'))} | {_num(p.get('p99_ms'))} "
+            f"| {_num(p.get('ack_p99_ms'))} | {_num(p.get('busy'))} | {_num(p.get('not_added'))} "
+            f"| {_num((p.get('within_target_share') or 0.0) * 100)}% | {_num(p.get('sender_lag_p99_ms'))} "
+            f"| {p.get('load_average_1m', '—')} | {verdict} |"
+        )
+    knee = results.get("confirm_knee_per_s")
+    lines.append("")
+    lines.append(
+        f"Knee: {knee} commands/s, the highest rate measured with every rate up to it meeting the target."
+        if knee is not None
+        else "Knee: none; the lowest rate measured missed the target."
+    )
+    return "\n".join(lines)
+
+
 def render(results: dict[str, Any]) -> str:
     """The whole results section as Markdown: machine, targets, claims, other figures, notes."""
     machine = results.get("machine") or {}
@@ -130,6 +158,8 @@ def render(results: dict[str, Any]) -> str:
         "### Other figures\n\n" + figure_table(results),
         *_worker_memory_part(results),
     ]
+    if results.get("confirm_open_loop"):
+        parts.append("### Open-loop slash commands\n\n" + open_loop_table(results))
     notes = results.get("notes") or []
     errors = results.get("errors") or {}
     if notes or errors:

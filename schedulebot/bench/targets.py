@@ -18,6 +18,10 @@ WORKER_RSS_GROWTH = 1.10
 # The herd (bench/herd.py): its last post within 10% of the bound Slack's limits and Celery allow, nothing
 # lost or doubled.
 HERD_RATIO = 1.1
+# Issue 17: at 50 open-loop commands a second, 99% of them confirmed within 250 ms (busy refusals are not).
+CONFIRM_P99_MS_OPEN_LOOP = 250.0
+CONFIRM_OPEN_LOOP_SHARE = 0.99
+CONFIRM_OPEN_LOOP_RATE = "50"
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ def checks(results: dict[str, Any]) -> list[Check]:
         _upper("slash-command p99 at 20 concurrent senders", ACK_P99_MS_AT_20, "ms", results.get("ack_p99_ms")),
         _upper("parse p99 over public-phrases.jsonl", PARSE_P99_MS, "ms", results.get("parse_p99_ms"), 2),
         _upper("parse p99, adversarial commands at the cap", PARSE_P99_MS, "ms", results.get("adversarial_p99_ms"), 2),
+        open_loop_check(results),
         worker_memory_check(results),
         *herd_checks(results),
     ]
@@ -105,3 +110,18 @@ def herd_checks(results: dict[str, Any]) -> list[Check]:
         _upper(f"{name}: lost", 0, "", results.get("herd_lost"), 0),
         _upper(f"{name}: duplicates", 0, "", results.get("herd_duplicates"), 0),
     ]
+
+
+def open_loop_check(results: dict[str, Any]) -> Check:
+    """Confirmation p99 at 50 open-loop commands/s; met only if the sender kept up and 99% of all sent (busy
+    refusals and missing confirmations included, as never confirmed) were confirmed within the limit."""
+    name = f"confirmation p99 at {CONFIRM_OPEN_LOOP_RATE} commands/s, open loop (busy counts as not confirmed)"
+    target = f"≤ {CONFIRM_P99_MS_OPEN_LOOP:g} ms"
+    point = (results.get("confirm_open_loop") or {}).get(CONFIRM_OPEN_LOOP_RATE)
+    if not point:
+        return Check(name, target, "—", None)
+    measured = f"{_fmt(point.get('p99_ms'), 'ms')}, {point.get('busy', 0)} busy and {point.get('not_added', 0)} "
+    measured += f"not added of {point.get('sent', 0)}"
+    if not point.get("sender_kept_up"):
+        return Check(name, target, measured + " (invalid: the sender fell behind its timetable)", None)
+    return Check(name, target, measured, bool(point.get("meets_target")))
