@@ -23,6 +23,7 @@ from schedulebot.config import Settings, load_settings
 from storage.claims import FIRE_RUN_TASK, TICK_TASK, UPDATE_EVENT_STATES_TASK, Claimed, task_id_for
 from tasks import firing, runstate
 from tasks.beat import SCHEDULER, beat_schedule
+from tasks.broker import TRANSPORT
 from tasks.options import FiringOptions
 from tasks.pacing import REDIS_SCHEMES
 from tasks.runtime import Runtime, build_runtime
@@ -83,6 +84,8 @@ def _config(settings: Settings, options: FiringOptions) -> dict[str, Any]:
         # Only Redis takes a visibility timeout; the embedded broker of `make run` (SQLAlchemy) refuses it.
         "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT} if uses_redis(settings) else {},
         "broker_connection_retry_on_startup": True,
+        # kombu's Redis transport, except that a restarting server cannot kill the worker (tasks/broker.py).
+        "broker_transport": TRANSPORT if broker_url(settings).startswith("redis://") else None,
         "worker_soft_shutdown_timeout": SOFT_SHUTDOWN_TIMEOUT,
         "worker_enable_soft_shutdown_on_idle": True,
         "worker_cancel_long_running_tasks_on_connection_loss": True,
