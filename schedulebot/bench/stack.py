@@ -84,27 +84,31 @@ def _redis(url: str | None) -> Iterator[str]:
 def insert_once_triggers(
     engine: Engine, dues: list[datetime], label: str, channels: int | None = None
 ) -> dict[str, datetime]:
-    """One-off `message` triggers, one per due instant (whole seconds), each to its own channel.
+    """One-off `message` triggers, one per due instant (whole seconds), each to its own channel of its own
+    workspace.
 
-    Separate channels (unless `channels` caps them) keep Slack's one-message-per-second-per-channel
-    pacing out of the figure.
+    Separate channels (unless `channels` caps them) and workspaces keep the worker's pacing to Slack's limits
+    (one message a second per channel, a few hundred a minute per workspace) out of the figure: these figures
+    are the worker's throughput; the herd section measures those limits.
     Returns each trigger's message text with its due instant.
     """
     from scheduling.schedule import Schedule
 
     rows = [
         trigger_row(number, _channel(label, number, channels), f"{label} {number}", due,
-                    Schedule(kind="once", zone="UTC", at=due))
+                    Schedule(kind="once", zone="UTC", at=due), team_id=f"T{label[:3].upper()}{number:06d}")
         for number, due in enumerate(dues, start=next_number(engine))
     ]  # fmt: skip
     insert_triggers(engine, rows)
     return {row["payload"]["text"]: row["next_run_at"] for row in rows}
 
 
-def trigger_row(number: int, channel: str, text: str, first: datetime, schedule: Any, policy: str = "once") -> Any:
-    """One `message` trigger's row, first due at `first` (whole seconds) on `schedule`."""
+def trigger_row(
+    number: int, channel: str, text: str, first: datetime, schedule: Any, policy: str = "once", team_id: str = TEAM_ID
+) -> Any:
+    """One `message` trigger's row in `team_id`, first due at `first` (whole seconds) on `schedule`."""
     return {
-        "team_id": TEAM_ID, "number": number, "channel_id": channel, "creator_id": "U0BENCH",
+        "team_id": team_id, "number": number, "channel_id": channel, "creator_id": "U0BENCH",
         "action_kind": "message", "payload": {"text": text}, "zone": "UTC", "next_run_at": first,
         "schedule": schedule.to_canonical(), "schedule_text": "bench", "state": "active",
         "misfire_policy": policy, "created_at": first, "updated_at": first,
