@@ -4,25 +4,31 @@ Each post takes a slot atomically (one Lua script in Redis, or a lock in `LocalP
 channel's next free second and its workspace's next token. A worker whose slot is in the future re-queues its
 task for that moment instead of sleeping; nothing is dropped.
 
-The workspace's bucket is a token bucket kept as a GCRA ("theoretical arrival time"): it refills at the
+The workspace's bucket is one token bucket kept as a GCRA clock ("theoretical arrival time"): it refills at the
 workspace's rate and holds at most `burst` posts, so a herd of posts due together goes out `burst` at once
-and then one every 1/rate seconds. Its rate starts at the configured ceiling (SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUTE)
-and is learned from Slack's 429s:
+and then one every 1/rate seconds. A slot is a token taken: the task that holds it posts when it wakes at or
+after it, and takes nothing more; so each post costs the clock one token, however late its worker runs. A
+post whose channel is busy takes its token at the workspace's moment and waits for the channel after it, so
+one busy channel never holds up the workspace's others.
+
+Its rate starts at the configured ceiling (SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUTE) and is learned from Slack's 429s:
 
 - Every 429 keeps the channel quiet for the whole Retry-After.
 - A 429 the channel cannot explain (no other post to that channel within the last 1.5 channel intervals, at
-  least 1.5 s) also blocks the whole workspace for the Retry-After: a post slotted in that time waits for the
-  first token after it instead of going out.
+  least 1.5 s) also blocks the whole workspace for the Retry-After: the slots inside the block are void, and a
+  task holding one takes a new slot after it. The bucket is empty when the block ends, so the posts after it go
+  out one per token, not in a burst.
 - The rate drops by half (never below a hundredth of the ceiling) when such 429s are a real share of the
   workspace's posts: at least MIN_LIMITED of them, in more than one channel, and SHARE_LIMITED of the posts
   sent in the current LEARN_WINDOW seconds; and only for a 429 that came after the previous block had ended,
-  so the 429s of posts already in flight when the first came count once. A rare 429 (Slack's own hiccup),
-  or 429s in one channel only, block without slowing.
-- A slot handed out is a moment to wake, not a licence: a post goes out only when the workspace's token for
-  it is there (a second clock of the same bucket, counting posts really sent). A post whose slot came while
-  the workspace was blocked, after its rate fell, or in a bunch of tasks that came late (a busy worker) is
-  given the next free token, not the back of the queue.
+  so the 429s of posts already in flight when the first came count once. The slots handed out after the
+  block stand, spaced for the old rate: if Slack refuses them too, each such 429 voids the slots before its
+  own Retry-After ends, and their posts take new slots at the new rate. A rare 429 (Slack's own hiccup), or
+  429s in one channel only, block without slowing.
 - The rate then climbs back by RECOVERY_PER_MINUTE of the ceiling each minute: from half to full in about 8 minutes.
+
+A slot is void when it falls before the workspace's `blocked` moment (the end of its latest block); slots
+handed out after it never are, so a task is re-queued for its workspace's sake at most once per 429.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ WORKSPACE_PREFIX = "schedulebot:pace-ws:"
 KEY_TTL_SECONDS = 3600
 # A slot this close is taken at once rather than re-queued; such a post counts as sent.
 SEND_TOLERANCE = 0.05
+# A given slot this far before the workspace's block ends is void (slots pass through Lua's number formatting).
+VOID_MARGIN = 0.001
 # Posts a workspace may send at once before its rate applies; below Slack's own burst, so jitter stays within it.
 DEFAULT_WORKSPACE_BURST = 5
 # A 429 is the channel's when another post went to that channel within this many channel intervals (at least
@@ -98,38 +106,30 @@ end
 """
 
 # KEYS: channel key, workspace key. ARGV: now, given slot (-1: none), channel interval, ceiling, burst, recovery,
-# tolerance, ttl, channel, learn window. Returns the slot (epoch seconds, as text). Three GCRA clocks share the
-# rate: `tat` hands out the slots of new posts, `sent` admits the posts going out, `retry` hands out slots
-# again to posts `sent` refused. So a post whose slot came while the workspace was blocked, after its rate
-# fell, or in a bunch of late tasks waits for the next free token instead of going out over the limit. A slot
-# within the tolerance of now is a post sent now, remembered for explaining a 429 and counted.
+# tolerance, ttl, channel, learn window, void margin. Returns the slot (epoch seconds, as text). A given slot
+# stands unless it is void (before `blocked`); otherwise, or with none given, a new one is taken from the
+# workspace's clock `tat`. A slot within the tolerance of now is a post sent now, remembered for explaining a
+# 429 and counted.
 _TAKE = (
     _RATE_AT
     + """
 local now, given, ceiling = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 local tol, ttl = tonumber(ARGV[7]), tonumber(ARGV[8])
-local ws = redis.call('HMGET', KEYS[2], 'tat', 'rate', 'at', 'blocked', 'wstart', 'sent', 'retry')
-local tat, blocked, sent = tonumber(ws[1] or '0'), tonumber(ws[4] or '0'), tonumber(ws[6] or '0')
-local rate = rate_at(ws[2], ws[3], now, ceiling, tonumber(ARGV[6]))
-local spacing = 1 / rate
-local tau = (tonumber(ARGV[5]) - 1) * spacing
+local ws = redis.call('HMGET', KEYS[2], 'tat', 'rate', 'at', 'blocked', 'wstart')
+local tat, blocked = tonumber(ws[1] or '0'), tonumber(ws[4] or '0')
 local slot = given
-local refused = given >= 0 and given <= now + tol and (blocked > now or now + tol < sent - tau)
-if given < 0 or refused then
+if given < 0 or given < blocked - tonumber(ARGV[11]) then
+  local rate = rate_at(ws[2], ws[3], now, ceiling, tonumber(ARGV[6]))
+  local tau = (tonumber(ARGV[5]) - 1) / rate
   local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-  if refused then
-    slot = math.max(now, blocked, sent - tau, tonumber(ws[7] or '0'))
-    redis.call('HSET', KEYS[2], 'retry', tostring(slot + spacing))
-  else
-    slot = math.max(now, free, blocked, tat - tau, sent - tau)
-    tat = math.max(tat, slot) + spacing
-    redis.call('HSET', KEYS[2], 'tat', tostring(tat), 'rate', tostring(rate), 'at', ARGV[1])
-  end
+  local token = math.max(now, blocked, tat - tau)
+  slot = math.max(token, free)
+  tat = math.max(tat, token) + 1 / rate
+  redis.call('HSET', KEYS[2], 'tat', tostring(tat), 'rate', tostring(rate), 'at', ARGV[1])
   local next_free = math.max(free, slot + tonumber(ARGV[3]))
   redis.call('SET', KEYS[1], tostring(next_free), 'EX', math.ceil(next_free - now) + ttl)
 end
 if slot <= now + tol then
-  redis.call('HSET', KEYS[2], 'sent', tostring(math.max(sent, now) + spacing))
   if now - tonumber(ws[5] or '0') >= tonumber(ARGV[10]) then
     redis.call('HSET', KEYS[2], 'wstart', ARGV[1], 'wsent', 0, 'wlimited', 0)
     redis.call('HDEL', KEYS[2], 'wchannel', 'wspread')
@@ -138,14 +138,14 @@ if slot <= now + tol then
   local last = redis.call('HGET', KEYS[2], 'c:' .. ARGV[9]) or '0'
   redis.call('HSET', KEYS[2], 'p:' .. ARGV[9], last, 'c:' .. ARGV[9], ARGV[1])
 end
-redis.call('EXPIRE', KEYS[2], math.ceil(math.max(0, tat - now, blocked - now, sent - now)) + ttl)
+redis.call('EXPIRE', KEYS[2], math.ceil(math.max(0, tat - now, blocked - now)) + ttl)
 return tostring(slot)
 """
 )
 
 # KEYS: channel key, workspace key. ARGV: now, until, channel, explain window, ceiling, recovery, floor, ttl,
-# burst. Returns "channel", "workspace" or "learned" (see the module's docstring). A workspace block also
-# empties the bucket, so the posts after it go out one per token, not in a burst.
+# burst. Returns "channel", "workspace" or "learned" (see the module's docstring). A workspace block voids the
+# slots before its end and empties the bucket there.
 _LIMITED = (
     _RATE_AT
     + f"""
@@ -154,11 +154,11 @@ local free = tonumber(redis.call('GET', KEYS[1]) or '0')
 if until_ > free then
   redis.call('SET', KEYS[1], ARGV[2], 'EX', math.max(0, math.ceil(until_ - now)) + ttl)
 end
-local ws = redis.call('HMGET', KEYS[2], 'p:' .. ARGV[3], 'blocked', 'wsent', 'rate', 'at', 'tat', 'sent')
+local ws = redis.call('HMGET', KEYS[2], 'p:' .. ARGV[3], 'blocked', 'wsent', 'rate', 'at', 'tat')
 if now - tonumber(ws[1] or '0') < tonumber(ARGV[4]) then
   return '{CHANNEL}'
 end
-local blocked = tonumber(ws[2] or '0')
+local blocked, tat = tonumber(ws[2] or '0'), tonumber(ws[6] or '0')
 local limited = redis.call('HINCRBY', KEYS[2], 'wlimited', 1)
 local first = redis.call('HGET', KEYS[2], 'wchannel')
 if not first then
@@ -175,10 +175,9 @@ if blocked <= now and spread and limited >= {MIN_LIMITED} and limited >= {SHARE_
   redis.call('HDEL', KEYS[2], 'wchannel', 'wspread')
   outcome = '{LEARNED}'
 end
-local full = until_ + (tonumber(ARGV[9]) - 1) / rate
-local tat = math.max(tonumber(ws[6] or '0'), full)
-redis.call('HSET', KEYS[2], 'blocked', tostring(math.max(blocked, until_)), 'tat', tostring(tat),
-  'sent', tostring(math.max(tonumber(ws[7] or '0'), full)))
+blocked = math.max(blocked, until_)
+tat = math.max(tat, blocked + (tonumber(ARGV[9]) - 1) / rate)
+redis.call('HSET', KEYS[2], 'blocked', tostring(blocked), 'tat', tostring(tat))
 redis.call('EXPIRE', KEYS[2], math.ceil(math.max(0, tat - now)) + ttl)
 return outcome
 """
@@ -205,12 +204,12 @@ class RedisPacer:
         self.limits = limits
 
     def take(self, team_id: str, channel: str, *, now: float, slot: float | None = None) -> float:
-        """The moment (epoch seconds) this post may go. `slot`, one taken before, stands unless its moment has
-        come and the workspace's token is not there (blocked, a lower rate, a bunch of late tasks): then the next
-        free token's moment. A moment within SEND_TOLERANCE of `now` means the post goes now, and is counted."""
+        """The moment (epoch seconds) this post may go. `slot`, one taken before, stands unless a workspace block
+        made it void: then, as with none, a new slot. A moment within SEND_TOLERANCE of
+        `now` means the post goes now, and is counted."""
         lim = self.limits
         args = [now, -1 if slot is None else slot, lim.channel_interval, lim.ceiling, lim.burst, lim.recovery,
-                SEND_TOLERANCE, KEY_TTL_SECONDS, channel, LEARN_WINDOW]  # fmt: skip
+                SEND_TOLERANCE, KEY_TTL_SECONDS, channel, LEARN_WINDOW, VOID_MARGIN]  # fmt: skip
         return float(self._take(keys=[_key(team_id, channel), _workspace_key(team_id)], args=args))
 
     def reserve(self, team_id: str, channel: str, *, now: float) -> float:
@@ -241,8 +240,6 @@ def _workspace_key(team_id: str) -> str:
 @dataclass
 class _Workspace:
     tat: float = 0.0
-    sent_tat: float = 0.0
-    retry_tat: float = 0.0
     rate: float | None = None
     at: float = 0.0
     blocked: float = 0.0
@@ -280,19 +277,14 @@ class LocalPacer:
     def take(self, team_id: str, channel: str, *, now: float, slot: float | None = None) -> float:
         with self._lock:
             ws = self._workspaces.setdefault(team_id, _Workspace())
-            rate = ws.rate_at(now, self.limits)
-            tau = (self.limits.burst - 1) / rate
-            key = _key(team_id, channel)
-            if slot is None:
-                slot = max(now, self._free.get(key, 0.0), ws.blocked, ws.tat - tau, ws.sent_tat - tau)
-                ws.tat, ws.rate, ws.at = max(ws.tat, slot) + 1 / rate, rate, now
-                self._free[key] = slot + self.limits.channel_interval
-            elif slot <= now + SEND_TOLERANCE and (ws.blocked > now or now + SEND_TOLERANCE < ws.sent_tat - tau):
-                slot = max(now, ws.blocked, ws.sent_tat - tau, ws.retry_tat)
-                ws.retry_tat = slot + 1 / rate
+            if slot is None or slot < ws.blocked - VOID_MARGIN:
+                rate = ws.rate_at(now, self.limits)
+                key = _key(team_id, channel)
+                token = max(now, ws.blocked, ws.tat - (self.limits.burst - 1) / rate)
+                slot = max(token, self._free.get(key, 0.0))
+                ws.tat, ws.rate, ws.at = max(ws.tat, token) + 1 / rate, rate, now
                 self._free[key] = max(self._free.get(key, 0.0), slot + self.limits.channel_interval)
             if slot <= now + SEND_TOLERANCE:
-                ws.sent_tat = max(ws.sent_tat, now) + 1 / rate
                 self._sent(ws, channel, now)
             return slot
 
@@ -321,8 +313,8 @@ class LocalPacer:
                 ws.rate, ws.at = max(self.limits.floor, ws.rate_at(now, self.limits) * DECREASE), now
                 ws.start_window(now)
                 outcome = LEARNED
-            full = until + (self.limits.burst - 1) / ws.rate_at(now, self.limits)
-            ws.blocked, ws.tat, ws.sent_tat = max(ws.blocked, until), max(ws.tat, full), max(ws.sent_tat, full)
+            ws.blocked = max(ws.blocked, until)
+            ws.tat = max(ws.tat, ws.blocked + (self.limits.burst - 1) / ws.rate_at(now, self.limits))
             return outcome
 
     def per_minute(self, team_id: str, *, now: float) -> float:

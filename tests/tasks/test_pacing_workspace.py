@@ -26,6 +26,11 @@ T0 = 1_800_000_000.0
 LIMITS = Limits(channel_interval=1.0, per_minute=60, burst=3)
 
 
+def exactly(expected: object) -> object:
+    """Equal to the millisecond: pytest.approx's relative tolerance would allow half an hour at T0."""
+    return pytest.approx(expected, rel=0, abs=1e-3)
+
+
 @pytest.fixture(params=["redis", "local"])
 def pacer(request: pytest.FixtureRequest) -> Iterator[Pacer]:
     if request.param == "local":
@@ -39,9 +44,9 @@ def pacer(request: pytest.FixtureRequest) -> Iterator[Pacer]:
 
 def test_a_herd_in_one_workspace_goes_out_burst_then_one_per_token(pacer: Pacer) -> None:
     slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(6)]
-    assert slots == pytest.approx([T0, T0, T0, T0 + 1, T0 + 2, T0 + 3])
+    assert slots == exactly([T0, T0, T0, T0 + 1, T0 + 2, T0 + 3])
     # Another workspace has a bucket of its own.
-    assert pacer.reserve("T2", "C0", now=T0) == pytest.approx(T0)
+    assert pacer.reserve("T2", "C0", now=T0) == exactly(T0)
 
 
 def test_the_bucket_refills_while_idle_but_never_beyond_its_burst(pacer: Pacer) -> None:
@@ -49,22 +54,22 @@ def test_the_bucket_refills_while_idle_but_never_beyond_its_burst(pacer: Pacer) 
         pacer.reserve("T1", f"C{i}", now=T0)
     later = T0 + 100
     slots = [pacer.reserve("T1", f"D{i}", now=later) for i in range(4)]
-    assert slots == pytest.approx([later, later, later, later + 1])
+    assert slots == exactly([later, later, later, later + 1])
 
 
 def test_a_channel_still_gets_one_post_per_interval_and_the_workspace_slot_waits_for_it(pacer: Pacer) -> None:
     slots = [pacer.reserve("T1", "C1", now=T0) for _ in range(3)]
-    assert slots == pytest.approx([T0, T0 + 1, T0 + 2])
+    assert slots == exactly([T0, T0 + 1, T0 + 2])
     # Those took three workspace tokens: the fourth post, in another channel, waits for the next token.
-    assert pacer.reserve("T1", "C2", now=T0) == pytest.approx(T0 + 1)
+    assert pacer.reserve("T1", "C2", now=T0) == exactly(T0 + 1)
 
 
 def test_a_slot_taken_earlier_stands_when_its_moment_comes(pacer: Pacer) -> None:
     slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(5)]
-    assert pacer.take("T1", "C4", now=slots[4], slot=slots[4]) == pytest.approx(slots[4])
+    assert pacer.take("T1", "C4", now=slots[4], slot=slots[4]) == exactly(slots[4])
     # Early, it is still the same slot: the task waits again, it takes nothing more.
-    assert pacer.take("T1", "C4", now=T0, slot=slots[4]) == pytest.approx(slots[4])
-    assert pacer.reserve("T1", "C9", now=T0) == pytest.approx(T0 + 3)
+    assert pacer.take("T1", "C4", now=T0, slot=slots[4]) == exactly(slots[4])
+    assert pacer.reserve("T1", "C9", now=T0) == exactly(T0 + 3)
 
 
 def test_a_429_with_a_recent_post_in_the_channel_is_the_channels(pacer: Pacer) -> None:
@@ -72,16 +77,16 @@ def test_a_429_with_a_recent_post_in_the_channel_is_the_channels(pacer: Pacer) -
     pacer.reserve("T1", "C1", now=T0 + 1)
     assert pacer.rate_limited("T1", "C1", now=T0 + 1.2, until=T0 + 5) == CHANNEL
     # The channel waits the Retry-After; the workspace does not.
-    assert pacer.reserve("T1", "C1", now=T0 + 1.3) == pytest.approx(T0 + 5)
-    assert pacer.reserve("T1", "C2", now=T0 + 1.3) == pytest.approx(T0 + 1.3)
-    assert pacer.per_minute("T1", now=T0 + 2) == pytest.approx(60)
+    assert pacer.reserve("T1", "C1", now=T0 + 1.3) == exactly(T0 + 5)
+    assert pacer.reserve("T1", "C2", now=T0 + 1.3) == exactly(T0 + 1.3)
+    assert pacer.per_minute("T1", now=T0 + 2) == exactly(60)
 
 
 def test_an_unexplained_429_blocks_the_workspace_for_its_retry_after_without_slowing_it(pacer: Pacer) -> None:
     pacer.reserve("T1", "C1", now=T0)
     assert pacer.rate_limited("T1", "C1", now=T0 + 0.1, until=T0 + 4) == WORKSPACE
-    assert pacer.reserve("T1", "C2", now=T0 + 0.2) == pytest.approx(T0 + 4)
-    assert pacer.per_minute("T1", now=T0 + 0.2) == pytest.approx(60)
+    assert pacer.reserve("T1", "C2", now=T0 + 0.2) == exactly(T0 + 4)
+    assert pacer.per_minute("T1", now=T0 + 0.2) == exactly(60)
 
 
 def test_a_slot_taken_before_a_block_is_taken_again_after_it(pacer: Pacer) -> None:
@@ -97,12 +102,12 @@ def test_429s_that_are_a_share_of_the_posts_halve_the_rate_once_per_block(pacer:
     assert pacer.rate_limited("T1", "C0", now=T0 + 0.1, until=T0 + 2) == WORKSPACE  # one is not yet evidence
     assert pacer.rate_limited("T1", "C1", now=T0 + 0.1, until=T0 + 2) == WORKSPACE  # in flight with the first
     after = T0 + 2
-    assert pacer.reserve("T1", "C5", now=after) == pytest.approx(after)
+    assert pacer.reserve("T1", "C5", now=after) == exactly(after)
     assert pacer.rate_limited("T1", "C5", now=after + 0.1, until=after + 2) == LEARNED
-    assert pacer.per_minute("T1", now=after + 0.1) == pytest.approx(30)
+    assert pacer.per_minute("T1", now=after + 0.1) == exactly(30)
     # It climbs back by 6% of the ceiling a minute, never past the ceiling.
-    assert pacer.per_minute("T1", now=after + 0.1 + 60) == pytest.approx(30 + 3.6)
-    assert pacer.per_minute("T1", now=after + 3600) == pytest.approx(60)
+    assert pacer.per_minute("T1", now=after + 0.1 + 60) == exactly(30 + 3.6)
+    assert pacer.per_minute("T1", now=after + 3600) == exactly(60)
 
 
 def test_a_rare_429_among_many_posts_does_not_slow_the_workspace(pacer: Pacer) -> None:
@@ -111,9 +116,9 @@ def test_a_rare_429_among_many_posts_does_not_slow_the_workspace(pacer: Pacer) -
     for i in range(40):
         assert pacer.reserve("T1", f"C{i}", now=T0) <= T0 + SEND_TOLERANCE
     assert pacer.rate_limited("T1", "C0", now=T0 + 0.1, until=T0 + 1) == WORKSPACE
-    assert pacer.reserve("T1", "C50", now=T0 + 1) == pytest.approx(T0 + 1)
+    assert pacer.reserve("T1", "C50", now=T0 + 1) == exactly(T0 + 1)
     assert pacer.rate_limited("T1", "C50", now=T0 + 1.1, until=T0 + 2) == WORKSPACE  # 2 of 41 posts: no evidence
-    assert pacer.per_minute("T1", now=T0 + 1.1) == pytest.approx(6000)
+    assert pacer.per_minute("T1", now=T0 + 1.1) == exactly(6000)
 
 
 def test_the_rate_never_falls_below_its_floor(pacer: Pacer) -> None:
@@ -124,7 +129,7 @@ def test_the_rate_never_falls_below_its_floor(pacer: Pacer) -> None:
         pacer.reserve("T1", "C2", now=now)
         assert pacer.rate_limited("T1", "C1", now=now, until=now) == WORKSPACE
         assert pacer.rate_limited("T1", "C2", now=now, until=now) == LEARNED
-    assert pacer.per_minute("T1", now=now) == pytest.approx(1.0)  # a hundredth of 60/min is below 1/min
+    assert pacer.per_minute("T1", now=now) == exactly(1.0)  # a hundredth of 60/min is below 1/min
 
 
 def _client(pacer: Pacer) -> redis.Redis:
@@ -136,9 +141,9 @@ def test_429s_in_one_channel_only_block_without_slowing_the_workspace(pacer: Pac
     now = T0
     for _ in range(5):
         now += 2  # each post past the last Retry-After, too far apart for the channel's limit to explain
-        assert pacer.reserve("T1", "C1", now=now) == pytest.approx(now)
+        assert pacer.reserve("T1", "C1", now=now) == exactly(now)
         assert pacer.rate_limited("T1", "C1", now=now, until=now + 1) == WORKSPACE
-    assert pacer.per_minute("T1", now=now) == pytest.approx(60)
+    assert pacer.per_minute("T1", now=now) == exactly(60)
 
 
 def test_after_a_workspace_block_posts_go_one_per_token_not_in_a_burst(pacer: Pacer) -> None:
@@ -146,22 +151,19 @@ def test_after_a_workspace_block_posts_go_one_per_token_not_in_a_burst(pacer: Pa
         pacer.reserve("T1", f"C{i}", now=T0)
     pacer.rate_limited("T1", "C0", now=T0 + 0.1, until=T0 + 4)
     slots = [pacer.reserve("T1", f"D{i}", now=T0 + 4) for i in range(3)]
-    assert slots == pytest.approx([T0 + 4, T0 + 5, T0 + 6])
+    assert slots == exactly([T0 + 4, T0 + 5, T0 + 6])
 
 
-def test_after_the_rate_falls_posts_go_out_at_the_new_rate_whenever_their_slots_were_handed_out(
-    pacer: Pacer,
-) -> None:
-    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(6)]  # T0 ×3 (sent), then one a second
+def test_after_the_rate_falls_new_slots_are_spaced_at_it_and_those_handed_out_before_stand(pacer: Pacer) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(6)]  # T0 ×3 (sent), then T0 + 1, + 2, + 3
     assert pacer.rate_limited("T1", "C0", now=T0 + 0.5, until=T0 + 0.5) == WORKSPACE
     assert pacer.rate_limited("T1", "C1", now=T0 + 0.5, until=T0 + 0.5) == LEARNED  # now one post every 2 s
     waiting = [(slots[i], f"C{i}") for i in (3, 4, 5)]
     waiting += [(pacer.reserve("T1", f"D{i}", now=T0 + 0.6), f"D{i}") for i in range(3)]
-    sent = _drain(pacer, waiting)
-    assert len(sent) == 6
-    # The block emptied the bucket at T0 + 0.5: from there, the k-th post no sooner than k tokens later
-    # (less the send tolerance, and the little the rate recovers meanwhile).
-    assert all(moment >= T0 + 0.5 + 2 * k - 0.1 for k, moment in enumerate(sent)), sent
+    # The three slots handed out before stand (T0 + 1, 2, 3); the three new ones are two seconds apart, from
+    # the moment the clock's burst allows at the new rate (the clock stood at T0 + 6, a burst is 4 s of it).
+    # The little the rate recovers meanwhile moves them by under a millisecond.
+    assert _drain(pacer, waiting) == exactly([T0 + 1, T0 + 2, T0 + 2, T0 + 3, T0 + 4, T0 + 6])
 
 
 def test_a_bunch_of_late_tasks_goes_out_one_per_token(pacer: Pacer) -> None:
@@ -173,7 +175,7 @@ def test_a_bunch_of_late_tasks_goes_out_one_per_token(pacer: Pacer) -> None:
     assert len(went) == 2
     later = sorted(r for r in results if r > T0 + 2.5 + SEND_TOLERANCE)
     # The others wait for the next tokens, one a second from the next: not the back of any queue.
-    assert later == pytest.approx([T0 + 3, T0 + 4, T0 + 5, T0 + 6])
+    assert later == exactly([T0 + 3, T0 + 4, T0 + 5, T0 + 6])
 
 
 def test_a_late_task_keeps_its_slot(pacer: Pacer) -> None:
@@ -182,17 +184,32 @@ def test_a_late_task_keeps_its_slot(pacer: Pacer) -> None:
     assert [pacer.take("T1", f"C{i}", now=T0 + 6, slot=slots[i]) for i in (3, 4, 5)] == slots[3:]
 
 
-def _drain(pacer: Pacer, waiting: list[tuple[float, str]]) -> list[float]:
-    """Wake each post at its slot, as re-queued tasks do, until every one has gone; the moments they went."""
+def test_a_block_makes_each_waiting_post_take_a_slot_again_once(pacer: Pacer) -> None:
+    slots = [pacer.reserve("T1", f"C{i}", now=T0) for i in range(10)]  # T0 ×3 (sent), then T0 + 1 … T0 + 7
+    assert pacer.rate_limited("T1", "C0", now=T0 + 0.1, until=T0 + 3.5) == WORKSPACE
+    taken: dict[str, int] = {}
+    waiting = [(slots[i], f"C{i}") for i in range(3, 10)]
+    sent = _drain(pacer, waiting, taken)
+    # The slots inside the block (T0 + 1 … T0 + 3) were void: those three posts took one new slot each, at the
+    # back of the queue; the four slots after the block stood.
+    assert sorted(taken.values()) == [1, 1, 1, 1, 2, 2, 2]
+    assert sent == exactly([T0 + 4, T0 + 5, T0 + 6, T0 + 7, T0 + 8, T0 + 9, T0 + 10])
+
+
+def _drain(pacer: Pacer, waiting: list[tuple[float, str]], taken: dict[str, int] | None = None) -> list[float]:
+    """Wake each post at its slot, as re-queued tasks do, until every one has gone; the moments they went.
+    `taken` counts the calls each channel's post made."""
     sent: list[float] = []
+    taken = {} if taken is None else taken
     for _ in range(100):
         if not waiting:
             return sent
         waiting.sort()
         slot, channel = waiting.pop(0)
-        taken = pacer.take("T1", channel, now=slot, slot=slot)
-        if taken <= slot + SEND_TOLERANCE:
+        taken[channel] = taken.get(channel, 0) + 1
+        moment = pacer.take("T1", channel, now=slot, slot=slot)
+        if moment <= slot + SEND_TOLERANCE:
             sent.append(slot)
         else:
-            waiting.append((taken, channel))
+            waiting.append((moment, channel))
     raise AssertionError(f"still waiting: {waiting}")
