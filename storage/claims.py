@@ -69,6 +69,8 @@ class Claimed:
     trigger_id: int
     due_at: datetime
     eta: datetime | None
+    # The workspace it posts in, so a batch of sends can take turns between workspaces (None: unknown).
+    team_id: str | None = None
 
     @property
     def task_id(self) -> str:
@@ -105,18 +107,21 @@ class _Walk:
     _holidays: tuple[tuple[datetime, str], ...] | None = None
 
     def may_skip_holidays(self) -> bool:
+        """A business-day schedule that skips holidays, with a next run to skip them up to."""
         business = None if self.schedule is None else self.schedule.business
         return business is not None and business.mode == SKIP and self.next_run_at is not None
 
     def holidays(self) -> tuple[tuple[datetime, str], ...]:
-        """The instants a holiday skipped between the first instant and next_run_at, with the holiday's name.
+        """The instants a holiday took out between the first instant and next_run_at, with the holiday's name.
 
         Worked out only when asked (for a trigger with an every-run rotation), once per shared walk.
         """
         if self._holidays is None:
             self._holidays = ()
             if self.may_skip_holidays() and self.schedule is not None and self.first is not None:
-                self._holidays = _skipped_holidays(self.schedule, self.first, self.next_run_at)
+                assert self.next_run_at is not None  # may_skip_holidays
+                passed = passed_holidays(self.schedule, self.first, self.next_run_at)
+                self._holidays = tuple((p.at, p.holiday) for p in passed if p.moved_to is None)
         return self._holidays
 
 
@@ -335,15 +340,6 @@ def _walk(trigger: _Due, *, cutoff: datetime, horizon: datetime, cap: int) -> _W
     return walk
 
 
-def _skipped_holidays(
-    schedule: Schedule, first: datetime, following: datetime | None
-) -> tuple[tuple[datetime, str], ...]:
-    """The instants between two runs that a holiday took out of a business-day schedule, with the holiday's name."""
-    if following is None or schedule.business is None or schedule.business.mode != SKIP:
-        return ()
-    return tuple((p.at, p.holiday) for p in passed_holidays(schedule, first, following) if p.moved_to is None)
-
-
 def _pass_holidays(session: Session, due: list[_Due], walks: _Walks, now: datetime) -> None:
     """A rotation that passes the turn on every run passes it for the holidays this claim moved the trigger past.
 
@@ -420,10 +416,10 @@ def _insert_runs(session: Session, planned: list[_Planned], now: datetime) -> li
     for run_id, trigger_id, due in returned:
         plan = by_key.pop((trigger_id, due))
         if not plan.skipped:
-            claimed.append(Claimed(run_id, trigger_id, due, due if plan.eta else None))
+            claimed.append(Claimed(run_id, trigger_id, due, due if plan.eta else None, plan.team_id))
     for plan in by_key.values():  # already claimed: taken back only if a change released it
         if not plan.skipped and (retaken := _retake_released(session, plan, now)) is not None:
-            claimed.append(Claimed(retaken, plan.trigger_id, plan.due, plan.due if plan.eta else None))
+            claimed.append(Claimed(retaken, plan.trigger_id, plan.due, plan.due if plan.eta else None, plan.team_id))
     return sorted(claimed, key=lambda c: (c.due_at, c.run_id))
 
 
@@ -493,4 +489,4 @@ def find_stalled(
         runs = list(session.scalars(query))
         if runs:
             session.execute(update(Run).where(Run.id.in_([r.id for r in runs])).values(enqueued_at=now))
-        return [Claimed(run.id, run.trigger_id, run.due_at, None) for run in runs]
+        return [Claimed(run.id, run.trigger_id, run.due_at, None, run.team_id) for run in runs]

@@ -6,6 +6,7 @@ tests build their own with `create_app(settings, options)`.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
@@ -114,13 +115,17 @@ def send_claimed(app: Celery, claimed: Sequence[Claimed]) -> None:
 
     A batch keeps a burst from costing a Celery task per run, while still leaving at least
     PARALLEL_TASKS tasks for the worker processes to share. Each run stays its own conditional move
-    in the database, so a batch redelivered after a lost worker fires only what was left.
+    in the database, so a batch redelivered after a lost worker fires only what was left. Runs due
+    together take turns between workspaces, so a batch holds one run of each of many workspaces rather
+    than many of one: every workspace's first posts go out first, and the runs Slack's limits hold back
+    wait together, for the same moments, in batches of their own.
     """
     by_eta: dict[datetime | None, list[Claimed]] = {}
     for item in claimed:
         by_eta.setdefault(item.eta, []).append(item)
     for eta, group in by_eta.items():
         size = max(1, min(MAX_BATCH, len(group) // PARALLEL_TASKS))
+        group = _turns(group)
         for first in range(0, len(group), size):
             batch = group[first : first + size]
             if len(batch) == 1:
@@ -128,6 +133,15 @@ def send_claimed(app: Celery, claimed: Sequence[Claimed]) -> None:
             else:
                 run_ids = [item.run_id for item in batch]
                 app.send_task(FIRE_RUNS_TASK, args=[run_ids], task_id=_batch_id(run_ids), eta=eta, queue=QUEUE)
+
+
+def _turns(group: list[Claimed]) -> list[Claimed]:
+    """The runs in turns: the first of each workspace, then the second of each, and so on."""
+    by_team: dict[str | None, list[Claimed]] = {}
+    for item in group:
+        by_team.setdefault(item.team_id, []).append(item)
+    rounds = itertools.zip_longest(*by_team.values())
+    return [item for round_ in rounds for item in round_ if item is not None]
 
 
 def send_one(app: Celery, claimed: Claimed) -> None:
@@ -144,37 +158,66 @@ def fire_run(task: Task, run_id: int, slot: float | None = None) -> None:
         _send_requeue(task.app, run_id, requeue)
 
 
-def fire_runs(task: Task, run_ids: list[int]) -> None:
-    """Runs due at the same instant, fired one after another by this worker.
+def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None = None) -> None:
+    """Runs due at the same instant (or paced to the same moment, each with its `slots` entry), fired one after
+    another by this worker.
 
-    A run that must wait (its channel's slot, a 429, a backoff) goes out again on its own. A batch
-    that runs long hands what is left to a new batch, so no task nears its time limit. An error in
-    one run's code is logged and the others go on; the run is re-sent by the tick after its lease.
+    Runs that must wait (their pace slots, a 429, a backoff) go out again together, one batch per moment (see
+    `_send_waiting`). A batch that runs long hands what is left to a new batch, so no task nears its time
+    limit. An error in one run's code is logged and the others go on; the run is re-sent by the tick after its
+    lease.
     """
     rt = runtime_for(task.app)
+    slots = slots or [None] * len(run_ids)
     deadline = time.monotonic() + rt.options.soft_time_limit * BATCH_TIME_SHARE
+    waiting: list[tuple[float, int, float | None]] = []
     with runstate.connect(rt.engine) as db:
-        for index, run_id in enumerate(run_ids):
-            if time.monotonic() > deadline:
-                _send_rest(task.app, run_ids[index:])
-                return
-            try:
-                requeue = firing.fire(rt, run_id, db=db)
-            except SoftTimeLimitExceeded:
-                _send_rest(task.app, run_ids[index + 1 :])  # this run is recovered after its lease; not the rest
-                raise
-            except INFRA_ERRORS:
-                raise  # the batch is retried; runs already done are not fired again
-            except Exception:
-                logger.exception("run %s: firing failed; the tick re-sends it after its lease", run_id)
-                continue
-            if requeue is not None:
-                _send_requeue(task.app, run_id, requeue)
+        try:
+            for index, (run_id, slot) in enumerate(zip(run_ids, slots, strict=True)):
+                if time.monotonic() > deadline:
+                    _send_rest(task.app, run_ids[index:], slots[index:])
+                    return
+                try:
+                    requeue = firing.fire(rt, run_id, db=db, slot=slot)
+                except SoftTimeLimitExceeded:
+                    # this run is recovered after its lease; not the rest
+                    _send_rest(task.app, run_ids[index + 1 :], slots[index + 1 :])
+                    raise
+                except INFRA_ERRORS:
+                    raise  # the batch is retried; runs already done are not fired again
+                except Exception:
+                    logger.exception("run %s: firing failed; the tick re-sends it after its lease", run_id)
+                    continue
+                if requeue is not None:
+                    waiting.append((time.time() + requeue.countdown, run_id, requeue.slot))
+        finally:
+            _send_waiting(task.app, waiting)
 
 
-def _send_rest(app: Celery, run_ids: list[int]) -> None:
+def _send_waiting(app: Celery, waiting: list[tuple[float, int, float | None]]) -> None:
+    """Runs to fire again later, (moment, run id, pace slot): one batch for the moments within PACE_TOLERANCE of
+    each other, so a herd held back by Slack's limits comes back as one task per moment, not one per run."""
+    waiting.sort(key=lambda item: item[0])
+    while waiting:
+        first = waiting[0][0]
+        together = [item for item in waiting[:MAX_BATCH] if item[0] <= first + firing.PACE_TOLERANCE]
+        del waiting[: len(together)]
+        countdown = max(0.0, first - time.time())
+        if len(together) == 1:
+            _send_requeue(app, together[0][1], firing.Requeue(countdown, slot=together[0][2]))
+            continue
+        run_ids = [run_id for _, run_id, _ in together]
+        slots = [slot for _, _, slot in together]
+        kwargs = {"slots": slots} if any(slot is not None for slot in slots) else {}
+        app.send_task(
+            FIRE_RUNS_TASK, args=[run_ids], kwargs=kwargs, task_id=_batch_id(run_ids), countdown=countdown, queue=QUEUE
+        )
+
+
+def _send_rest(app: Celery, run_ids: list[int], slots: list[float | None]) -> None:
     if run_ids:
-        app.send_task(FIRE_RUNS_TASK, args=[run_ids], task_id=_batch_id(run_ids), queue=QUEUE)
+        kwargs = {"slots": slots} if any(slot is not None for slot in slots) else {}
+        app.send_task(FIRE_RUNS_TASK, args=[run_ids], kwargs=kwargs, task_id=_batch_id(run_ids), queue=QUEUE)
 
 
 def _send_requeue(app: Celery, run_id: int, requeue: firing.Requeue) -> None:

@@ -105,4 +105,4 @@ def repeat_params(view: RunView, due: datetime) -> dict[str, Any]:
 
 def queued(view: RunView, repeat_id: int | None, due: datetime) -> Claimed | None:
     """The queued repeat, to send with its due second as ETA; None when none was inserted (done, or already there)."""
-    return None if repeat_id is None else Claimed(repeat_id, view.trigger_id, due, due)
+    return None if repeat_id is None else Claimed(repeat_id, view.trigger_id, due, due, view.team_id)

@@ -1,9 +1,11 @@
-"""Runs due at the same instant go to the real Redis queue in batches; a few go out one by one."""
+"""Runs due at the same instant go to the real Redis queue in batches, taking turns between workspaces; a few go
+out one by one. Runs that must wait come back in batches too, one per moment."""
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +13,7 @@ import redis
 
 from schedulebot.config import load_settings
 from storage.claims import FIRE_RUN_TASK, Claimed
-from tasks.app import FIRE_RUNS_TASK, MAX_BATCH, PARALLEL_TASKS, create_app, send_claimed
+from tasks.app import FIRE_RUNS_TASK, MAX_BATCH, PARALLEL_TASKS, _send_waiting, create_app, send_claimed
 
 
 def _queued(redis_url: str) -> list[tuple[str, str, list[int], str | None]]:
@@ -53,3 +55,55 @@ def test_a_burst_is_batched_into_enough_tasks_for_every_worker_and_each_run_is_s
     singles = {ids[0]: (task_id, eta) for name, task_id, ids, eta in tasks if name == FIRE_RUN_TASK}
     assert set(singles) == {5000, 5001, 5002, 9000, 9001}  # too few to batch: one task each, as before
     assert singles[9000] == ("run-9000", None)
+
+
+def test_runs_due_together_take_turns_between_workspaces(redis_url: str) -> None:
+    app = create_app(load_settings(REDIS_URL=redis_url))
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    # The claim hands them over workspace by workspace: 100 runs of T0, then 100 of T1, then 100 of T2.
+    claimed = [
+        Claimed(run_id=team * 1000 + n, trigger_id=team * 1000 + n, due_at=due, eta=due, team_id=f"T{team}")
+        for team in range(3)
+        for n in range(100)
+    ]
+    send_claimed(app, claimed)
+    batches = [ids for name, _, ids, _ in _queued(redis_url) if name == FIRE_RUNS_TASK]
+    assert sum(len(ids) for ids in batches) == 300
+    # Every batch holds the three workspaces' runs in turn: the first batch is not all of T0's.
+    for ids in batches:
+        teams = [run_id // 1000 for run_id in ids]
+        assert teams == [(teams[0] + k) % 3 for k in range(len(ids))], teams
+        turns = [run_id % 1000 for run_id in ids]
+        assert max(turns) - min(turns) < len(ids)  # one round or two: each workspace's runs of the same turn
+
+
+def test_runs_that_must_wait_come_back_one_batch_per_moment(redis_url: str) -> None:
+    app = create_app(load_settings(REDIS_URL=redis_url))
+    soon = time.time() + 30
+    # Three runs paced to one moment (within the tolerance), one to a second later, one waiting out a 429.
+    waiting = [(soon, 1, soon), (soon + 0.01, 2, soon + 0.01), (soon, 3, soon), (soon + 1, 4, soon + 1),
+               (soon + 0.02, 5, None)]  # fmt: skip
+    _send_waiting(app, waiting)
+    tasks = {tuple(ids): (name, kwargs, eta) for name, _, ids, eta, kwargs in _queued_with_kwargs(redis_url)}
+    assert set(tasks) == {(1, 3, 2, 5), (4,)}
+    name, kwargs, eta = tasks[(1, 3, 2, 5)]
+    assert name == FIRE_RUNS_TASK and kwargs == {"slots": [soon, soon, soon + 0.01, None]}
+    assert abs(datetime.fromisoformat(eta).timestamp() - soon) < 1
+    name, kwargs, eta = tasks[(4,)]
+    assert name == FIRE_RUN_TASK and kwargs == {"slot": soon + 1}
+    assert abs(datetime.fromisoformat(eta).timestamp() - (soon + 1)) < 1
+
+
+def _queued_with_kwargs(redis_url: str) -> list[tuple[str, str, list[int], str | None, dict[str, object]]]:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        raw = client.lrange("celery", 0, -1)
+    finally:
+        client.close()
+    found = []
+    for item in raw:
+        message = json.loads(item)
+        args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
+        ids = args[0] if message["headers"]["task"] == FIRE_RUNS_TASK else [args[0]]
+        found.append((message["headers"]["task"], message["headers"]["id"], ids, message["headers"]["eta"], kwargs))
+    return found

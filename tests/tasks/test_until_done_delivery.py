@@ -74,7 +74,8 @@ def test_the_worker_sends_the_repeat_it_queued_for_its_due_second_and_the_tick_r
     assert firing.fire(rt, claimed.run_id) is None
     first, repeat = runs(sessions)
     assert first.state == RunState.SUCCEEDED.value and repeat.state == RunState.QUEUED.value
-    assert sent == [Claimed(repeat.id, repeat.trigger_id, repeat.due_at, repeat.due_at)], "sent with its due second"
+    expected = Claimed(repeat.id, repeat.trigger_id, repeat.due_at, repeat.due_at, repeat.team_id)
+    assert sent == [expected], "sent with its due second"
     assert f"run {repeat.id} queued but not sent to the broker" in caplog.text
     after_lease = repeat.due_at + QUICK_RETRIES.queued_lease + timedelta(seconds=1)
     assert [r.run_id for r in find_stalled(sessions, now=after_lease, lease=QUICK_RETRIES.queued_lease)] == [repeat.id]
