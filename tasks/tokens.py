@@ -2,6 +2,11 @@
 
 In OAuth mode every workspace uses its own install's token and nothing else: a workspace with no install
 has no token, whatever SLACK_BOT_TOKEN holds, since that token belongs to some other workspace.
+
+A process reads a workspace's install at most once every CACHE_SECONDS, so a herd of posts does not read it
+once per post. A token that nears its refresh within that time is never kept. A workspace that uninstalls
+the app meanwhile has its posts refused by Slack (token_revoked) for those seconds instead of finding no
+install: either way the run fails and says why.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # Refresh a rotating token when it has less than this left, as Bolt does in the web process (its default).
 REFRESH_MINUTES_BEFORE_EXPIRY = 120
+# How long one process keeps a workspace's token before reading its install again.
+CACHE_SECONDS = 30.0
 NOT_INSTALLED = "schedulebot is not installed in this workspace"
 
 
@@ -40,8 +47,13 @@ class RefreshUnavailable(Exception):
 
 
 class Tokens:
-    def __init__(self, settings: Settings, engine: Engine, *, timeout: float) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, *, timeout: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._single = settings.slack_bot_token
+        self._clock = clock
+        # (enterprise id, team id) -> (the clock's moment it is kept until, token)
+        self._kept: dict[tuple[str | None, str], tuple[float, str]] = {}
         self._store: EncryptedInstallationStore | None = None
         self._rotator: TokenRotator | None = None
         if settings.oauth_enabled:
@@ -58,25 +70,42 @@ class Tokens:
                 return self._single
             raise NotInstalled(NOT_INSTALLED)
         store = self._store
+        key = (enterprise_id, team_id)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] > self._clock():
+            return kept[1]
 
         def find() -> Bot | None:
             return store.find_workspace_bot(enterprise_id=enterprise_id, team_id=team_id)
 
         bot = find()
         if bot is None or not bot.bot_token:
+            self._kept.pop(key, None)
             raise NotInstalled(NOT_INSTALLED)
-        return self._fresh(store, bot, find)
+        bot = self._fresh(store, bot, find)
+        self._keep(key, bot)
+        return str(bot.bot_token)
 
-    def _fresh(self, store: EncryptedInstallationStore, bot: Bot, find: Callable[[], Bot | None]) -> str:
-        """The bot's token, refreshed first when it is near expiry; a refresh another worker stored wins."""
+    def _keep(self, key: tuple[str | None, str], bot: Bot) -> None:
+        """Keep the token for CACHE_SECONDS, unless it is due for its refresh sooner."""
+        seconds = CACHE_SECONDS
+        if bot.bot_token_expires_at is not None:
+            seconds = min(seconds, bot.bot_token_expires_at - time.time() - REFRESH_MINUTES_BEFORE_EXPIRY * 60)
+        if seconds > 0:
+            self._kept[key] = (self._clock() + seconds, str(bot.bot_token))
+        else:
+            self._kept.pop(key, None)
+
+    def _fresh(self, store: EncryptedInstallationStore, bot: Bot, find: Callable[[], Bot | None]) -> Bot:
+        """The bot, its token refreshed first when it is near expiry; a refresh another worker stored wins."""
         refreshed = self._refreshed(bot)
         if refreshed is None:
-            return str(bot.bot_token)
+            return bot
         if store.save_refreshed_bot(bot, refreshed):
             logger.info("refreshed the bot token of team %s", bot.team_id or bot.enterprise_id)
-            return str(refreshed.bot_token)
+            return refreshed
         stored = find()  # another process refreshed first: theirs is stored, and still valid
-        return str((stored or refreshed).bot_token)
+        return stored or refreshed
 
     def _refreshed(self, bot: Bot) -> Bot | None:
         """A refreshed bot when its token is near expiry, else None; a token still valid outlives a Slack outage."""

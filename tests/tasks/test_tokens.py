@@ -27,6 +27,7 @@ from storage.models import Run, Trigger
 from storage.slack_stores import EncryptedInstallationStore, installation_store
 from tasks.events import refresh_announcement
 from tasks.slack import Message, NoToken, Refused, SlackPoster, Unavailable
+from tasks.tokens import CACHE_SECONDS, REFRESH_MINUTES_BEFORE_EXPIRY, NotInstalled, Tokens
 from tests.tasks.conftest import BOT_TOKEN, wait_until
 from tests.tasks.factories import add_trigger, once
 from tests.tasks.processes import Processes
@@ -283,3 +284,34 @@ def test_slack_down_while_refreshing_uses_a_token_still_valid_and_retries_an_exp
         _post(poster, "T2")
     _post(poster, "T2")  # Slack is back: refreshed, then posted
     assert _used_token(standin) not in (None, expired["access_token"]) and standin.calls("chat.postMessage")[-1].ok
+
+
+def test_a_worker_reads_an_install_once_a_while_and_never_keeps_a_token_due_for_its_refresh(
+    standin: SlackStandIn, engine: Engine
+) -> None:
+    now = [0.0]
+    tokens = Tokens(_settings(standin.api_url), engine, timeout=5.0, clock=lambda: now[0])
+
+    def token(team_id: str) -> str:
+        return tokens.bot_token(team_id=team_id, enterprise_id=None)
+
+    _install(engine, "xoxb-first", team_id="T1")
+    assert token("T1") == "xoxb-first"
+    _install(engine, "xoxb-second", team_id="T1")  # a reinstall
+    now[0] = CACHE_SECONDS - 1
+    assert token("T1") == "xoxb-first"  # kept: a herd of posts reads the install once
+    now[0] = CACHE_SECONDS + 1
+    assert token("T1") == "xoxb-second"
+    _store(engine).delete_workspace(enterprise_id=None, team_id="T1")  # uninstalled
+    now[0] = 2 * CACHE_SECONDS + 2
+    with pytest.raises(NotInstalled):
+        token("T1")
+    # A rotating token ten seconds from its refresh window is kept those ten seconds at most.
+    refresh_at = REFRESH_MINUTES_BEFORE_EXPIRY * 60
+    _install(engine, "xoxe.xoxb-soon", team_id="T2", refresh="xoxe-1-r", expires_in=refresh_at + 10)
+    assert token("T2") == "xoxe.xoxb-soon"
+    _install(engine, "xoxe.xoxb-later", team_id="T2", refresh="xoxe-1-r2", expires_in=refresh_at + 3600)
+    now[0] += 5
+    assert token("T2") == "xoxe.xoxb-soon"
+    now[0] += 6
+    assert token("T2") == "xoxe.xoxb-later"
