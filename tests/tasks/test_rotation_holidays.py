@@ -103,6 +103,8 @@ def test_a_replan_back_over_the_holiday_does_not_pass_the_turn_again(
 
 
 def test_on_posted_runs_a_holiday_passes_no_turn(sessions: sessionmaker[Session], db: Connection) -> None:
+    """A guard, not the feature: it fails if holidays pass turns on rotations that move only when a run posts
+    (checked by making `storage.rotations._every_run` and the claim ignore the rotation's mode)."""
     trigger = _standup(sessions, every_run=False)
     (eve,) = _claim(sessions, CHRISTMAS_EVE_9AM)
     assert _post(db, eve, CHRISTMAS_EVE_9AM) == "<@UANA>: run the standup"
