@@ -2,8 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Four pytest workers (on 2 cores), one test file each at a time: most tests wait on real processes, not the CPU.
-PYTEST_ARGS ?= -n 4 --dist loadfile
+# Three pytest workers (on 2 cores), one test file each at a time: most tests wait on real processes, not the CPU.
+PYTEST_ARGS ?= -n 3 --dist loadfile
 STAMP := $(VENV)/.installed
 # The versions `make run`, `make test` and CI install: base and test dependencies, pinned by `make lock`.
 CONSTRAINTS := requirements/constraints.txt

@@ -21,8 +21,9 @@ Its rate starts at the configured ceiling (SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUT
 - The rate drops by half (never below a hundredth of the ceiling) when such 429s are a real share of the
   workspace's posts: at least MIN_LIMITED of them, in more than one channel, and SHARE_LIMITED of the posts
   sent in the current LEARN_WINDOW seconds; and only for a 429 that came after the previous block had ended,
-  so the 429s of posts already in flight when the first came count once. The slots handed out after the
-  block stand, spaced for the old rate: if Slack refuses them too, each such 429 voids the slots before its
+  so the 429s of posts already in flight when the first came count once. The clock moves on by the longer
+  burst of the slower rate, so new slots come after the ones already handed out, never among them. Those
+  stand, spaced for the old rate: if Slack refuses them too, each such 429 voids the slots before its
   own Retry-After ends, and their posts take new slots at the new rate. A rare 429 (Slack's own hiccup), or
   429s in one channel only, block without slowing.
 - The rate then climbs back by RECOVERY_PER_MINUTE of the ceiling each minute: from half to full in about 8 minutes.
@@ -170,7 +171,9 @@ local spread = redis.call('HGET', KEYS[2], 'wspread')
 local rate = rate_at(ws[4], ws[5], now, ceiling, tonumber(ARGV[6]))
 local outcome = '{WORKSPACE}'
 if blocked <= now and spread and limited >= {MIN_LIMITED} and limited >= {SHARE_LIMITED} * tonumber(ws[3] or '0') then
-  rate = math.max(tonumber(ARGV[7]), rate * {DECREASE})
+  local slower = math.max(tonumber(ARGV[7]), rate * {DECREASE})
+  tat = tat + (tonumber(ARGV[9]) - 1) * (1 / slower - 1 / rate)
+  rate = slower
   redis.call('HSET', KEYS[2], 'rate', tostring(rate), 'at', ARGV[1], 'wstart', ARGV[1], 'wsent', 0, 'wlimited', 0)
   redis.call('HDEL', KEYS[2], 'wchannel', 'wspread')
   outcome = '{LEARNED}'
@@ -310,7 +313,9 @@ class LocalPacer:
             ws.limited_channels.add(channel)
             outcome = WORKSPACE
             if ws.blocked <= now and ws.evidence():
-                ws.rate, ws.at = max(self.limits.floor, ws.rate_at(now, self.limits) * DECREASE), now
+                before = ws.rate_at(now, self.limits)
+                ws.rate, ws.at = max(self.limits.floor, before * DECREASE), now
+                ws.tat += (self.limits.burst - 1) * (1 / ws.rate - 1 / before)
                 ws.start_window(now)
                 outcome = LEARNED
             ws.blocked = max(ws.blocked, until)

@@ -67,6 +67,14 @@ class Refused(SlackFailure):
     """A permanent API error (channel_not_found, not_in_channel, invalid_auth...)."""
 
 
+class AuthRefused(Refused):
+    """Slack does not accept the token (revoked, uninstalled, invalid)."""
+
+
+# The answers that mean the token itself is refused.
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
+
+
 class NoToken(Refused):
     """No bot token for the workspace."""
 
@@ -198,7 +206,14 @@ class SlackPoster:
 
     def _call(self, workspace: Workspace, method: str, **params: Any) -> Any:
         try:
-            return self._call_once(workspace, method, **params)
+            try:
+                return self._call_once(workspace, method, **params)
+            except AuthRefused:
+                # A token kept from an earlier read may have been replaced (a reinstall): read the install
+                # again and try once more. Refused, the call did nothing, so trying again cannot post twice.
+                if not self._tokens.forget(*workspace):
+                    raise
+                return self._call_once(workspace, method, **params)
         except SlackFailure as failure:
             telemetry.record_slack_error(_METRIC_KINDS.get(type(failure), "refused"))
             raise
@@ -266,6 +281,8 @@ def _answer(response: urllib3.BaseHTTPResponse) -> dict[str, Any]:
         raise UnknownOutcome(f"Slack answered {status} with a body that is not JSON")
     if error == "token_expired":  # expired between the check and the call: the next attempt refreshes it
         raise Unavailable("Slack answered token_expired; the token is refreshed on the next attempt")
+    if error in AUTH_ERRORS:
+        raise AuthRefused(f"Slack refused the call: {error}")
     if status >= 400 or not data.get("ok"):
         raise Refused(f"Slack refused the call: {error or status}")
     return data

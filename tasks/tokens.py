@@ -4,9 +4,9 @@ In OAuth mode every workspace uses its own install's token and nothing else: a w
 has no token, whatever SLACK_BOT_TOKEN holds, since that token belongs to some other workspace.
 
 A process reads a workspace's install at most once every CACHE_SECONDS, so a herd of posts does not read it
-once per post. A token that nears its refresh within that time is never kept. A workspace that uninstalls
-the app meanwhile has its posts refused by Slack (token_revoked) for those seconds instead of finding no
-install: either way the run fails and says why.
+once per post. A token that nears its refresh within that time is never kept. A kept token Slack refuses
+(a reinstall replaced it, an uninstall revoked it) is forgotten and the install read again at once
+(tasks/slack.py), so the post goes with the new token, or fails as having no install.
 """
 
 from __future__ import annotations
@@ -85,6 +85,10 @@ class Tokens:
         bot = self._fresh(store, bot, find)
         self._keep(key, bot)
         return str(bot.bot_token)
+
+    def forget(self, team_id: str, enterprise_id: str | None) -> bool:
+        """Drop the kept token (Slack refused it); whether there was one."""
+        return self._kept.pop((enterprise_id, team_id), None) is not None
 
     def _keep(self, key: tuple[str | None, str], bot: Bot) -> None:
         """Keep the token for CACHE_SECONDS, unless it is due for its refresh sooner."""

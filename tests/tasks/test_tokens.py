@@ -315,3 +315,23 @@ def test_a_worker_reads_an_install_once_a_while_and_never_keeps_a_token_due_for_
     assert token("T2") == "xoxe.xoxb-soon"
     now[0] += 6
     assert token("T2") == "xoxe.xoxb-later"
+
+
+def test_a_kept_token_slack_refuses_is_read_again_and_the_post_goes_with_the_new_one(
+    standin: SlackStandIn, engine: Engine
+) -> None:
+    _install(engine, "xoxb-old", team_id="T1")
+    poster = SlackPoster(_settings(standin.api_url), engine, timeout=5.0)
+    _post(poster, "T1")
+    assert _used_token(standin) == "xoxb-old"
+    _install(engine, "xoxb-new", team_id="T1")  # a reinstall, and Slack no longer takes the old token
+    with standin.workspace.lock:
+        standin.workspace.valid_tokens = {"xoxb-new"}
+    _post(poster, "T1")  # within the 30 s the old token is kept: refused once, read again, posted
+    calls = standin.calls("chat.postMessage")
+    assert [(call.token, call.ok) for call in calls[1:]] == [("xoxb-old", False), ("xoxb-new", True)]
+    with standin.workspace.lock:
+        standin.workspace.valid_tokens = set()  # revoked, and the install deleted: no token at all
+    _store(engine).delete_workspace(enterprise_id=None, team_id="T1")
+    with pytest.raises(NoToken):
+        _post(poster, "T1")
