@@ -23,8 +23,8 @@ PER_MINUTE, BURST = 60, 5
 # Without learning, every post past the burst meets a 429 once the first Retry-After ends (the workers would
 # go on at 300 a minute): 31 in a run with the rate never lowered. Learning halves the rate after two
 # unexplained 429s, in two channels, three times down to below 60 a minute: about two 429s per halving, and more
-# for the slots handed out at the old rate, which stand until Slack refuses them (tasks/pacing.py): 15 in a run
-# on the development machine, and the drain took 52.5 s against the 35 s the limits allow.
+# for the slots handed out at the old rate, which stand until Slack refuses them (tasks/pacing.py): 11 in a run
+# on the development machine (11aca4b), and the drain took 51.9 s against the 35 s the limits allow.
 MAX_429S = 20
 
 
