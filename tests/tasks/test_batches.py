@@ -18,18 +18,7 @@ from tasks.app import FIRE_RUNS_TASK, MAX_BATCH, PARALLEL_TASKS, _send_waiting, 
 
 def _queued(redis_url: str) -> list[tuple[str, str, list[int], str | None]]:
     """(task name, task id, run ids, eta) of every task in Celery's queue."""
-    client = redis.Redis.from_url(redis_url)
-    try:
-        raw = client.lrange("celery", 0, -1)
-    finally:
-        client.close()
-    found = []
-    for item in raw:
-        message = json.loads(item)
-        args = json.loads(base64.b64decode(message["body"]))[0]
-        ids = args[0] if message["headers"]["task"] == FIRE_RUNS_TASK else [args[0]]
-        found.append((message["headers"]["task"], message["headers"]["id"], ids, message["headers"]["eta"]))
-    return found
+    return [(name, task_id, ids, eta) for name, task_id, ids, eta, _ in _queued_with_kwargs(redis_url)]
 
 
 def _claimed(first_id: int, count: int, eta: datetime | None) -> list[Claimed]:
@@ -95,6 +84,7 @@ def test_runs_that_must_wait_come_back_one_batch_per_moment(redis_url: str) -> N
 
 
 def _queued_with_kwargs(redis_url: str) -> list[tuple[str, str, list[int], str | None, dict[str, object]]]:
+    """(task name, task id, run ids, eta, kwargs) of every task in Celery's queue."""
     client = redis.Redis.from_url(redis_url)
     try:
         raw = client.lrange("celery", 0, -1)
