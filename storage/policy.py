@@ -50,7 +50,7 @@ def lock_for_quota(session: Session, *, team_id: str) -> None:
 
     Counting after it sees every schedule saved before, and no other save counts until this one commits.
     """
-    repository._lock_numbers(session, team_id=team_id)
+    repository.lock_numbers(session, team_id=team_id)
 
 
 def usage(session: Session, *, team_id: str, creator_id: str, channel_id: str) -> Usage:

@@ -53,7 +53,7 @@ def create_trigger(
     one at a time, so many at once all succeed: on PostgreSQL behind a lock held until the caller commits,
     on SQLite behind the write lock every transaction takes first.
     """
-    _lock_numbers(session, team_id=team_id)
+    lock_numbers(session, team_id=team_id)
     values = {
         "team_id": team_id,
         "number": _next_number(team_id, event=action_kind.startswith(EVENT_KIND_PREFIX)),
@@ -74,7 +74,8 @@ def create_trigger(
     return trigger
 
 
-def _lock_numbers(session: Session, *, team_id: str) -> None:
+def lock_numbers(session: Session, *, team_id: str) -> None:
+    """Take the workspace's numbers, schedules' and events' alike, one save at a time (until the caller commits)."""
     if session.get_bind().dialect.name != "postgresql":
         return
     # Held until the transaction ends: a second ask in the same one (the quota check, then the insert) is a

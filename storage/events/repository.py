@@ -76,6 +76,9 @@ def create_event(
 
 
 def _insert_numbered(session: Session, *, team_id: str, fields: dict[str, object]) -> Event:
+    # Behind the workspace's numbers lock, as schedules are: without it, events saved at the same moment raced for
+    # the next number and one could lose every try.
+    repository.lock_numbers(session, team_id=team_id)
     for _ in range(DEFAULT_NUMBER_ATTEMPTS):
         highest = session.scalar(select(func.max(Event.number)).where(Event.team_id == team_id))
         event = Event(team_id=team_id, number=(highest or 0) + 1, state=EventState.SCHEDULED.value, **fields)
