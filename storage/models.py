@@ -54,12 +54,13 @@ class Trigger(Base):
     __tablename__ = "triggers"
     __table_args__ = (
         UniqueConstraint("team_id", "number", name="uq_triggers_team_number"),
-        # Serves the tick: active triggers due at or before T, oldest first, without a scan.
+        # Serves the tick: active triggers due at or before T, oldest first, without a scan. Nulls are left out
+        # (no tick matches one), so finishing a run never walks the triggers whose runs are under way.
         Index(
             "ix_triggers_due",
             "next_run_at",
-            postgresql_where=text("state = 'active'"),
-            sqlite_where=text("state = 'active'"),
+            postgresql_where=text("state = 'active' AND next_run_at IS NOT NULL"),
+            sqlite_where=text("state = 'active' AND next_run_at IS NOT NULL"),
         ),
         Index("ix_triggers_team_channel", "team_id", "channel_id"),
         Index("ix_triggers_team_creator", "team_id", "creator_id"),

@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Connection, event, inspect, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql import Executable
 
 from storage.db import make_engine
 from storage.migrate import SchemaOutOfDate, current_revision, ensure_current, head_revision, upgrade
 from storage.models import Base, Trigger
+from tasks import runstate
 from tests.conftest import REPO_ROOT
 
 
@@ -117,3 +119,38 @@ def test_utc_datetimes_come_back_aware_on_every_backend(engine: Engine) -> None:
         )
     with transaction(session_factory(engine)) as session:
         assert get_trigger(session, team_id="T1", number=1).next_run_at == instant
+
+
+def test_finishing_a_one_off_finds_its_trigger_by_id_while_thousands_are_under_way(engine: Engine) -> None:
+    """The herd's case: statistics taken while every trigger had a next run, then all claimed (next run null).
+
+    The check that completes a one-off after its run asks for "this trigger, active, with no next run". With the
+    nulls in the due index, PostgreSQL walked all 3,000 in it (4 ms a run in the 10,000-run herd), not the one row.
+    """
+    due = datetime.now(UTC)
+    rows = [
+        {"team_id": "T1", "number": n, "channel_id": "C1", "creator_id": "U1", "schedule": "once", "zone": "UTC",
+         "next_run_at": due, "state": "active"}
+        for n in range(1, 3_001)
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(Trigger.__table__.insert(), rows)
+        conn.execute(text("ANALYZE triggers"))
+        conn.execute(text("UPDATE triggers SET next_run_at = NULL"))
+        trigger_id = conn.scalar(select(Trigger.id).where(Trigger.number == 1_500))
+    plan = _plan(engine, runstate._COMPLETE_IF_EXHAUSTED, p_trigger=trigger_id, p_run=1, p_now=due)
+    assert "ix_triggers_due" not in plan, plan
+    assert ("triggers_pkey" in plan) if engine.dialect.name == "postgresql" else ("INTEGER PRIMARY KEY" in plan), plan
+
+
+def _plan(engine: Engine, statement: Executable, **params: object) -> str:
+    """The database's plan for the statement as the app sends it: its SQL and values, with EXPLAIN in front."""
+    explain = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+
+    def explained(conn: Connection, cursor: object, sql: str, parameters: object, *args: object) -> tuple[str, object]:
+        return explain + sql, parameters
+
+    with engine.connect() as conn:
+        event.listen(conn, "before_cursor_execute", explained, retval=True)
+        rows = conn.execute(statement, params).all()
+    return "\n".join(str(row[-1]) for row in rows)
