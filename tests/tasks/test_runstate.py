@@ -105,3 +105,11 @@ def test_a_pause_committed_before_the_start_is_seen_by_the_start(
         session.get_one(Trigger, loaded.trigger_id).state = TriggerState.PAUSED.value
     started = runstate.start(db, loaded, now=now, running_lease=LEASE)
     assert started is not None and started.trigger_state == TriggerState.PAUSED.value
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has no plan cache to set
+def test_on_postgresql_a_worker_plans_each_statement_once_per_connection(engine: Engine) -> None:
+    """The finishing statement had been planned afresh on every run; its plan never depends on the values."""
+    for _ in range(2):  # the second checkout gets the pooled connection, already set
+        with runstate.connect(engine) as connection:
+            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
