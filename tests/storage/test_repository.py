@@ -101,6 +101,7 @@ CROSS_WORKSPACE_CALLS: dict[str, Callable[[Session, int], Any]] = {
     "list_audit": lambda s, n: repository.list_audit(s, team_id="TB", target_id=n),
     "get_user_zone": lambda s, n: repository.get_user_zone(s, team_id="TB", user_id="U1"),
     "set_user_zone": lambda s, n: repository.set_user_zone(s, team_id="TB", user_id="U1", zone="UTC"),
+    "lock_numbers": lambda s, n: repository.lock_numbers(s, team_id="TB"),
 }
 
 
