@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import os
 import time
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from typing import Any
 import redis
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from schedulebot import telemetry
@@ -27,6 +29,7 @@ from tasks.beat import SCHEDULER, beat_schedule
 from tasks.broker import TRANSPORT
 from tasks.options import FiringOptions
 from tasks.pacing import REDIS_SCHEMES
+from tasks.runstate import RunView
 from tasks.runtime import Runtime, build_runtime
 from tasks.tick import run_tick
 
@@ -51,6 +54,8 @@ PARALLEL_TASKS = 16
 BATCH_TIME_SHARE = 0.5
 # Worker processes per core: a run mostly waits on the database and Slack, so two per core keep the CPU busy.
 PROCESSES_PER_CORE = 2
+# A batch reads its runs at once, and again for the rest when its read is older than this.
+FRESH_READ_SECONDS = 1.0
 
 
 def broker_url(settings: Settings) -> str:
@@ -162,6 +167,8 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
     """Runs due at the same instant (or paced to the same moment, each with its `slots` entry), fired one after
     another by this worker.
 
+    The batch reads its runs in one statement, and again for those left whenever that read is more than
+    FRESH_READ_SECONDS old (a slow Slack), so no run posts what it read long before.
     Runs that must wait (their pace slots, a 429, a backoff) go out again together, one batch per moment (see
     `_send_waiting`). A batch that runs long hands what is left to a new batch, so no task nears its time
     limit. An error in one run's code is logged and the others go on; the run is re-sent by the tick after its
@@ -171,14 +178,18 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
     slots = slots or [None] * len(run_ids)
     deadline = time.monotonic() + rt.options.soft_time_limit * BATCH_TIME_SHARE
     waiting: list[tuple[float, int, float | None]] = []
+    views: dict[int, RunView] | None = None
+    read_at = -math.inf
     with runstate.connect(rt.engine) as db:
         try:
             for index, (run_id, slot) in enumerate(zip(run_ids, slots, strict=True)):
                 if time.monotonic() > deadline:
                     _send_rest(task.app, run_ids[index:], slots[index:])
                     return
+                if time.monotonic() - read_at > FRESH_READ_SECONDS:
+                    views, read_at = _read(db, run_ids[index:]), time.monotonic()
                 try:
-                    requeue = firing.fire(rt, run_id, db=db, slot=slot)
+                    requeue = firing.fire(rt, run_id, db=db, slot=slot, views=views)
                 except SoftTimeLimitExceeded:
                     # this run is recovered after its lease; not the rest
                     _send_rest(task.app, run_ids[index + 1 :], slots[index + 1 :])
@@ -192,6 +203,17 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
                     waiting.append((time.time() + requeue.countdown, run_id, requeue.slot))
         finally:
             _send_waiting(task.app, waiting)
+
+
+def _read(db: Connection, run_ids: list[int]) -> dict[int, RunView] | None:
+    """The batch's runs in one read; None (each run then reads its own) if one of them cannot be read."""
+    try:
+        return runstate.load_many(db, run_ids)
+    except INFRA_ERRORS:
+        raise
+    except Exception:
+        logger.exception("runs %s: could not read them together; each is read on its own", run_ids)
+        return None
 
 
 def _send_waiting(app: Celery, waiting: list[tuple[float, int, float | None]]) -> None:
@@ -208,16 +230,26 @@ def _send_waiting(app: Celery, waiting: list[tuple[float, int, float | None]]) -
             continue
         run_ids = [run_id for _, run_id, _ in together]
         slots = [slot for _, _, slot in together]
-        kwargs = {"slots": slots} if any(slot is not None for slot in slots) else {}
         app.send_task(
-            FIRE_RUNS_TASK, args=[run_ids], kwargs=kwargs, task_id=_batch_id(run_ids), countdown=countdown, queue=QUEUE
+            FIRE_RUNS_TASK,
+            args=[run_ids],
+            kwargs=_slots_kwargs(slots),
+            task_id=_batch_id(run_ids),
+            countdown=countdown,
+            queue=QUEUE,
         )
 
 
 def _send_rest(app: Celery, run_ids: list[int], slots: list[float | None]) -> None:
     if run_ids:
-        kwargs = {"slots": slots} if any(slot is not None for slot in slots) else {}
-        app.send_task(FIRE_RUNS_TASK, args=[run_ids], kwargs=kwargs, task_id=_batch_id(run_ids), queue=QUEUE)
+        app.send_task(
+            FIRE_RUNS_TASK, args=[run_ids], kwargs=_slots_kwargs(slots), task_id=_batch_id(run_ids), queue=QUEUE
+        )
+
+
+def _slots_kwargs(slots: list[float | None]) -> dict[str, Any]:
+    """A batch's pace slots as `fire_runs` takes them; none at all when no run has one."""
+    return {"slots": slots} if any(slot is not None for slot in slots) else {}
 
 
 def _send_requeue(app: Celery, run_id: int, requeue: firing.Requeue) -> None:

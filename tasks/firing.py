@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -54,17 +55,29 @@ class Requeue:
     slot: float | None = None
 
 
-def fire(rt: Runtime, run_id: int, *, slot: float | None = None, db: Connection | None = None) -> Requeue | None:
-    """Fire one run on `db` (a batch shares one, from runstate.connect), or on a connection of its own."""
+def fire(
+    rt: Runtime,
+    run_id: int,
+    *,
+    slot: float | None = None,
+    db: Connection | None = None,
+    views: Mapping[int, RunView] | None = None,
+) -> Requeue | None:
+    """Fire one run on `db` (a batch shares one, from runstate.connect), or on a connection of its own.
+
+    A batch reads its runs at once (`views`, from runstate.load_many); a run missing from them is gone.
+    """
     with telemetry.log_context(run_id=run_id):  # the trigger id bound below ends with the run
         if db is not None:
-            return _fire(rt, db, run_id, slot)
+            return _fire(rt, db, run_id, slot, views)
         with runstate.connect(rt.engine) as own:
-            return _fire(rt, own, run_id, slot)
+            return _fire(rt, own, run_id, slot, views)
 
 
-def _fire(rt: Runtime, db: Connection, run_id: int, slot: float | None) -> Requeue | None:
-    view = runstate.load(db, run_id)
+def _fire(
+    rt: Runtime, db: Connection, run_id: int, slot: float | None, views: Mapping[int, RunView] | None
+) -> Requeue | None:
+    view = runstate.load(db, run_id) if views is None else views.get(run_id)
     telemetry.bind(trigger_id=view.trigger_id if view else None)
     if view is None or view.state not in UNFINISHED:
         logger.info("run %s: nothing to do (%s)", run_id, view.state if view else "no such run")

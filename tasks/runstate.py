@@ -26,7 +26,7 @@ repeat, and `start` refuses a repeat whose reminder is done; the statements are 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -199,8 +199,9 @@ _LOAD = (
     .join_from(runs, triggers, runs.c.trigger_id == triggers.c.id)
     .outerjoin(rotations, rotations.c.trigger_id == runs.c.trigger_id)
     .outerjoin(untildone.FIRST, untildone.FIRST.c.id == runs.c.repeat_of)
-    .where(runs.c.id == bindparam("p_run"))
 )
+_LOAD_ONE = _LOAD.where(runs.c.id == bindparam("p_run"))
+_LOAD_MANY = _LOAD.where(runs.c.id.in_(bindparam("p_runs", expanding=True)))
 # Still running the attempt this worker started (or read, for `start`).
 _HELD = and_(
     runs.c.id == bindparam("p_run"),
@@ -333,8 +334,19 @@ def _generic_plans(connection: Connection) -> None:
 
 
 def load(db: Connection, run_id: int) -> RunView | None:
-    row = _one(db, _LOAD, {"p_run": run_id})
+    row = _one(db, _LOAD_ONE, {"p_run": run_id})
     return None if row is None else _view(row)
+
+
+def load_many(db: Connection, run_ids: Sequence[int]) -> dict[int, RunView]:
+    """A batch's runs in one read, by id; a run that no longer exists is missing.
+
+    A view read here may be a moment old when its run's turn comes: every move it leads to is conditional on
+    what it read, so an older read can only make the move do nothing, as another worker's would.
+    """
+    with _unit(db):
+        rows = db.execute(_LOAD_MANY, {"p_runs": list(run_ids)}).all()
+    return {view.run_id: view for view in map(_view, rows)}
 
 
 def start(db: Connection, view: RunView, *, now: datetime, running_lease: timedelta) -> RunView | None:
