@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Three pytest workers (on 2 cores), one test file each at a time: most tests wait on real processes, not the CPU.
-PYTEST_ARGS ?= -n 3 --dist loadfile
+# Files go out in collection order, which tests/conftest.py makes the ones that start processes first (xdist's own
+# order, most tests first, left a three-minute file of one test to start last and run alone).
+PYTEST_ARGS ?= -n 3 --dist loadfile --no-loadscope-reorder
 STAMP := $(VENV)/.installed
 # The versions `make run`, `make test` and CI install: base and test dependencies, pinned by `make lock`.
 CONSTRAINTS := requirements/constraints.txt

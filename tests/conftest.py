@@ -39,6 +39,13 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["CI"] = "true"  # xdist workers and subprocesses inherit it
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start real processes (marked slow) first. Under `--dist loadfile` the files go out in this order,
+    so the long ones start together and the short ones fill in around them; in collection order a three-minute
+    file could start last and run alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     if in_ci():
         return "services: CI, so a test needing a missing PostgreSQL or Redis FAILS"
