@@ -180,7 +180,7 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
     waiting: list[tuple[float, int, float | None]] = []
     views: dict[int, RunView] | None = None
     read_at = -math.inf
-    with runstate.connect(rt.engine) as db:
+    with runstate.connect(rt.moves) as db:
         try:
             for index, (run_id, slot) in enumerate(zip(run_ids, slots, strict=True)):
                 if time.monotonic() > deadline:
