@@ -180,7 +180,7 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
     waiting: list[tuple[float, int, float | None]] = []
     views: dict[int, RunView] | None = None
     read_at = -math.inf
-    with runstate.connect(rt.moves) as db:
+    with runstate.connect(rt.engine) as db:
         try:
             for index, (run_id, slot) in enumerate(zip(run_ids, slots, strict=True)):
                 if time.monotonic() > deadline:
@@ -209,8 +209,8 @@ def _read(db: Connection, run_ids: list[int]) -> dict[int, RunView] | None:
     """The batch's runs in one read; None (each run then reads its own) if one of them cannot be read."""
     try:
         return runstate.load_many(db, run_ids)
-    except INFRA_ERRORS:
-        raise
+    except (SoftTimeLimitExceeded, *INFRA_ERRORS):
+        raise  # as for one run: the batch is retried, or (out of time) recovered by the tick after its lease
     except Exception:
         logger.exception("runs %s: could not read them together; each is read on its own", run_ids)
         return None

@@ -70,7 +70,7 @@ def fire(
     with telemetry.log_context(run_id=run_id):  # the trigger id bound below ends with the run
         if db is not None:
             return _fire(rt, db, run_id, slot, views)
-        with runstate.connect(rt.moves) as own:
+        with runstate.connect(rt.engine) as own:
             return _fire(rt, own, run_id, slot, views)
 
 

@@ -50,7 +50,6 @@ from sqlalchemy.sql import Executable
 
 from scheduling.schedule import Schedule
 from storage.claims import Claimed
-from storage.db import make_engine
 from storage.models import Rotation, Run, RunState, Trigger, TriggerState
 from tasks import untildone
 
@@ -308,27 +307,9 @@ _FINISH_AND_COMPLETE = (
 _FINISH_AND_REPEAT = untildone.with_repeat(_FINISH_AND_COMPLETE, _MOVED)
 
 
-# On PostgreSQL the moves here run on connections of their own that plan each statement once, not on every run.
-GENERIC_PLANS = {"options": "-c plan_cache_mode=force_generic_plan"}
-
-
-def moves_engine(url: str, engine: Engine) -> Engine:
-    """The engine for the worker's moves of runs: on PostgreSQL a pool of its own whose connections keep one
-    (generic) plan per statement; on SQLite, which has no plan cache, `engine` itself.
-
-    The statements here find their rows by primary key or by a run's trigger, whatever the values; yet PostgreSQL
-    kept planning the finishing statement afresh on every run (0.4 ms of its time a run in the 10,000-run herd)
-    and chose an index that read every unfinished run. Only these: a generic plan cannot use a partial index whose
-    condition is a bound value (the tick's claim then read every stored trigger), so nothing else runs on it.
-    """
-    if engine.dialect.name != "postgresql":
-        return engine
-    return make_engine(url, connect_args=GENERIC_PLANS)
-
-
 @contextmanager
 def connect(engine: Engine) -> Iterator[Connection]:
-    """The one connection a worker uses for a run's attempt (from `moves_engine`)."""
+    """The one connection a worker uses for a run's attempt."""
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -343,8 +324,9 @@ def load(db: Connection, run_id: int) -> RunView | None:
 def load_many(db: Connection, run_ids: Sequence[int]) -> dict[int, RunView]:
     """A batch's runs in one read, by id; a run that no longer exists is missing.
 
-    A view read here may be a moment old when its run's turn comes: every move it leads to is conditional on
-    what it read, so an older read can only make the move do nothing, as another worker's would.
+    A view read here may be up to a second old when its run's turn comes (tasks.app.FRESH_READ_SECONDS). Starting
+    the run is conditional on the attempt it read and reads the trigger's state and turn again, so the run is
+    posted once and never while paused; an edit of its text or channel in that second posts the text read.
     """
     with _unit(db):
         rows = db.execute(_LOAD_MANY, {"p_runs": list(run_ids)}).all()

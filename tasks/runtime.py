@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from schedulebot.config import Settings
 from storage.claims import Claimed
 from storage.db import make_engine, session_factory
-from tasks import runstate
 from tasks.options import FiringOptions
 from tasks.pacing import Limits, Pacer, make_pacer
 from tasks.slack import SlackPoster
@@ -31,8 +30,6 @@ class Runtime:
     settings: Settings
     options: FiringOptions
     engine: Engine
-    # The worker's moves of runs (tasks.runstate.moves_engine): their own pool on PostgreSQL, `engine` on SQLite.
-    moves: Engine
     sessions: sessionmaker[Session]
     poster: SlackPoster
     pacer: Pacer
@@ -56,7 +53,6 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.dispose()
-        self.moves.dispose()
 
 
 def build_runtime(settings: Settings, options: FiringOptions, *, send: SendAll | None = None) -> Runtime:
@@ -65,7 +61,6 @@ def build_runtime(settings: Settings, options: FiringOptions, *, send: SendAll |
         settings=settings,
         options=options,
         engine=engine,
-        moves=runstate.moves_engine(settings.database_url, engine),
         sessions=session_factory(engine),
         poster=SlackPoster(settings, engine, timeout=options.http_timeout),
         pacer=make_pacer(settings.redis_url, _limits(settings, options)),

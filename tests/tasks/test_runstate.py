@@ -105,23 +105,3 @@ def test_a_pause_committed_before_the_start_is_seen_by_the_start(
         session.get_one(Trigger, loaded.trigger_id).state = TriggerState.PAUSED.value
     started = runstate.start(db, loaded, now=now, running_lease=LEASE)
     assert started is not None and started.trigger_state == TriggerState.PAUSED.value
-
-
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has no plan cache to set
-def test_on_postgresql_only_the_moves_of_runs_keep_one_plan_per_statement(engine: Engine, database_url: str) -> None:
-    """The finishing statement had been planned afresh on every run. Everything else keeps PostgreSQL's choice: a
-    generic plan cannot use a partial index whose condition is a bound value (the tick then read every trigger)."""
-    moves = runstate.moves_engine(database_url, engine)
-    try:
-        for _ in range(2):  # the second checkout gets the pooled connection
-            with runstate.connect(moves) as connection:
-                assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
-        with engine.connect() as connection:
-            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
-    finally:
-        moves.dispose()
-
-
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_on_sqlite_the_moves_share_the_engine(engine: Engine, database_url: str) -> None:
-    assert runstate.moves_engine(database_url, engine) is engine
