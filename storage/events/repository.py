@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduling.schedule import Schedule
@@ -41,8 +40,6 @@ from storage.events.models import (
 )
 from storage.models import Trigger, TriggerState
 
-# Attempts at taking the next per-workspace event number when two saves race for it.
-DEFAULT_NUMBER_ATTEMPTS = 5
 # Start and end catch up once after downtime; a reminder that is already late is skipped.
 MISFIRE = {TriggerKind.REMINDER: "skip", TriggerKind.START: "once", TriggerKind.END: "once", TriggerKind.NOTICE: "once"}
 
@@ -76,19 +73,14 @@ def create_event(
 
 
 def _insert_numbered(session: Session, *, team_id: str, fields: dict[str, object]) -> Event:
-    # Behind the workspace's numbers lock, as schedules are: without it, events saved at the same moment raced for
-    # the next number and one could lose every try.
+    """The event with the workspace's next number, taken behind its numbers lock as schedules take theirs (so
+    events saved at the same moment each get the next; the unique constraint stays the backstop)."""
     repository.lock_numbers(session, team_id=team_id)
-    for _ in range(DEFAULT_NUMBER_ATTEMPTS):
-        highest = session.scalar(select(func.max(Event.number)).where(Event.team_id == team_id))
-        event = Event(team_id=team_id, number=(highest or 0) + 1, state=EventState.SCHEDULED.value, **fields)
-        try:
-            with session.begin_nested():
-                session.add(event)
-            return event
-        except IntegrityError:
-            continue
-    raise RuntimeError(f"could not take an event number in workspace {team_id} after {DEFAULT_NUMBER_ATTEMPTS} tries")
+    highest = session.scalar(select(func.max(Event.number)).where(Event.team_id == team_id))
+    event = Event(team_id=team_id, number=(highest or 0) + 1, state=EventState.SCHEDULED.value, **fields)
+    session.add(event)
+    session.flush()
+    return event
 
 
 def get_event(session: Session, *, team_id: str, number: int) -> Event:
