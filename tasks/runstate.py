@@ -50,7 +50,7 @@ from sqlalchemy.sql import Executable
 
 from scheduling.schedule import Schedule
 from storage.claims import Claimed
-from storage.models import Rotation, Run, RunState, Trigger, TriggerState
+from storage.models import Rotation, Run, RunState, Trigger, TriggerState, state_in
 from tasks import untildone
 
 UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
@@ -184,7 +184,7 @@ _EARLIER_PINNED = (
     .where(
         _EARLIER.c.trigger_id == runs.c.trigger_id,
         _EARLIER.c.due_at < runs.c.due_at,
-        _EARLIER.c.state.in_(UNFINISHED),
+        state_in(_EARLIER.c.state, *UNFINISHED),
     )
     .scalar_subquery()
 )
@@ -206,7 +206,7 @@ _LOAD_MANY = _LOAD.where(runs.c.id.in_(bindparam("p_runs", expanding=True)))
 _HELD = and_(
     runs.c.id == bindparam("p_run"),
     runs.c.attempts == bindparam("p_attempts"),
-    runs.c.state == RunState.RUNNING.value,
+    state_in(runs.c.state, RunState.RUNNING.value),
 )
 _START = (
     update(runs)
@@ -214,8 +214,8 @@ _START = (
         runs.c.id == bindparam("p_run"),
         runs.c.attempts == bindparam("p_attempts"),
         or_(
-            runs.c.state == RunState.QUEUED.value,
-            and_(runs.c.state == RunState.RUNNING.value, runs.c.started_at < bindparam("p_abandoned_before")),
+            state_in(runs.c.state, RunState.QUEUED.value),
+            and_(state_in(runs.c.state, RunState.RUNNING.value), runs.c.started_at < bindparam("p_abandoned_before")),
         ),
         ~untildone.REPEATS_DONE,
     )
@@ -231,7 +231,7 @@ _START = (
 _RECORD_OUTCOME = update(runs).where(_HELD).values(outcome=bindparam("p_outcome"))
 _REPACE = (
     update(runs)
-    .where(runs.c.id == bindparam("p_run"), runs.c.state == RunState.QUEUED.value)
+    .where(runs.c.id == bindparam("p_run"), state_in(runs.c.state, RunState.QUEUED.value))
     .values(enqueued_at=bindparam("p_until"))
 )
 _DEFER = (
@@ -264,11 +264,11 @@ _COMPLETE_IF_EXHAUSTED = (
     update(triggers)
     .where(
         triggers.c.id == bindparam("p_trigger"),
-        triggers.c.state == TriggerState.ACTIVE.value,
+        state_in(triggers.c.state, TriggerState.ACTIVE.value),
         triggers.c.next_run_at.is_(None),
         ~exists().where(
             runs.c.trigger_id == bindparam("p_trigger"),
-            runs.c.state.in_(UNFINISHED),
+            state_in(runs.c.state, *UNFINISHED),
             runs.c.id != bindparam("p_run"),
         ),
     )

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.selectable import CTE
 
 from storage.claims import Claimed
-from storage.models import Run, RunState
+from storage.models import Run, RunState, state_in
 from storage.types import UTCDateTime
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ REPEATS_DONE = exists().where(_DONE_FIRST.c.id == runs.c.repeat_of, _DONE_FIRST.
 # A queued repeat of a reminder marked done is skipped, never started.
 RELEASE_DONE = (
     runs.update()
-    .where(runs.c.id == bindparam("p_run"), runs.c.state == RunState.QUEUED.value, REPEATS_DONE)
+    .where(runs.c.id == bindparam("p_run"), state_in(runs.c.state, RunState.QUEUED.value), REPEATS_DONE)
     .values(state=RunState.SKIPPED.value, finished_at=bindparam("p_now"), error="marked done")
 )
 _REPEAT_COLUMNS = ("trigger_id", "team_id", "due_at", "kind", "state", "attempts", "enqueued_at")
