@@ -181,15 +181,17 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
     views: dict[int, RunView] | None = None
     read_at = -math.inf
     with runstate.connect(rt.engine) as db:
+        posted = runstate.PostedRuns(db)
         try:
             for index, (run_id, slot) in enumerate(zip(run_ids, slots, strict=True)):
                 if time.monotonic() > deadline:
                     _send_rest(task.app, run_ids[index:], slots[index:])
                     return
                 if time.monotonic() - read_at > FRESH_READ_SECONDS:
+                    firing.record_posted(rt, posted)  # what posted since the last read is recorded as often
                     views, read_at = _read(db, run_ids[index:]), time.monotonic()
                 try:
-                    requeue = firing.fire(rt, run_id, db=db, slot=slot, views=views)
+                    requeue = firing.fire(rt, run_id, db=db, slot=slot, views=views, posted=posted)
                 except SoftTimeLimitExceeded:
                     # this run is recovered after its lease; not the rest
                     _send_rest(task.app, run_ids[index + 1 :], slots[index + 1 :])
@@ -202,7 +204,19 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
                 if requeue is not None:
                     waiting.append((time.time() + requeue.countdown, run_id, requeue.slot))
         finally:
+            _record(rt, posted)
             _send_waiting(task.app, waiting)
+
+
+def _record(rt: Runtime, posted: runstate.PostedRuns) -> None:
+    """The batch's last posted runs, recorded as it ends. If that fails (the database is gone, the time is up) the
+    batch still sends its waiting runs; each posted run is taken over after its running lease and found posted in
+    its channel, never posted again."""
+    pending = len(posted)
+    try:
+        firing.record_posted(rt, posted)
+    except Exception:
+        logger.exception("%d posted runs not recorded; each is recorded after its running lease", pending)
 
 
 def _read(db: Connection, run_ids: list[int]) -> dict[int, RunView] | None:

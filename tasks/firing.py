@@ -62,20 +62,35 @@ def fire(
     slot: float | None = None,
     db: Connection | None = None,
     views: Mapping[int, RunView] | None = None,
+    posted: runstate.PostedRuns | None = None,
 ) -> Requeue | None:
     """Fire one run on `db` (a batch shares one, from runstate.connect), or on a connection of its own.
 
-    A batch reads its runs at once (`views`, from runstate.load_many); a run missing from them is gone.
+    A batch reads its runs at once (`views`, from runstate.load_many); a run missing from them is gone. A batch
+    also records its posted runs together (`posted`, see `record_posted`).
     """
     with telemetry.log_context(run_id=run_id):  # the trigger id bound below ends with the run
         if db is not None:
-            return _fire(rt, db, run_id, slot, views)
+            return _fire(rt, db, run_id, slot, views, posted)
         with runstate.connect(rt.engine) as own:
-            return _fire(rt, own, run_id, slot, views)
+            return _fire(rt, own, run_id, slot, views, posted)
+
+
+def record_posted(rt: Runtime, posted: runstate.PostedRuns) -> None:
+    """Record a batch's posted runs in one statement; each is logged and counted as `_finish` does one."""
+    for item in posted.record(now=rt.now()):
+        view = item.view
+        logger.info("run %s trigger %s: %s", view.run_id, view.trigger_id, RunState.SUCCEEDED.value)
+        telemetry.record_run(RunState.SUCCEEDED.value, due_at=view.due_at, posted_at=item.posted_at)
 
 
 def _fire(
-    rt: Runtime, db: Connection, run_id: int, slot: float | None, views: Mapping[int, RunView] | None
+    rt: Runtime,
+    db: Connection,
+    run_id: int,
+    slot: float | None,
+    views: Mapping[int, RunView] | None,
+    posted: runstate.PostedRuns | None,
 ) -> Requeue | None:
     view = runstate.load(db, run_id) if views is None else views.get(run_id)
     telemetry.bind(trigger_id=view.trigger_id if view else None)
@@ -93,7 +108,7 @@ def _fire(
     if started is None:
         logger.info("run %s trigger %s: held by another worker", run_id, view.trigger_id)
         return None
-    return _attempt(rt, db, started)
+    return _attempt(rt, db, started, posted)
 
 
 def _held(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
@@ -122,7 +137,7 @@ def _pace(rt: Runtime, db: Connection, view: RunView, slot: float | None) -> Req
     return Requeue(countdown=min(slot - now, MAX_REQUEUE_WAIT), slot=slot)
 
 
-def _attempt(rt: Runtime, db: Connection, view: RunView) -> Requeue | None:
+def _attempt(rt: Runtime, db: Connection, view: RunView, posted: runstate.PostedRuns | None = None) -> Requeue | None:
     if view.trigger_state != TriggerState.ACTIVE.value and not _manual_allowed(view) and not _repeat_allowed(view):
         _finish(rt, db, view, RunState.SKIPPED, attempt="skipped", error=f"trigger is {view.trigger_state}")
         return None
@@ -151,6 +166,9 @@ def _attempt(rt: Runtime, db: Connection, view: RunView) -> Requeue | None:
         return _fail(rt, db, view, str(exc), attempt="no_token")
     except Refused as exc:
         return _fail(rt, db, view, str(exc), attempt="refused")
+    if posted is not None and posted.takes(view):
+        posted.add(view, posted_at=rt.now(), slack_ts=ts, outcome=text)
+        return None
     _finish(rt, db, view, RunState.SUCCEEDED, attempt="posted", slack_ts=ts, outcome=text)
     return None
 

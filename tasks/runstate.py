@@ -29,10 +29,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Connection,
     Engine,
@@ -44,6 +45,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.sql import Executable
@@ -51,6 +53,7 @@ from sqlalchemy.sql import Executable
 from scheduling.schedule import Schedule
 from storage.claims import Claimed
 from storage.models import Rotation, Run, RunState, Trigger, TriggerState, state_in
+from storage.types import UTCDateTime
 from tasks import untildone
 
 UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
@@ -307,6 +310,36 @@ _FINISH_AND_COMPLETE = (
 _FINISH_AND_REPEAT = untildone.with_repeat(_FINISH_AND_COMPLETE, _MOVED)
 
 
+# PostgreSQL: runs that posted, recorded together (PostedRuns). Each moves only if still running the attempt its
+# worker started, exactly as _FINISH_AND_COMPLETE moves one; its one-off trigger is completed unless it has an
+# unfinished run outside this statement. Only runs with no rotation turn and no repeat to queue come here.
+_FINISH_POSTED = text(
+    """
+    WITH posted AS (
+        SELECT * FROM json_to_recordset(:rows)
+            AS p(id integer, attempts integer, attempt_log json, slack_ts varchar, outcome text, posted_at timestamp)
+    ), moved AS (
+        UPDATE runs SET state = 'succeeded', finished_at = :now, error = NULL, attempt_log = posted.attempt_log,
+            outcome = coalesce(posted.outcome, runs.outcome), slack_ts = coalesce(posted.slack_ts, runs.slack_ts),
+            posted_at = posted.posted_at
+        FROM posted
+        WHERE runs.id = posted.id AND runs.attempts = posted.attempts AND runs.state = 'running'
+        RETURNING runs.id, runs.trigger_id
+    ), completed AS (
+        UPDATE triggers SET state = 'completed', updated_at = :now
+        FROM moved
+        WHERE triggers.id = moved.trigger_id AND triggers.state = 'active' AND triggers.next_run_at IS NULL
+            AND NOT EXISTS (
+                SELECT FROM runs AS other
+                WHERE other.trigger_id = moved.trigger_id AND other.state IN ('queued', 'running')
+                    AND other.id NOT IN (SELECT id FROM moved)
+            )
+    )
+    SELECT id FROM moved
+    """
+).bindparams(bindparam("rows", type_=JSON()), bindparam("now", type_=UTCDateTime()))
+
+
 @contextmanager
 def connect(engine: Engine) -> Iterator[Connection]:
     """The one connection a worker uses for a run's attempt."""
@@ -428,6 +461,58 @@ def finish(
             return Finished()
         repeat_id = db.execute(untildone.INSERT_REPEAT, params).scalar()
     return Finished(untildone.queued(view, repeat_id, repeat_due))
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A run that posted, waiting to be recorded with others."""
+
+    view: RunView
+    posted_at: datetime
+    slack_ts: str
+    outcome: str | None
+
+
+class PostedRuns:
+    """A batch's posted runs, recorded in one statement (`record`) rather than one each.
+
+    Until recorded, a posted run is still running the attempt its worker started; if the worker dies first, the
+    run is taken over after its running lease and that attempt's message is found in the channel (`maybe_posted`),
+    so it is recorded, not posted again. Only PostgreSQL records together, and only runs whose finish does nothing
+    more (no rotation turn to pass, no repeat to queue); the others are finished one by one (`takes` is False).
+    """
+
+    def __init__(self, db: Connection) -> None:
+        self._db = db
+        self._pending: list[Posted] = []
+
+    def takes(self, view: RunView) -> bool:
+        return _autocommits(self._db) and view.rotation_turn is None and untildone.next_repeat_due(view) is None
+
+    def add(self, view: RunView, *, posted_at: datetime, slack_ts: str, outcome: str | None) -> None:
+        self._pending.append(Posted(view, posted_at, slack_ts, outcome))
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def record(self, *, now: datetime) -> list[Posted]:
+        """Record every pending run; the ones this worker still held (the others were taken over meanwhile)."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return []
+        rows = [
+            {
+                "id": item.view.run_id,
+                "attempts": item.view.attempts,
+                "attempt_log": _closed(item.view, now=now, outcome="posted", error=None),
+                "slack_ts": item.slack_ts,
+                "outcome": item.outcome,
+                "posted_at": item.posted_at.astimezone(UTC).replace(tzinfo=None).isoformat(),
+            }
+            for item in pending
+        ]
+        moved = set(self._db.execute(_FINISH_POSTED, {"rows": rows, "now": now}).scalars())
+        return [item for item in pending if item.view.run_id in moved]
 
 
 def _autocommits(db: Connection) -> bool:
