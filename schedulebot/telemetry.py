@@ -31,6 +31,7 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.orm import Session
 
     from schedulebot.config import Settings
@@ -267,11 +268,18 @@ def use_with_celery(settings: Settings, process: str) -> None:
 
 
 def due_backlog(session: Session, *, now: datetime) -> int:
-    """Runs due by `now` and not finished; the partial index on unfinished runs keeps this cheap."""
+    """Runs due by `now` and not finished; the partial index on unfinished runs keeps this cheap.
+
+    Every claimed run has its enqueued_at, and saying so is what lets PostgreSQL use that index (its condition
+    names it: storage/models.py).
+    """
+    return int(session.scalar(due_backlog_query(now=now)) or 0)
+
+
+def due_backlog_query(*, now: datetime) -> Select[tuple[int]]:
     from sqlalchemy import func, select
 
-    from storage.models import Run, RunState
+    from storage.models import Run, RunState, state_in
 
-    unfinished = (RunState.QUEUED.value, RunState.RUNNING.value)
-    query = select(func.count()).select_from(Run).where(Run.state.in_(unfinished), Run.due_at <= now)
-    return int(session.scalar(query) or 0)
+    unfinished = state_in(Run.state, RunState.QUEUED.value, RunState.RUNNING.value)
+    return select(func.count()).select_from(Run).where(unfinished, Run.enqueued_at.is_not(None), Run.due_at <= now)

@@ -26,7 +26,7 @@ from storage import rotations
 from storage.claim_writes import RunRow, TriggerMove, insert_runs, move_triggers
 from storage.db import transaction
 from storage.errors import NotFound
-from storage.models import RELEASED_PREFIX, MisfirePolicy, Run, RunState, Trigger, TriggerState
+from storage.models import RELEASED_PREFIX, MisfirePolicy, Run, RunState, Trigger, TriggerState, state_in
 from storage.repository import EVENT_KIND_PREFIX, get_trigger
 
 # Task names, stable: the web process and operators refer to them by name.
@@ -461,8 +461,8 @@ def _run_row(plan: _Planned, now: datetime) -> RunRow:
 
 
 def _has_unfinished_runs(session: Session, trigger_id: int) -> bool:
-    unfinished = (RunState.QUEUED.value, RunState.RUNNING.value)
-    query = select(Run.id).where(Run.trigger_id == trigger_id, Run.state.in_(unfinished)).limit(1)
+    unfinished = state_in(Run.state, RunState.QUEUED.value, RunState.RUNNING.value)
+    query = select(Run.id).where(Run.trigger_id == trigger_id, unfinished).limit(1)
     return session.scalar(query) is not None
 
 
@@ -478,7 +478,7 @@ def find_stalled(
     stale = now - lease
     query = (
         select(Run)
-        .where(Run.state.in_((RunState.QUEUED.value, RunState.RUNNING.value)), Run.enqueued_at < stale)
+        .where(state_in(Run.state, RunState.QUEUED.value, RunState.RUNNING.value), Run.enqueued_at < stale)
         .where(Run.due_at < stale)
         .where(or_(Run.state == RunState.QUEUED.value, Run.started_at < now - running_lease))
         .order_by(Run.enqueued_at)

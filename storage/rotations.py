@@ -23,7 +23,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduling.zones import get_zone
-from storage.models import RELEASED_PREFIX, Rotation, Run, RunState, utcnow
+from storage.models import RELEASED_PREFIX, Rotation, Run, RunState, state_in, utcnow
 
 # A rotation names at most this many people; more is a channel, not a rotation.
 MAX_MEMBERS = 50
@@ -63,7 +63,7 @@ class Held:
 
 def held_turns(session: Session, *, trigger_id: int, turns: Turns, now: datetime) -> Held:
     """What a preview of the coming runs must show as already decided (a claim pinned it, a holiday passed)."""
-    holds = or_(Run.state.in_(_UNFINISHED), and_(Run.kind == KIND_HOLIDAY, Run.due_at > now))
+    holds = or_(state_in(Run.state, *_UNFINISHED), and_(Run.kind == KIND_HOLIDAY, Run.due_at > now))
     rows = session.execute(
         select(Run.due_at, Run.rotation_turn, Run.state)
         .where(Run.trigger_id == trigger_id, Run.rotation_turn.is_not(None), holds)
@@ -295,7 +295,9 @@ def _every_run(session: Session, trigger_id: int) -> Rotation | None:
 def _free_turn(session: Session, rotation: Rotation) -> int:
     """The turn the next run takes: the rotation's, or just past one an unfinished run has pinned (as a start does)."""
     pinned = session.scalar(
-        select(func.max(Run.rotation_turn)).where(Run.trigger_id == rotation.trigger_id, Run.state.in_(_UNFINISHED))
+        select(func.max(Run.rotation_turn)).where(
+            Run.trigger_id == rotation.trigger_id, state_in(Run.state, *_UNFINISHED)
+        )
     )
     return rotation.turn if pinned is None else max(rotation.turn, pinned + 1)
 
@@ -308,7 +310,7 @@ def _pin_waiting(session: Session, *, trigger_id: int, before: datetime, turn: i
     """
     waiting = session.execute(
         select(Run.id, Run.rotation_turn)
-        .where(Run.trigger_id == trigger_id, Run.state.in_(_UNFINISHED), Run.due_at < before)
+        .where(Run.trigger_id == trigger_id, state_in(Run.state, *_UNFINISHED), Run.due_at < before)
         .order_by(Run.due_at)
     ).all()
     for run_id, pinned in waiting:

@@ -188,7 +188,7 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
                     _send_rest(task.app, run_ids[index:], slots[index:])
                     return
                 if time.monotonic() - read_at > FRESH_READ_SECONDS:
-                    firing.record_posted(rt, posted)  # what posted since the last read is recorded as often
+                    _record(rt, posted)  # what posted since the last read is recorded as often
                     views, read_at = _read(db, run_ids[index:]), time.monotonic()
                 try:
                     requeue = firing.fire(rt, run_id, db=db, slot=slot, views=views, posted=posted)
@@ -204,19 +204,21 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
                 if requeue is not None:
                     waiting.append((time.time() + requeue.countdown, run_id, requeue.slot))
         finally:
-            _record(rt, posted)
-            _send_waiting(task.app, waiting)
+            try:
+                _send_waiting(task.app, waiting)
+            finally:
+                _record(rt, posted)
 
 
 def _record(rt: Runtime, posted: runstate.PostedRuns) -> None:
-    """The batch's last posted runs, recorded as it ends. If that fails (the database is gone, the time is up) the
-    batch still sends its waiting runs; each posted run is taken over after its running lease and found posted in
-    its channel, never posted again."""
-    pending = len(posted)
+    """The batch's posted runs, recorded together. If that fails (a row the statement refuses, the database gone,
+    the time up) each is finished on its own; one that cannot be is taken over after its running lease and found
+    posted in its channel, never posted again. Nothing here stops the batch's other runs."""
     try:
         firing.record_posted(rt, posted)
     except Exception:
-        logger.exception("%d posted runs not recorded; each is recorded after its running lease", pending)
+        logger.exception("%d posted runs not recorded together; each is recorded on its own", len(posted))
+        firing.record_each(rt, posted)
 
 
 def _read(db: Connection, run_ids: list[int]) -> dict[int, RunView] | None:

@@ -80,8 +80,21 @@ def record_posted(rt: Runtime, posted: runstate.PostedRuns) -> None:
     """Record a batch's posted runs in one statement; each is logged and counted as `_finish` does one."""
     for item in posted.record(now=rt.now()):
         view = item.view
-        logger.info("run %s trigger %s: %s", view.run_id, view.trigger_id, RunState.SUCCEEDED.value)
+        with telemetry.log_context(run_id=view.run_id, trigger_id=view.trigger_id):
+            logger.info("run %s trigger %s: %s", view.run_id, view.trigger_id, RunState.SUCCEEDED.value)
         telemetry.record_run(RunState.SUCCEEDED.value, due_at=view.due_at, posted_at=item.posted_at)
+
+
+def record_each(rt: Runtime, posted: runstate.PostedRuns) -> None:
+    """Record a batch's posted runs one by one, as each would be alone (when recording them together failed);
+    a run that cannot be recorded now is left to its running lease."""
+    for item in posted.take_all():
+        with telemetry.log_context(run_id=item.view.run_id, trigger_id=item.view.trigger_id):
+            try:
+                _finish(rt, posted.db, item.view, RunState.SUCCEEDED, attempt="posted",
+                        slack_ts=item.slack_ts, outcome=item.outcome)  # fmt: skip
+            except Exception:
+                logger.exception("run %s: posted, not recorded; recorded after its running lease", item.view.run_id)
 
 
 def _fire(

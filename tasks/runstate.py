@@ -33,10 +33,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     Boolean,
     Connection,
     Engine,
+    Integer,
     Row,
     and_,
     bindparam,
@@ -312,7 +314,8 @@ _FINISH_AND_REPEAT = untildone.with_repeat(_FINISH_AND_COMPLETE, _MOVED)
 
 # PostgreSQL: runs that posted, recorded together (PostedRuns). Each moves only if still running the attempt its
 # worker started, exactly as _FINISH_AND_COMPLETE moves one; its one-off trigger is completed unless it has an
-# unfinished run outside this statement. Only runs with no rotation turn and no repeat to queue come here.
+# unfinished run outside this statement. Only runs with no rotation turn and no repeat to queue come here. The runs
+# are found by id (= ANY) and each trigger's other runs by a subquery on it, so neither reads a whole table or index.
 _FINISH_POSTED = text(
     """
     WITH posted AS (
@@ -323,21 +326,24 @@ _FINISH_POSTED = text(
             outcome = coalesce(posted.outcome, runs.outcome), slack_ts = coalesce(posted.slack_ts, runs.slack_ts),
             posted_at = posted.posted_at
         FROM posted
-        WHERE runs.id = posted.id AND runs.attempts = posted.attempts AND runs.state = 'running'
+        WHERE runs.id = ANY(:ids) AND runs.id = posted.id AND runs.attempts = posted.attempts
+            AND runs.state = 'running'
         RETURNING runs.id, runs.trigger_id
     ), completed AS (
         UPDATE triggers SET state = 'completed', updated_at = :now
         FROM moved
         WHERE triggers.id = moved.trigger_id AND triggers.state = 'active' AND triggers.next_run_at IS NULL
-            AND NOT EXISTS (
-                SELECT FROM runs AS other
-                WHERE other.trigger_id = moved.trigger_id AND other.state IN ('queued', 'running')
-                    AND other.id NOT IN (SELECT id FROM moved)
-            )
+            AND (
+                SELECT count(*) FROM runs AS other
+                WHERE other.trigger_id = triggers.id AND other.state IN ('queued', 'running')
+                    AND other.id <> ALL(:ids)
+            ) = 0
     )
     SELECT id FROM moved
     """
-).bindparams(bindparam("rows", type_=JSON()), bindparam("now", type_=UTCDateTime()))
+).bindparams(
+    bindparam("rows", type_=JSON()), bindparam("now", type_=UTCDateTime()), bindparam("ids", type_=ARRAY(Integer()))
+)
 
 
 @contextmanager
@@ -492,12 +498,24 @@ class PostedRuns:
     def add(self, view: RunView, *, posted_at: datetime, slack_ts: str, outcome: str | None) -> None:
         self._pending.append(Posted(view, posted_at, slack_ts, outcome))
 
+    @property
+    def db(self) -> Connection:
+        return self._db
+
     def __len__(self) -> int:
         return len(self._pending)
 
-    def record(self, *, now: datetime) -> list[Posted]:
-        """Record every pending run; the ones this worker still held (the others were taken over meanwhile)."""
+    def take_all(self) -> list[Posted]:
+        """The pending runs, no longer pending (to be finished one by one)."""
         pending, self._pending = self._pending, []
+        return pending
+
+    def record(self, *, now: datetime) -> list[Posted]:
+        """Record every pending run; the ones this worker still held (the others were taken over meanwhile).
+
+        If the statement fails the runs stay pending: moving them again is harmless (each is guarded by its attempt).
+        """
+        pending = self._pending
         if not pending:
             return []
         rows = [
@@ -511,7 +529,9 @@ class PostedRuns:
             }
             for item in pending
         ]
-        moved = set(self._db.execute(_FINISH_POSTED, {"rows": rows, "now": now}).scalars())
+        ids = [item.view.run_id for item in pending]
+        moved = set(self._db.execute(_FINISH_POSTED, {"rows": rows, "now": now, "ids": ids}).scalars())
+        self._pending = []
         return [item for item in pending if item.view.run_id in moved]
 
 

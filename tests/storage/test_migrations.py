@@ -12,6 +12,7 @@ from sqlalchemy import Connection, event, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Executable
 
+from schedulebot import telemetry
 from storage.db import make_engine
 from storage.migrate import SchemaOutOfDate, current_revision, ensure_current, head_revision, upgrade
 from storage.models import Base, Run, Trigger
@@ -171,6 +172,9 @@ def test_finishing_a_run_looks_up_its_triggers_unfinished_runs_alone_while_thous
         .limit(100)
     )
     assert "ix_runs_unfinished" in _plan(engine, recovery).replace("ix_runs_unfinished_trigger", "")
+    # So has the tick's count of the due backlog.
+    backlog = _plan(engine, telemetry.due_backlog_query(now=datetime.now(UTC)))
+    assert "ix_runs_unfinished" in backlog.replace("ix_runs_unfinished_trigger", ""), backlog
 
 
 def _under_way(engine: Engine, count: int) -> tuple[int, int]:
@@ -199,7 +203,8 @@ def _under_way(engine: Engine, count: int) -> tuple[int, int]:
 # SQLite plans each statement as it comes: only PostgreSQL makes a plan once for all values.
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize(
-    "name", ["_START", "_FINISH_AND_COMPLETE", "_FINISH_AND_REPEAT", "_DEFER", "_REPACE", "_RECORD_OUTCOME"]
+    "name",
+    ["_START", "_FINISH_AND_COMPLETE", "_FINISH_AND_REPEAT", "_FINISH_POSTED", "_DEFER", "_REPACE", "_RECORD_OUTCOME"],
 )
 def test_a_runs_moves_find_it_by_id_in_plans_made_once_while_thousands_are_under_way(engine: Engine, name: str) -> None:
     """A run's moves are prepared statements that PostgreSQL plans once (a generic plan, no values known) after a
@@ -208,7 +213,12 @@ def test_a_runs_moves_find_it_by_id_in_plans_made_once_while_thousands_are_under
     _under_way(engine, 3_000)
     plan = _generic_plan(engine, getattr(runstate, name))
     assert "runs_pkey" in plan, plan
-    if name in ("_START", "_FINISH_AND_COMPLETE", "_FINISH_AND_REPEAT"):  # they ask about the trigger's other runs
+    if name in (
+        "_START",
+        "_FINISH_AND_COMPLETE",
+        "_FINISH_AND_REPEAT",
+        "_FINISH_POSTED",
+    ):  # they ask about the trigger's other runs
         assert "ix_runs_unfinished_trigger" in plan, plan  # not its whole history, by uq_runs_trigger_due
     for line in plan.splitlines():  # an index of unfinished runs is read only for what its key finds
         if "ix_runs_unfinished" in line:

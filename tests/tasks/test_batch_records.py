@@ -13,11 +13,14 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from schedulebot.config import load_settings
 from schedulebot.standin import SlackStandIn
 from storage.claims import claim_due
 from storage.models import Run, Trigger
+from tasks import app as app_module
 from tasks import runstate
-from tests.tasks.conftest import run_ids, runs
+from tasks.app import create_app, runtime_for
+from tests.tasks.conftest import BOT_TOKEN, QUICK_RETRIES, run_ids, runs
 from tests.tasks.factories import add_trigger, once
 from tests.tasks.test_batch_reads import _claimed, _fire_batch
 
@@ -36,8 +39,14 @@ def statements() -> Iterator[list[str]]:
 
 
 def test_a_batch_records_its_posted_runs_together_as_each_would_be_alone(
-    engine: Engine, sessions: sessionmaker[Session], redis_url: str, standin: SlackStandIn, statements: list[str]
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    redis_url: str,
+    standin: SlackStandIn,
+    statements: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(app_module, "FRESH_READ_SECONDS", 600.0)  # one read, one record, however slow the machine
     ids = _claimed(sessions, ["C1", "C2", "C3", "C4"])
     _fire_batch(engine, redis_url, standin, ids)
 
@@ -87,3 +96,37 @@ def test_a_posted_run_taken_over_meanwhile_is_not_recorded_and_its_trigger_stays
     with sessions() as session:
         states = {row.id: row.state for row in session.execute(select(Trigger.id, Trigger.state))}
     assert (states[held.trigger_id], states[lost.trigger_id]) == ("completed", "active")
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_runs_the_statement_refuses_together_are_recorded_each_on_its_own(
+    engine: Engine, sessions: sessionmaker[Session], redis_url: str, standin: SlackStandIn
+) -> None:
+    """One bad row (text PostgreSQL cannot store) spoils the statement for all: each run is then recorded alone,
+    and the one that cannot be is left running, for its lease and a look in its channel."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    for channel in ("C1", "C2"):
+        add_trigger(sessions, once(now), channel=channel)
+    claim_due(sessions, now=now, horizon=now + timedelta(seconds=1))
+    settings = load_settings(
+        DATABASE_URL=engine.url.render_as_string(hide_password=False),
+        REDIS_URL=redis_url,
+        SLACK_API_URL=standin.api_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+    )
+    rt = runtime_for(create_app(settings, QUICK_RETRIES))
+    try:
+        with runstate.connect(rt.engine) as db:
+            views = runstate.load_many(db, [run.id for run in runs(sessions)])
+            good, bad = (runstate.start(db, v, now=now, running_lease=timedelta(minutes=3)) for v in views.values())
+            assert good is not None and bad is not None
+            posted = runstate.PostedRuns(db)
+            posted.add(good, posted_at=now, slack_ts="1.1", outcome="fine")
+            posted.add(bad, posted_at=now, slack_ts="1.2", outcome="nul \x00 byte")
+            app_module._record(rt, posted)
+            assert len(posted) == 0
+    finally:
+        rt.close()
+    by_id = {run.id: run for run in runs(sessions)}
+    assert (by_id[good.run_id].state, by_id[good.run_id].slack_ts) == ("succeeded", "1.1")
+    assert (by_id[bad.run_id].state, by_id[bad.run_id].slack_ts) == ("running", None)
