@@ -73,6 +73,7 @@ def test_a_worker_killed_mid_post_skips_and_repeats_nobody(
 ) -> None:
     # The first post reaches the channel but its answer never comes back: the worker is killed waiting.
     standin.faults(script=["timeout"], timeout_seconds=30, deliver_on_timeout=True, methods=["chat.postMessage"])
+    procs.env["FASTAPP_MISFIRE_GRACE_SECONDS"] = "60"  # the replacement may start slowly; no run is missed meanwhile
     victim = procs.worker("victim", wait=False)
     procs.start(workers=[], beats=2)
     procs.wait_for_line("victim", "ready.")
