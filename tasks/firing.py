@@ -79,10 +79,14 @@ def fire(
 def record_posted(rt: Runtime, posted: runstate.PostedRuns) -> None:
     """Record a batch's posted runs in one statement; each is logged and counted as `_finish` does one."""
     for item in posted.record(now=rt.now()):
-        view = item.view
-        with telemetry.log_context(run_id=view.run_id, trigger_id=view.trigger_id):
-            logger.info("run %s trigger %s: %s", view.run_id, view.trigger_id, RunState.SUCCEEDED.value)
-        telemetry.record_run(RunState.SUCCEEDED.value, due_at=view.due_at, posted_at=item.posted_at)
+        with telemetry.log_context(run_id=item.view.run_id, trigger_id=item.view.trigger_id):
+            _recorded(item.view, RunState.SUCCEEDED, posted_at=item.posted_at)
+
+
+def _recorded(view: RunView, state: RunState, *, posted_at: datetime | None, error: str | None = None) -> None:
+    """A run moved to its end: logged and counted, whether alone (`_finish`) or with its batch (`record_posted`)."""
+    logger.info("run %s trigger %s: %s%s", view.run_id, view.trigger_id, state.value, f" ({error})" if error else "")
+    telemetry.record_run(state.value, due_at=view.due_at, posted_at=posted_at)
 
 
 def record_each(rt: Runtime, posted: runstate.PostedRuns) -> None:
@@ -364,8 +368,7 @@ def _finish(
     )
     if done is None:
         return False
-    logger.info("run %s trigger %s: %s%s", view.run_id, view.trigger_id, state.value, f" ({error})" if error else "")
-    telemetry.record_run(state.value, due_at=view.due_at, posted_at=rt.now() if slack_ts else None)
+    _recorded(view, state, error=error, posted_at=rt.now() if slack_ts else None)
     if done.repeat is not None:
         _send_repeat(rt, done.repeat)
     return True
