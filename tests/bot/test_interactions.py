@@ -151,7 +151,8 @@ def test_a_limit_reached_between_the_form_check_and_the_save_is_told_not_logged(
     }
     answer = slack.sender.view_submission("schedulebot.new", values)
     assert answer.status_code == 200 and not answer.text
-    standin.wait_for(lambda calls: any(c.method == "chat.postEphemeral" for c in calls))
+    # The App Home is published last, after the refusal: waiting for it lets the listener return its connection.
+    standin.wait_for(lambda calls: any(c.method == "views.publish" for c in calls))
     (told,) = standin.calls("chat.postEphemeral")
     assert text_of(told).startswith(":warning: You already have 100 live schedules"), text_of(told)
     with transaction(db) as session:
