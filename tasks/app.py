@@ -179,22 +179,29 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
     deadline = time.monotonic() + rt.options.soft_time_limit * BATCH_TIME_SHARE
     waiting: list[tuple[float, int, float | None]] = []
     views: dict[int, RunView] | None = None
+    paced: dict[int, tuple[float, float | None]] = {}  # run id → (moment, slot), for runs that wait for their slot
     read_at = -math.inf
     with runstate.connect(rt.engine) as db:
-        posted = runstate.PostedRuns(db)
+        posted, pace = runstate.PostedRuns(db), firing.BatchPace()
         try:
             for index, (run_id, slot) in enumerate(zip(run_ids, slots, strict=True)):
                 if time.monotonic() > deadline:
-                    _send_rest(task.app, run_ids[index:], slots[index:])
+                    _send_rest(task.app, run_ids[index:], slots[index:], paced, waiting)
                     return
                 if time.monotonic() - read_at > FRESH_READ_SECONDS:
                     _record(rt, posted)  # what posted since the last read is recorded as often
                     views, read_at = _read(db, run_ids[index:]), time.monotonic()
+                    rest = [item for item in zip(run_ids[index:], slots[index:], strict=True) if item[0] not in paced]
+                    for paced_id, wait in _pace(rt, db, views, rest, pace).items():
+                        paced[paced_id] = (time.time() + wait.countdown, wait.slot)
+                if run_id in paced:
+                    waiting.append((paced[run_id][0], run_id, paced[run_id][1]))
+                    continue
                 try:
-                    requeue = firing.fire(rt, run_id, db=db, slot=slot, views=views, posted=posted)
+                    requeue = firing.fire(rt, run_id, db=db, slot=slot, views=views, posted=posted, pace=pace)
                 except SoftTimeLimitExceeded:
                     # this run is recovered after its lease; not the rest
-                    _send_rest(task.app, run_ids[index + 1 :], slots[index + 1 :])
+                    _send_rest(task.app, run_ids[index + 1 :], slots[index + 1 :], paced, waiting)
                     raise
                 except INFRA_ERRORS:
                     raise  # the batch is retried; runs already done are not fired again
@@ -219,6 +226,26 @@ def _record(rt: Runtime, posted: runstate.PostedRuns) -> None:
     except Exception:
         logger.exception("%d posted runs not recorded together; each is recorded on its own", len(posted))
         firing.record_each(rt, posted)
+
+
+def _pace(
+    rt: Runtime,
+    db: Connection,
+    views: dict[int, RunView] | None,
+    runs: list[tuple[int, float | None]],
+    pace: firing.BatchPace,
+) -> dict[int, firing.Requeue]:
+    """The pace slots of the batch's runs not yet paced, taken together; the runs that must wait for theirs.
+    If that fails (or the runs could not be read together) each run takes its own slot as it fires."""
+    if views is None:
+        return {}
+    try:
+        return firing.pace_batch(rt, db, views, runs, pace)
+    except (SoftTimeLimitExceeded, *INFRA_ERRORS):
+        raise  # as for a read: the batch is retried, or recovered by the tick after its lease
+    except Exception:
+        logger.exception("runs %s: could not pace them together; each is paced on its own", [r for r, _ in runs])
+        return {}
 
 
 def _read(db: Connection, run_ids: list[int]) -> dict[int, RunView] | None:
@@ -256,7 +283,18 @@ def _send_waiting(app: Celery, waiting: list[tuple[float, int, float | None]]) -
         )
 
 
-def _send_rest(app: Celery, run_ids: list[int], slots: list[float | None]) -> None:
+def _send_rest(
+    app: Celery,
+    run_ids: list[int],
+    slots: list[float | None],
+    paced: dict[int, tuple[float, float | None]],
+    waiting: list[tuple[float, int, float | None]],
+) -> None:
+    """The runs this batch leaves for another: those paced already wait for their slots with the others waiting
+    (`_send_waiting`), the rest go out now as one batch."""
+    waiting += [(paced[run_id][0], run_id, paced[run_id][1]) for run_id in run_ids if run_id in paced]
+    kept = [(run_id, slot) for run_id, slot in zip(run_ids, slots, strict=True) if run_id not in paced]
+    run_ids, slots = [run_id for run_id, _ in kept], [slot for _, slot in kept]
     if run_ids:
         app.send_task(
             FIRE_RUNS_TASK, args=[run_ids], kwargs=_slots_kwargs(slots), task_id=_batch_id(run_ids), queue=QUEUE

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -20,7 +20,7 @@ from storage.models import RunState, TriggerState
 from tasks import runstate
 from tasks.actions import ActionContext, ActionFailed, ActionRetry, find_action, is_pure
 from tasks.messages import failure_message, run_message
-from tasks.pacing import LEARNED, SEND_TOLERANCE, WORKSPACE
+from tasks.pacing import LEARNED, SEND_TOLERANCE, WORKSPACE, Post
 from tasks.runstate import UNFINISHED, RunView
 from tasks.runtime import Runtime
 from tasks.slack import (
@@ -55,6 +55,62 @@ class Requeue:
     slot: float | None = None
 
 
+@dataclass
+class BatchPace:
+    """The pace slots a batch took for its runs together (`pace_batch`): those that post now, by run id, and the
+    workspaces a 429 has blocked since, whose runs take their slot again (a void one is replaced)."""
+
+    ready: dict[int, float] = field(default_factory=dict)
+    limited: set[str] = field(default_factory=set)
+
+
+def pace_batch(
+    rt: Runtime, db: Connection, views: Mapping[int, RunView], runs: list[tuple[int, float | None]], pace: BatchPace
+) -> dict[int, Requeue]:
+    """Take the pace slots of a batch's runs in one call to the pacer, so a herd's runs that must wait cost the
+    batch one call and one statement, not one of each per run.
+
+    Runs that may post now are kept in `pace` for `fire`; the others wait for their slots (recorded together, as
+    `repace` records one) and are returned. Runs held by the database (`_held`), finished or marked done are left
+    to `fire`, as are runs already paced by this batch.
+    """
+    now = rt.now()
+    asking = [
+        (view, slot)
+        for run_id, slot in runs
+        if (view := views.get(run_id)) is not None and run_id not in pace.ready and _pacing(view, now)
+    ]
+    if not asking:
+        return {}
+    posts = [Post(view.team_id, view.channel_id, slot) for view, slot in asking]
+    slots = rt.pacer.take_many(posts, now=now.timestamp())
+    waiting: dict[int, Requeue] = {}
+    for (view, _), slot in zip(asking, slots, strict=True):
+        wait = slot - now.timestamp()
+        if wait <= PACE_TOLERANCE:
+            pace.ready[view.run_id] = slot
+        else:
+            waiting[view.run_id] = Requeue(countdown=min(wait, MAX_REQUEUE_WAIT), slot=slot)
+    if waiting:
+        untils = {run_id: datetime.fromtimestamp(r.slot or 0, now.tzinfo) for run_id, r in waiting.items()}
+        try:
+            runstate.repace_many(db, untils)
+        except Exception:  # only the recovery lease moves: a run re-sent early takes a slot again, never posts twice
+            logger.exception("runs %s: paced, but their wait not recorded", sorted(waiting))
+        waits = [r.countdown for r in waiting.values()]
+        logger.info("%d runs paced, post in %.2f–%.2fs: runs %s", len(waiting), min(waits), max(waits), sorted(waiting))
+    return waiting
+
+
+def _pacing(view: RunView, now: datetime) -> bool:
+    """Whether the run goes to the pacer next in `_fire` (not finished, not a repeat marked done, not `_held`)."""
+    if view.state not in UNFINISHED or (view.done and view.repeat_of is not None):
+        return False
+    if view.state != RunState.QUEUED.value or view.not_before is None:
+        return True
+    return (view.not_before - now).total_seconds() <= PACE_TOLERANCE
+
+
 def fire(
     rt: Runtime,
     run_id: int,
@@ -63,17 +119,29 @@ def fire(
     db: Connection | None = None,
     views: Mapping[int, RunView] | None = None,
     posted: runstate.PostedRuns | None = None,
+    pace: BatchPace | None = None,
 ) -> Requeue | None:
     """Fire one run on `db` (a batch shares one, from runstate.connect), or on a connection of its own.
 
     A batch reads its runs at once (`views`, from runstate.load_many); a run missing from them is gone. A batch
-    also records its posted runs together (`posted`, see `record_posted`).
+    also records its posted runs together (`posted`, see `record_posted`), and takes their pace slots together
+    (`pace`, see `pace_batch`).
     """
+    batch = _Batch(views, posted, pace or BatchPace())
     with telemetry.log_context(run_id=run_id):  # the trigger id bound below ends with the run
         if db is not None:
-            return _fire(rt, db, run_id, slot, views, posted)
+            return _fire(rt, db, run_id, slot, batch)
         with runstate.connect(rt.engine) as own:
-            return _fire(rt, own, run_id, slot, views, posted)
+            return _fire(rt, own, run_id, slot, batch)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What a batch shares with each of its runs (see `fire`); nothing, for a run fired alone."""
+
+    views: Mapping[int, RunView] | None
+    posted: runstate.PostedRuns | None
+    pace: BatchPace
 
 
 def record_posted(rt: Runtime, posted: runstate.PostedRuns) -> None:
@@ -101,15 +169,8 @@ def record_each(rt: Runtime, posted: runstate.PostedRuns) -> None:
                 logger.exception("run %s: posted, not recorded; recorded after its running lease", item.view.run_id)
 
 
-def _fire(
-    rt: Runtime,
-    db: Connection,
-    run_id: int,
-    slot: float | None,
-    views: Mapping[int, RunView] | None,
-    posted: runstate.PostedRuns | None,
-) -> Requeue | None:
-    view = runstate.load(db, run_id) if views is None else views.get(run_id)
+def _fire(rt: Runtime, db: Connection, run_id: int, slot: float | None, batch: _Batch) -> Requeue | None:
+    view = runstate.load(db, run_id) if batch.views is None else batch.views.get(run_id)
     telemetry.bind(trigger_id=view.trigger_id if view else None)
     if view is None or view.state not in UNFINISHED:
         logger.info("run %s: nothing to do (%s)", run_id, view.state if view else "no such run")
@@ -118,14 +179,14 @@ def _fire(
         runstate.release_done(db, view, now=rt.now())
         logger.info("run %s trigger %s: its reminder was marked done; not posted", run_id, view.trigger_id)
         return None
-    wait = _held(rt, view, slot) or _pace(rt, db, view, slot)
+    wait = _held(rt, view, slot) or _pace(rt, db, view, slot, batch.pace)
     if wait is not None:
         return wait
     started = runstate.start(db, view, now=rt.now(), running_lease=rt.options.running_lease)
     if started is None:
         logger.info("run %s trigger %s: held by another worker", run_id, view.trigger_id)
         return None
-    return _attempt(rt, db, started, posted)
+    return _attempt(rt, db, started, batch)
 
 
 def _held(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
@@ -143,8 +204,14 @@ def _held(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:
     return Requeue(countdown=min(wait, MAX_REQUEUE_WAIT), slot=slot)
 
 
-def _pace(rt: Runtime, db: Connection, view: RunView, slot: float | None) -> Requeue | None:
-    """None when the run may post now (its channel's and its workspace's slot has come), else wait for it."""
+def _pace(rt: Runtime, db: Connection, view: RunView, slot: float | None, pace: BatchPace) -> Requeue | None:
+    """None when the run may post now (its channel's and its workspace's slot has come, or its batch took that
+    slot for it), else wait for it."""
+    taken = pace.ready.pop(view.run_id, None)
+    if taken is not None:
+        if view.team_id not in pace.limited:
+            return None
+        slot = taken  # a 429 has blocked its workspace since: the slot stands only if it is after the block
     now = rt.now().timestamp()
     slot = rt.pacer.take(view.team_id, view.channel_id, now=now, slot=slot)
     if slot - now <= PACE_TOLERANCE:
@@ -154,7 +221,7 @@ def _pace(rt: Runtime, db: Connection, view: RunView, slot: float | None) -> Req
     return Requeue(countdown=min(slot - now, MAX_REQUEUE_WAIT), slot=slot)
 
 
-def _attempt(rt: Runtime, db: Connection, view: RunView, posted: runstate.PostedRuns | None = None) -> Requeue | None:
+def _attempt(rt: Runtime, db: Connection, view: RunView, batch: _Batch) -> Requeue | None:
     if view.trigger_state != TriggerState.ACTIVE.value and not _manual_allowed(view) and not _repeat_allowed(view):
         _finish(rt, db, view, RunState.SKIPPED, attempt="skipped", error=f"trigger is {view.trigger_state}")
         return None
@@ -172,6 +239,7 @@ def _attempt(rt: Runtime, db: Connection, view: RunView, posted: runstate.Posted
     except ActionRetry as exc:
         return _retry_or_fail(rt, db, view, "action_retry", str(exc))
     except RateLimited as exc:
+        batch.pace.limited.add(view.team_id)
         return _rate_limited(rt, db, view, exc)
     except Unavailable as exc:
         return _retry_or_fail(rt, db, view, "unavailable", str(exc))
@@ -183,8 +251,8 @@ def _attempt(rt: Runtime, db: Connection, view: RunView, posted: runstate.Posted
         return _fail(rt, db, view, str(exc), attempt="no_token")
     except Refused as exc:
         return _fail(rt, db, view, str(exc), attempt="refused")
-    if posted is not None and posted.takes(view):
-        posted.add(view, posted_at=rt.now(), slack_ts=ts, outcome=text)
+    if batch.posted is not None and batch.posted.takes(view):
+        batch.posted.add(view, posted_at=rt.now(), slack_ts=ts, outcome=text)
         return None
     _finish(rt, db, view, RunState.SUCCEEDED, attempt="posted", slack_ts=ts, outcome=text)
     return None

@@ -35,6 +35,7 @@ handed out after it never are, so a task is re-queued for its workspace's sake a
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import redis
@@ -98,6 +99,15 @@ class Limits:
         return EXPLAIN_INTERVALS * max(self.channel_interval, 1.0)
 
 
+@dataclass(frozen=True)
+class Post:
+    """A post asking for its slot: `slot` is one it took before, if any."""
+
+    team_id: str
+    channel: str
+    slot: float | None = None
+
+
 # The workspace's rate at `now`: the stored one (none: the ceiling), recovered since it was stored (`at`).
 _RATE_AT = """
 local function rate_at(stored, at, now, ceiling, recovery)
@@ -106,41 +116,48 @@ local function rate_at(stored, at, now, ceiling, recovery)
 end
 """
 
-# KEYS: channel key, workspace key. ARGV: now, given slot (-1: none), channel interval, ceiling, burst, recovery,
-# tolerance, ttl, channel, learn window, void margin. Returns the slot (epoch seconds, as text). A given slot
-# stands unless it is void (before `blocked`); otherwise, or with none given, a new one is taken from the
-# workspace's clock `tat`. A slot within the tolerance of now is a post sent now, remembered for explaining a
-# 429 and counted.
+# KEYS: a channel key and a workspace key per post. ARGV: now, channel interval, ceiling, burst, recovery,
+# tolerance, ttl, learn window, void margin, then a given slot (-1: none) and a channel per post. Returns each
+# post's slot (epoch seconds, as text), taken in order, so a batch's posts cost one call. A given slot stands
+# unless it is void (before `blocked`); otherwise, or with none given, a new one is taken from the workspace's
+# clock `tat`. A slot within the tolerance of now is a post sent now, remembered for explaining a 429 and counted.
 _TAKE = (
     _RATE_AT
     + """
-local now, given, ceiling = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
-local tol, ttl = tonumber(ARGV[7]), tonumber(ARGV[8])
-local ws = redis.call('HMGET', KEYS[2], 'tat', 'rate', 'at', 'blocked', 'wstart')
-local tat, blocked = tonumber(ws[1] or '0'), tonumber(ws[4] or '0')
-local slot = given
-if given < 0 or given < blocked - tonumber(ARGV[11]) then
-  local rate = rate_at(ws[2], ws[3], now, ceiling, tonumber(ARGV[6]))
-  local tau = (tonumber(ARGV[5]) - 1) / rate
-  local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-  local token = math.max(now, blocked, tat - tau)
-  slot = math.max(token, free)
-  tat = math.max(tat, token) + 1 / rate
-  redis.call('HSET', KEYS[2], 'tat', tostring(tat), 'rate', tostring(rate), 'at', ARGV[1])
-  local next_free = math.max(free, slot + tonumber(ARGV[3]))
-  redis.call('SET', KEYS[1], tostring(next_free), 'EX', math.ceil(next_free - now) + ttl)
-end
-if slot <= now + tol then
-  if now - tonumber(ws[5] or '0') >= tonumber(ARGV[10]) then
-    redis.call('HSET', KEYS[2], 'wstart', ARGV[1], 'wsent', 0, 'wlimited', 0)
-    redis.call('HDEL', KEYS[2], 'wchannel', 'wspread')
+local now, ceiling = tonumber(ARGV[1]), tonumber(ARGV[3])
+local tol, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
+local function take(ckey, wkey, given, channel)
+  local ws = redis.call('HMGET', wkey, 'tat', 'rate', 'at', 'blocked', 'wstart')
+  local tat, blocked = tonumber(ws[1] or '0'), tonumber(ws[4] or '0')
+  local slot = given
+  if given < 0 or given < blocked - tonumber(ARGV[9]) then
+    local rate = rate_at(ws[2], ws[3], now, ceiling, tonumber(ARGV[5]))
+    local tau = (tonumber(ARGV[4]) - 1) / rate
+    local free = tonumber(redis.call('GET', ckey) or '0')
+    local token = math.max(now, blocked, tat - tau)
+    slot = math.max(token, free)
+    tat = math.max(tat, token) + 1 / rate
+    redis.call('HSET', wkey, 'tat', tostring(tat), 'rate', tostring(rate), 'at', ARGV[1])
+    local next_free = math.max(free, slot + tonumber(ARGV[2]))
+    redis.call('SET', ckey, tostring(next_free), 'EX', math.ceil(next_free - now) + ttl)
   end
-  redis.call('HINCRBY', KEYS[2], 'wsent', 1)
-  local last = redis.call('HGET', KEYS[2], 'c:' .. ARGV[9]) or '0'
-  redis.call('HSET', KEYS[2], 'p:' .. ARGV[9], last, 'c:' .. ARGV[9], ARGV[1])
+  if slot <= now + tol then
+    if now - tonumber(ws[5] or '0') >= tonumber(ARGV[8]) then
+      redis.call('HSET', wkey, 'wstart', ARGV[1], 'wsent', 0, 'wlimited', 0)
+      redis.call('HDEL', wkey, 'wchannel', 'wspread')
+    end
+    redis.call('HINCRBY', wkey, 'wsent', 1)
+    local last = redis.call('HGET', wkey, 'c:' .. channel) or '0'
+    redis.call('HSET', wkey, 'p:' .. channel, last, 'c:' .. channel, ARGV[1])
+  end
+  redis.call('EXPIRE', wkey, math.ceil(math.max(0, tat - now, blocked - now)) + ttl)
+  return tostring(slot)
 end
-redis.call('EXPIRE', KEYS[2], math.ceil(math.max(0, tat - now, blocked - now)) + ttl)
-return tostring(slot)
+local slots = {}
+for i = 1, #KEYS / 2 do
+  slots[i] = take(KEYS[2 * i - 1], KEYS[2 * i], tonumber(ARGV[8 + 2 * i]), ARGV[9 + 2 * i])
+end
+return slots
 """
 )
 
@@ -210,10 +227,20 @@ class RedisPacer:
         """The moment (epoch seconds) this post may go. `slot`, one taken before, stands unless a workspace block
         made it void: then, as with none, a new slot. A moment within SEND_TOLERANCE of
         `now` means the post goes now, and is counted."""
+        return self.take_many([Post(team_id, channel, slot)], now=now)[0]
+
+    def take_many(self, posts: Sequence[Post], *, now: float) -> list[float]:
+        """Each post's moment, as `take` gives it, taken in order in one call."""
+        if not posts:
+            return []
         lim = self.limits
-        args = [now, -1 if slot is None else slot, lim.channel_interval, lim.ceiling, lim.burst, lim.recovery,
-                SEND_TOLERANCE, KEY_TTL_SECONDS, channel, LEARN_WINDOW, VOID_MARGIN]  # fmt: skip
-        return float(self._take(keys=[_key(team_id, channel), _workspace_key(team_id)], args=args))
+        keys: list[str] = []
+        args: list[object] = [now, lim.channel_interval, lim.ceiling, lim.burst, lim.recovery, SEND_TOLERANCE,
+                              KEY_TTL_SECONDS, LEARN_WINDOW, VOID_MARGIN]  # fmt: skip
+        for post in posts:
+            keys += [_key(post.team_id, post.channel), _workspace_key(post.team_id)]
+            args += [-1 if post.slot is None else post.slot, post.channel]
+        return [float(slot) for slot in self._take(keys=keys, args=args)]
 
     def reserve(self, team_id: str, channel: str, *, now: float) -> float:
         """A new slot for a post to the channel."""
@@ -290,6 +317,9 @@ class LocalPacer:
             if slot <= now + SEND_TOLERANCE:
                 self._sent(ws, channel, now)
             return slot
+
+    def take_many(self, posts: Sequence[Post], *, now: float) -> list[float]:
+        return [self.take(post.team_id, post.channel, now=now, slot=post.slot) for post in posts]
 
     def reserve(self, team_id: str, channel: str, *, now: float) -> float:
         return self.take(team_id, channel, now=now)

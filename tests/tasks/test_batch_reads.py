@@ -29,12 +29,14 @@ def _claimed(sessions: sessionmaker[Session], channels: list[str]) -> list[int]:
     return sorted(c.run_id for c in claim_due(sessions, now=now, horizon=now + timedelta(seconds=1)))
 
 
-def _fire_batch(engine: Engine, redis_url: str, standin: SlackStandIn, ids: list[int]) -> None:
+def _fire_batch(engine: Engine, redis_url: str, standin: SlackStandIn, ids: list[int], **env: str) -> None:
+    """Run fire_runs here on `ids`, with the test's database, Redis db and stand-in, and any other `env` settings."""
     settings = load_settings(
         DATABASE_URL=engine.url.render_as_string(hide_password=False),
         REDIS_URL=redis_url,
         SLACK_API_URL=standin.api_url,
         SLACK_BOT_TOKEN=BOT_TOKEN,
+        **env,
     )
     app = create_app(settings, QUICK_RETRIES)
     try:

@@ -18,6 +18,7 @@ from tasks.pacing import (
     Limits,
     LocalPacer,
     Pacer,
+    Post,
     RedisPacer,
 )
 
@@ -47,6 +48,15 @@ def test_a_herd_in_one_workspace_goes_out_burst_then_one_per_token(pacer: Pacer)
     assert slots == exactly([T0, T0, T0, T0 + 1, T0 + 2, T0 + 3])
     # Another workspace has a bucket of its own.
     assert pacer.reserve("T2", "C0", now=T0) == exactly(T0)
+
+
+def test_a_batch_takes_its_slots_in_one_call_as_one_post_after_another_would(pacer: Pacer) -> None:
+    """take_many is `take` in order: the bucket, a channel's interval and a given slot, as for posts one by one."""
+    posts = [Post("T1", "C0"), Post("T1", "C1"), Post("T2", "C0"), Post("T1", "C0"), Post("T1", "C2"), Post("T1", "C3")]
+    slots = pacer.take_many(posts, now=T0)
+    assert slots == exactly([T0, T0, T0, T0 + 1, T0 + 1, T0 + 2])
+    assert pacer.take_many([Post("T1", "C3", slots[5])], now=T0 + 2) == exactly([T0 + 2])  # a given slot stands
+    assert pacer.take_many([], now=T0) == []
 
 
 def test_the_bucket_refills_while_idle_but_never_beyond_its_burst(pacer: Pacer) -> None:

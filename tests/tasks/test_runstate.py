@@ -105,3 +105,18 @@ def test_a_pause_committed_before_the_start_is_seen_by_the_start(
         session.get_one(Trigger, loaded.trigger_id).state = TriggerState.PAUSED.value
     started = runstate.start(db, loaded, now=now, running_lease=LEASE)
     assert started is not None and started.trigger_state == TriggerState.PAUSED.value
+
+
+def test_a_batch_records_its_runs_waits_in_one_statement_and_never_moves_a_run_already_started(
+    sessions: sessionmaker[Session], db: Connection
+) -> None:
+    (first, now), (second, _), (started, _) = (_claimed_run(sessions) for _ in range(3))
+    view = runstate.load(db, started)
+    assert view is not None and runstate.start(db, view, now=now, running_lease=LEASE) is not None
+    untils = {first: now + timedelta(seconds=3), second: now + timedelta(seconds=7), started: now + timedelta(hours=1)}
+    runstate.repace_many(db, untils)
+    runstate.repace_many(db, {})
+    assert _row(sessions, first)[0].enqueued_at == untils[first]
+    assert _row(sessions, second)[0].enqueued_at == untils[second]
+    run, _ = _row(sessions, started)
+    assert run.state == RunState.RUNNING.value and run.enqueued_at is not None and run.enqueued_at < untils[started]

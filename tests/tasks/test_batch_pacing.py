@@ -1,0 +1,98 @@
+"""A batch takes its runs' pace slots together: one call to the pacer, one statement for the runs that wait.
+
+fire_runs runs in this process (the task called directly) on the test's own database, Redis db and stand-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from schedulebot.standin import SlackStandIn
+from tasks import pacing
+from tests.tasks.conftest import run_ids, runs
+from tests.tasks.test_batch_reads import _claimed, _fire_batch
+
+
+@pytest.fixture
+def repaces(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The UPDATEs that move a queued run's wait (enqueued_at) sent by any engine in this process."""
+    sent: list[str] = []
+
+    def seen(conn: object, cursor: object, sql: str, *args: object) -> None:
+        if sql.lstrip().startswith("UPDATE runs SET enqueued_at"):
+            sent.append(sql)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    yield sent
+    event.remove(Engine, "before_cursor_execute", seen)
+
+
+@pytest.fixture
+def pacer_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many posts each call to the Redis pacer asked slots for (the real script runs)."""
+    calls: list[int] = []
+    take_many = pacing.RedisPacer.take_many
+
+    def counted(self: pacing.RedisPacer, posts: list[pacing.Post], *, now: float) -> list[float]:
+        calls.append(len(posts))
+        return take_many(self, posts, now=now)
+
+    monkeypatch.setattr(pacing.RedisPacer, "take_many", counted)
+    return calls
+
+
+def _fire(engine: Engine, redis_url: str, standin: SlackStandIn, ids: list[int], per_minute: int) -> None:
+    _fire_batch(engine, redis_url, standin, ids, SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUTE=str(per_minute))
+
+
+def test_a_batch_paces_its_runs_in_one_call_and_records_the_waits_in_one_statement(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    redis_url: str,
+    standin: SlackStandIn,
+    repaces: list[str],
+    pacer_calls: list[int],
+) -> None:
+    """Seven runs of one workspace at 60 posts a minute: its burst of five posts now, the other two wait for the
+    next two seconds' tokens, queued with those moments, and nothing else asks the pacer."""
+    ids = _claimed(sessions, [f"C{n}" for n in range(1, 8)])
+    before = datetime.now(UTC)
+    _fire(engine, redis_url, standin, ids, per_minute=60)
+
+    assert sorted(run_ids(standin.posts())) == ids[: pacing.DEFAULT_WORKSPACE_BURST]
+    assert pacer_calls == [len(ids)]
+    assert len(repaces) == 1
+    waiting = [run for run in runs(sessions) if run.state == "queued"]
+    assert [run.id for run in waiting] == ids[pacing.DEFAULT_WORKSPACE_BURST :]
+    for seconds, run in enumerate(waiting, start=1):
+        assert run.enqueued_at is not None and run.attempts == 0
+        assert before + timedelta(seconds=seconds - 0.5) < run.enqueued_at
+        assert run.enqueued_at < datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def test_a_429_blocks_the_runs_its_batch_had_already_paced_in_that_workspace(
+    engine: Engine, sessions: sessionmaker[Session], redis_url: str, standin: SlackStandIn
+) -> None:
+    """The worker's bucket allows five at once, Slack's only one: the second post meets a 429 for the workspace,
+    and the three runs the batch had paced to post now wait for the block's end instead of meeting 429s too."""
+    standin.faults(workspace_per_minute=60, workspace_burst=1)
+    ids = _claimed(sessions, [f"C{n}" for n in range(1, 6)])
+    _fire(engine, redis_url, standin, ids, per_minute=600)
+
+    assert run_ids(standin.posts()) == ids[:1]
+    assert standin.rate_limited()["workspace_rate"] == 1
+    by_id = {run.id: run for run in runs(sessions)}
+    limited = by_id[ids[1]]
+    assert limited.state == "queued" and limited.attempt_log[-1]["outcome"] == "ratelimited"
+    for run_id in ids[2:]:
+        run = by_id[run_id]
+        assert run.state == "queued" and run.attempts == 0, (run.state, run.attempt_log)
+        assert run.enqueued_at is not None and limited.enqueued_at is not None
+        # not before the Retry-After ends (the pacer's clock read a moment before the deferred run's)
+        assert run.enqueued_at >= limited.enqueued_at - timedelta(seconds=pacing.SEND_TOLERANCE)
