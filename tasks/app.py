@@ -11,7 +11,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -180,15 +180,17 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
     waiting: list[tuple[float, int, float | None]] = []
     views: dict[int, RunView] | None = None
     paced: dict[int, tuple[float, float | None]] = {}  # run id → (moment, slot), for runs that wait for their slot
-    read_at = -math.inf
+    read_at, fire_seconds, handed_over = -math.inf, FRESH_READ_SECONDS, False
     with runstate.connect(rt.engine) as db:
         posted, pace = runstate.PostedRuns(db), firing.BatchPace()
         try:
             for index, (run_id, slot) in enumerate(zip(run_ids, slots, strict=True)):
-                if time.monotonic() > deadline:
-                    _send_rest(task.app, run_ids[index:], slots[index:], paced, waiting)
-                    return
-                if time.monotonic() - read_at > FRESH_READ_SECONDS:
+                if not handed_over and time.monotonic() > deadline:  # runs it started, it still fires
+                    _send_rest(task.app, run_ids[index:], slots[index:], paced, waiting, pace.started)
+                    handed_over = True
+                if handed_over and run_id not in pace.started:
+                    continue
+                if time.monotonic() - read_at > FRESH_READ_SECONDS and not handed_over:
                     _record(rt, posted)  # what posted since the last read is recorded as often
                     views, read_at = _read(db, run_ids[index:]), time.monotonic()
                     rest = [item for item in zip(run_ids[index:], slots[index:], strict=True) if item[0] not in paced]
@@ -197,17 +199,21 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
                 if run_id in paced:
                     waiting.append((paced[run_id][0], run_id, paced[run_id][1]))
                     continue
+                if views is not None and run_id in pace.ready:
+                    _start(rt, db, views, run_ids[index:], pace, fire_seconds)
+                began = time.monotonic()
                 try:
                     requeue = firing.fire(rt, run_id, db=db, slot=slot, views=views, posted=posted, pace=pace)
                 except SoftTimeLimitExceeded:
-                    # this run is recovered after its lease; not the rest
-                    _send_rest(task.app, run_ids[index + 1 :], slots[index + 1 :], paced, waiting)
+                    # this run (and any the batch started) is recovered after its lease; not the rest
+                    _send_rest(task.app, run_ids[index + 1 :], slots[index + 1 :], paced, waiting, pace.started)
                     raise
                 except INFRA_ERRORS:
                     raise  # the batch is retried; runs already done are not fired again
                 except Exception:
                     logger.exception("run %s: firing failed; the tick re-sends it after its lease", run_id)
                     continue
+                fire_seconds = time.monotonic() - began
                 if requeue is not None:
                     waiting.append((time.time() + requeue.countdown, run_id, requeue.slot))
         finally:
@@ -215,6 +221,20 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
                 _send_waiting(task.app, waiting)
             finally:
                 _record(rt, posted)
+
+
+def _start(
+    rt: Runtime, db: Connection, views: dict[int, RunView], upcoming: list[int], pace: firing.BatchPace, seconds: float
+) -> None:
+    """Start the next runs the batch may post now together: as many as the last run's time says post within a
+    fresh read's age (FRESH_READ_SECONDS), at most MAX_START_CHUNK. If that fails each starts on its own."""
+    size = max(1, min(firing.MAX_START_CHUNK, int(FRESH_READ_SECONDS / max(seconds, 1e-3))))
+    try:
+        firing.start_batch(rt, db, views, upcoming, pace, size)
+    except (SoftTimeLimitExceeded, *INFRA_ERRORS):
+        raise
+    except Exception:
+        logger.exception("runs %s: could not start them together; each starts on its own", upcoming[:size])
 
 
 def _record(rt: Runtime, posted: runstate.PostedRuns) -> None:
@@ -289,11 +309,13 @@ def _send_rest(
     slots: list[float | None],
     paced: dict[int, tuple[float, float | None]],
     waiting: list[tuple[float, int, float | None]],
+    started: Collection[int],
 ) -> None:
     """The runs this batch leaves for another: those paced already wait for their slots with the others waiting
-    (`_send_waiting`), the rest go out now as one batch."""
+    (`_send_waiting`), the rest go out now as one batch; runs it started stay its own."""
     waiting += [(paced[run_id][0], run_id, paced[run_id][1]) for run_id in run_ids if run_id in paced]
-    kept = [(run_id, slot) for run_id, slot in zip(run_ids, slots, strict=True) if run_id not in paced]
+    leaving = zip(run_ids, slots, strict=True)
+    kept = [(run_id, slot) for run_id, slot in leaving if run_id not in paced and run_id not in started]
     run_ids, slots = [run_id for run_id, _ in kept], [slot for _, slot in kept]
     if run_ids:
         app.send_task(

@@ -44,6 +44,8 @@ HISTORY_MARGIN = timedelta(minutes=1)
 # The longest countdown one re-queued task waits in Redis; a longer wait (a long Retry-After, a far
 # slot) is taken in steps of at most this, each step re-queued without posting.
 MAX_REQUEUE_WAIT = 600.0
+# A batch starts at most this many runs in one statement (see `start_batch`).
+MAX_START_CHUNK = 8
 # Attempt outcomes that count towards the run's bounded retries ("started" is an attempt a worker died
 # in; "unverified", a look for an earlier attempt's post that could not be made). 429s never count.
 TRANSIENT = ("unavailable", "timeout", "unverified", "action_retry", "started")
@@ -57,10 +59,12 @@ class Requeue:
 
 @dataclass
 class BatchPace:
-    """The pace slots a batch took for its runs together (`pace_batch`): those that post now, by run id, and the
-    workspaces a 429 has blocked since, whose runs take their slot again (a void one is replaced)."""
+    """The pace slots a batch took for its runs together (`pace_batch`): those that post now, by run id; of those,
+    the ones it has started together (`start_batch`), with their slots; and the workspaces a 429 has blocked
+    since, whose runs take their slot again (a void one is replaced)."""
 
     ready: dict[int, float] = field(default_factory=dict)
+    started: dict[int, tuple[RunView, float]] = field(default_factory=dict)
     limited: set[str] = field(default_factory=set)
 
 
@@ -100,6 +104,29 @@ def pace_batch(
         waits = [r.countdown for r in waiting.values()]
         logger.info("%d runs paced, post in %.2f–%.2fs: runs %s", len(waiting), min(waits), max(waits), sorted(waiting))
     return waiting
+
+
+def start_batch(rt: Runtime, db: Connection, views: Mapping[int, RunView], upcoming: list[int], pace: BatchPace,
+                size: int) -> None:  # fmt: skip
+    """Start the next `size` runs of `upcoming` that the batch's pacing lets post now in one statement, so each
+    posts without a statement of its own first (one run per trigger; until-done repeats start on their own).
+
+    The batch posts them one after another within its task, whose time limit is shorter than the running lease, so
+    no other worker takes one over meanwhile; `size` keeps their posts within about a fresh read's age.
+    """
+    chosen: dict[int, RunView] = {}  # by trigger
+    for run_id in upcoming:
+        view = views.get(run_id)
+        if len(chosen) == size:
+            break
+        if view is None or run_id not in pace.ready or view.repeat_of is not None or view.team_id in pace.limited:
+            continue
+        chosen.setdefault(view.trigger_id, view)
+    if len(chosen) < 2:
+        return  # a run alone starts as it fires
+    started = runstate.start_many(db, list(chosen.values()), now=rt.now(), running_lease=rt.options.running_lease)
+    for run_id, view in started.items():
+        pace.started[run_id] = (view, pace.ready.pop(run_id))
 
 
 def _pacing(view: RunView, now: datetime) -> bool:
@@ -170,6 +197,10 @@ def record_each(rt: Runtime, posted: runstate.PostedRuns) -> None:
 
 
 def _fire(rt: Runtime, db: Connection, run_id: int, slot: float | None, batch: _Batch) -> Requeue | None:
+    if run_id in batch.pace.started:
+        started, taken = batch.pace.started.pop(run_id)
+        telemetry.bind(trigger_id=started.trigger_id)
+        return _wait_or_attempt(rt, db, started, taken, batch)
     view = runstate.load(db, run_id) if batch.views is None else batch.views.get(run_id)
     telemetry.bind(trigger_id=view.trigger_id if view else None)
     if view is None or view.state not in UNFINISHED:
@@ -187,6 +218,24 @@ def _fire(rt: Runtime, db: Connection, run_id: int, slot: float | None, batch: _
         logger.info("run %s trigger %s: held by another worker", run_id, view.trigger_id)
         return None
     return _attempt(rt, db, started, batch)
+
+
+def _wait_or_attempt(rt: Runtime, db: Connection, view: RunView, taken: float, batch: _Batch) -> Requeue | None:
+    """A run its batch started: its attempt, unless a 429 has blocked its workspace since its slot was taken; then
+    it waits for a new slot, queued again, and that attempt counts for nothing (no post was tried)."""
+    if view.team_id in batch.pace.limited:
+        now = rt.now().timestamp()
+        slot = rt.pacer.take(view.team_id, view.channel_id, now=now, slot=taken)
+        if slot - now > PACE_TOLERANCE:
+            until = datetime.fromtimestamp(slot, rt.now().tzinfo)
+            error = "not tried: its workspace was rate limited"
+            if not runstate.defer(db, view, now=rt.now(), until=until, outcome="ratelimited", error=error):
+                return None
+            logger.info(
+                "run %s trigger %s: paced after a 429, posts in %.2fs", view.run_id, view.trigger_id, slot - now
+            )
+            return Requeue(countdown=min(slot - now, MAX_REQUEUE_WAIT), slot=slot)
+    return _attempt(rt, db, view, batch)
 
 
 def _held(rt: Runtime, view: RunView, slot: float | None) -> Requeue | None:

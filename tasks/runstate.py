@@ -43,6 +43,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    column,
     exists,
     func,
     or_,
@@ -213,17 +214,18 @@ _HELD = and_(
     runs.c.attempts == bindparam("p_attempts"),
     state_in(runs.c.state, RunState.RUNNING.value),
 )
+# A run may start when queued, or running an attempt abandoned longer than the running lease ago, unless it is a
+# repeat of a reminder marked done.
+_STARTABLE = and_(
+    or_(
+        state_in(runs.c.state, RunState.QUEUED.value),
+        and_(state_in(runs.c.state, RunState.RUNNING.value), runs.c.started_at < bindparam("p_abandoned_before")),
+    ),
+    ~untildone.REPEATS_DONE,
+)
 _START = (
     update(runs)
-    .where(
-        runs.c.id == bindparam("p_run"),
-        runs.c.attempts == bindparam("p_attempts"),
-        or_(
-            state_in(runs.c.state, RunState.QUEUED.value),
-            and_(state_in(runs.c.state, RunState.RUNNING.value), runs.c.started_at < bindparam("p_abandoned_before")),
-        ),
-        ~untildone.REPEATS_DONE,
-    )
+    .where(runs.c.id == bindparam("p_run"), runs.c.attempts == bindparam("p_attempts"), _STARTABLE)
     .values(
         state=RunState.RUNNING.value,
         started_at=bindparam("p_now"),
@@ -232,6 +234,29 @@ _START = (
         rotation_turn=_PINNED_TURN,
     )
     .returning(_TRIGGER_STATE, runs.c.rotation_turn)
+)
+# `_START` for several runs in one statement (PostgreSQL): each row is a run, the attempt number read and its log.
+_STARTING = (
+    func.json_to_recordset(bindparam("p_rows", type_=JSON()))
+    .table_valued(column("id", Integer), column("attempts", Integer), column("attempt_log", JSON))
+    .render_derived(name="starting", with_types=True)
+)
+_START_MANY = (
+    update(runs)
+    .where(
+        runs.c.id.in_(bindparam("p_ids", expanding=True)),
+        runs.c.id == _STARTING.c.id,
+        runs.c.attempts == _STARTING.c.attempts,
+        _STARTABLE,
+    )
+    .values(
+        state=RunState.RUNNING.value,
+        started_at=bindparam("p_now"),
+        attempts=runs.c.attempts + 1,
+        attempt_log=_STARTING.c.attempt_log,
+        rotation_turn=_PINNED_TURN,
+    )
+    .returning(runs.c.id, _TRIGGER_STATE, runs.c.rotation_turn)
 )
 _RECORD_OUTCOME = update(runs).where(_HELD).values(outcome=bindparam("p_outcome"))
 _REPACE = (
@@ -374,21 +399,52 @@ def load_many(db: Connection, run_ids: Sequence[int]) -> dict[int, RunView]:
 
 def start(db: Connection, view: RunView, *, now: datetime, running_lease: timedelta) -> RunView | None:
     """queued → running (or take over an abandoned running run); None if another worker has it."""
-    attempts = view.attempts + 1
-    log = [*view.attempt_log, {"n": attempts, "at": now.isoformat(), "outcome": "started"}]
+    log = _started_log(view, now)
     params = {"p_run": view.run_id, "p_attempts": view.attempts, "p_abandoned_before": now - running_lease,
               "p_now": now, "p_log": log}  # fmt: skip
     row = _one(db, _START, params)
-    if row is None:
-        return None
+    return None if row is None else _started(view, now, log, trigger_state=row[0], rotation_turn=row[1])
+
+
+def start_many(
+    db: Connection, views: Sequence[RunView], *, now: datetime, running_lease: timedelta
+) -> dict[int, RunView]:
+    """`start` for several runs of different triggers in one statement (PostgreSQL; elsewhere one by one): the
+    runs this worker started, by id. Runs of one trigger start apart, so a rotation pins each run's turn after
+    the one before (the statement sees the table as it was)."""
+    if not views:
+        return {}
+    if len({view.trigger_id for view in views}) < len(views):
+        raise ValueError("start_many starts one run per trigger")
+    if not _autocommits(db):
+        each = (start(db, view, now=now, running_lease=running_lease) for view in views)
+        return {started.run_id: started for started in each if started is not None}
+    logs = {view.run_id: _started_log(view, now) for view in views}
+    rows = [{"id": view.run_id, "attempts": view.attempts, "attempt_log": logs[view.run_id]} for view in views]
+    params = {"p_rows": rows, "p_ids": list(logs), "p_now": now, "p_abandoned_before": now - running_lease}
+    moved = {row[0]: row for row in db.execute(_START_MANY, params)}
+    return {
+        view.run_id: _started(view, now, logs[view.run_id], trigger_state=row[1], rotation_turn=row[2])
+        for view in views
+        if (row := moved.get(view.run_id)) is not None
+    }
+
+
+def _started_log(view: RunView, now: datetime) -> list[dict[str, Any]]:
+    return [*view.attempt_log, {"n": view.attempts + 1, "at": now.isoformat(), "outcome": "started"}]
+
+
+def _started(
+    view: RunView, now: datetime, log: list[dict[str, Any]], *, trigger_state: str, rotation_turn: int | None
+) -> RunView:
     return replace(
         view,
         state=RunState.RUNNING.value,
         started_at=now,
-        attempts=attempts,
+        attempts=view.attempts + 1,
         attempt_log=log,
-        trigger_state=row[0],
-        rotation_turn=row[1],
+        trigger_state=trigger_state,
+        rotation_turn=rotation_turn,
     )
 
 

@@ -20,13 +20,12 @@ from tests.tasks.test_batch_reads import _claimed, _fire_batch
 
 
 @pytest.fixture
-def repaces(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The UPDATEs that move a queued run's wait (enqueued_at) sent by any engine in this process."""
+def statements() -> Iterator[list[str]]:
+    """The SQL of every statement any engine in this process sends (the batch's runtime has its own engine)."""
     sent: list[str] = []
 
     def seen(conn: object, cursor: object, sql: str, *args: object) -> None:
-        if sql.lstrip().startswith("UPDATE runs SET enqueued_at"):
-            sent.append(sql)
+        sent.append(" ".join(sql.split()))
 
     event.listen(Engine, "before_cursor_execute", seen)
     yield sent
@@ -56,7 +55,7 @@ def test_a_batch_paces_its_runs_in_one_call_and_records_the_waits_in_one_stateme
     sessions: sessionmaker[Session],
     redis_url: str,
     standin: SlackStandIn,
-    repaces: list[str],
+    statements: list[str],
     pacer_calls: list[int],
 ) -> None:
     """Seven runs of one workspace at 60 posts a minute: its burst of five posts now, the other two wait for the
@@ -67,7 +66,7 @@ def test_a_batch_paces_its_runs_in_one_call_and_records_the_waits_in_one_stateme
 
     assert sorted(run_ids(standin.posts())) == ids[: pacing.DEFAULT_WORKSPACE_BURST]
     assert pacer_calls == [len(ids)]
-    assert len(repaces) == 1
+    assert len([sql for sql in statements if sql.startswith("UPDATE runs SET enqueued_at")]) == 1
     waiting = [run for run in runs(sessions) if run.state == "queued"]
     assert [run.id for run in waiting] == ids[pacing.DEFAULT_WORKSPACE_BURST :]
     for seconds, run in enumerate(waiting, start=1):
@@ -80,7 +79,8 @@ def test_a_429_blocks_the_runs_its_batch_had_already_paced_in_that_workspace(
     engine: Engine, sessions: sessionmaker[Session], redis_url: str, standin: SlackStandIn
 ) -> None:
     """The worker's bucket allows five at once, Slack's only one: the second post meets a 429 for the workspace,
-    and the three runs the batch had paced to post now wait for the block's end instead of meeting 429s too."""
+    and the three runs the batch had paced (and started) to post now wait for the block's end instead of meeting
+    429s too."""
     standin.faults(workspace_per_minute=60, workspace_burst=1)
     ids = _claimed(sessions, [f"C{n}" for n in range(1, 6)])
     _fire(engine, redis_url, standin, ids, per_minute=600)
@@ -92,7 +92,28 @@ def test_a_429_blocks_the_runs_its_batch_had_already_paced_in_that_workspace(
     assert limited.state == "queued" and limited.attempt_log[-1]["outcome"] == "ratelimited"
     for run_id in ids[2:]:
         run = by_id[run_id]
-        assert run.state == "queued" and run.attempts == 0, (run.state, run.attempt_log)
+        # started with the batch, perhaps, but never tried: no attempt counts against it, none may have posted
+        assert run.state == "queued" and {entry["outcome"] for entry in run.attempt_log} <= {"ratelimited"}
         assert run.enqueued_at is not None and limited.enqueued_at is not None
         # not before the Retry-After ends (the pacer's clock read a moment before the deferred run's)
         assert run.enqueued_at >= limited.enqueued_at - timedelta(seconds=pacing.SEND_TOLERANCE)
+
+
+def test_a_batch_starts_the_runs_it_may_post_now_together_and_each_posts_once(
+    engine: Engine, sessions: sessionmaker[Session], redis_url: str, standin: SlackStandIn, statements: list[str]
+) -> None:
+    """After its first post, a batch starts its next runs in one statement (PostgreSQL; SQLite starts each alone),
+    and each run's record reads as if it had started alone: one attempt, started then posted."""
+    ids = _claimed(sessions, [f"C{n}" for n in range(1, 9)])
+    _fire(engine, redis_url, standin, ids, per_minute=6000)
+
+    assert sorted(run_ids(standin.posts())) == ids
+    together = [sql for sql in statements if sql.startswith("UPDATE runs SET state") and "json_to_recordset" in sql]
+    alone = [sql for sql in statements if sql.startswith("UPDATE runs SET state") and "json_to_recordset" not in sql]
+    if engine.dialect.name == "postgresql":
+        assert together and len(together) + len(alone) < len(ids), statements
+    else:
+        assert together == []
+    for run in runs(sessions):
+        assert run.state == "succeeded" and run.attempts == 1
+        assert [entry["outcome"] for entry in run.attempt_log] == ["posted"] and run.attempt_log[0]["n"] == 1

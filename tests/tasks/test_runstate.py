@@ -120,3 +120,25 @@ def test_a_batch_records_its_runs_waits_in_one_statement_and_never_moves_a_run_a
     assert _row(sessions, second)[0].enqueued_at == untils[second]
     run, _ = _row(sessions, started)
     assert run.state == RunState.RUNNING.value and run.enqueued_at is not None and run.enqueued_at < untils[started]
+
+
+def test_runs_started_together_move_as_each_would_alone_and_a_stale_read_starts_nothing(
+    sessions: sessionmaker[Session], db: Connection
+) -> None:
+    (first, now), (second, _), (stale, _) = (_claimed_run(sessions) for _ in range(3))
+    views = [runstate.load(db, run_id) for run_id in (first, second, stale)]
+    assert all(view is not None for view in views)
+    other = runstate.load(db, stale)
+    assert other is not None and runstate.start(db, other, now=now, running_lease=LEASE) is not None  # meanwhile
+    started = runstate.start_many(db, views, now=now, running_lease=LEASE)  # type: ignore[arg-type]
+    assert sorted(started) == [first, second]
+    for run_id in (first, second):
+        run, trigger = _row(sessions, run_id)
+        assert (run.state, run.attempts, run.started_at) == (RunState.RUNNING.value, 1, now)
+        assert run.attempt_log == started[run_id].attempt_log and run.attempt_log[-1]["outcome"] == "started"
+        assert started[run_id].trigger_state == trigger.state and started[run_id].attempts == 1
+    run, _ = _row(sessions, stale)
+    assert run.attempts == 1 and len(run.attempt_log) == 1  # started once, by the other worker
+    assert runstate.start_many(db, [], now=now, running_lease=LEASE) == {}
+    with pytest.raises(ValueError, match="one run per trigger"):
+        runstate.start_many(db, [views[0], views[0]], now=now, running_lease=LEASE)  # type: ignore[list-item]
