@@ -11,7 +11,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -168,73 +168,143 @@ def fire_runs(task: Task, run_ids: list[int], slots: list[float | None] | None =
     another by this worker.
 
     The batch reads its runs in one statement, and again for those left whenever that read is more than
-    FRESH_READ_SECONDS old (a slow Slack), so no run posts what it read long before.
+    FRESH_READ_SECONDS old (a slow Slack), so no run posts what it read long before. At each read it takes the
+    pace slots of the runs left together (`firing.pace_batch`); before a run that may post now it starts it with
+    the next such runs, as many as post within the read's age (`firing.start_batch`).
     Runs that must wait (their pace slots, a 429, a backoff) go out again together, one batch per moment (see
     `_send_waiting`). A batch that runs long hands what is left to a new batch, so no task nears its time
-    limit. An error in one run's code is logged and the others go on; the run is re-sent by the tick after its
-    lease.
+    limit; the runs it started it still fires, and any it could not (the time up, the database gone) it queues
+    again unposted. An error in one run's code is logged and the others go on; the run is re-sent by the tick
+    after its lease.
     """
     rt = runtime_for(task.app)
-    slots = slots or [None] * len(run_ids)
-    deadline = time.monotonic() + rt.options.soft_time_limit * BATCH_TIME_SHARE
-    waiting: list[tuple[float, int, float | None]] = []
-    views: dict[int, RunView] | None = None
-    paced: dict[int, tuple[float, float | None]] = {}  # run id → (moment, slot), for runs that wait for their slot
-    read_at, fire_seconds, handed_over = -math.inf, FRESH_READ_SECONDS, False
+    batch = _FiringBatch(task.app, rt, run_ids, slots or [None] * len(run_ids))
     with runstate.connect(rt.engine) as db:
-        posted, pace = runstate.PostedRuns(db), firing.BatchPace()
+        posted = runstate.PostedRuns(db)
         try:
-            for index, (run_id, slot) in enumerate(zip(run_ids, slots, strict=True)):
-                if not handed_over and time.monotonic() > deadline:  # runs it started, it still fires
-                    _send_rest(task.app, run_ids[index:], slots[index:], paced, waiting, pace.started)
-                    handed_over = True
-                if handed_over and run_id not in pace.started:
+            for index, run_id in enumerate(run_ids):
+                if batch.skips(index, db, posted):
                     continue
-                if time.monotonic() - read_at > FRESH_READ_SECONDS and not handed_over:
-                    _record(rt, posted)  # what posted since the last read is recorded as often
-                    views, read_at = _read(db, run_ids[index:]), time.monotonic()
-                    rest = [item for item in zip(run_ids[index:], slots[index:], strict=True) if item[0] not in paced]
-                    for paced_id, wait in _pace(rt, db, views, rest, pace).items():
-                        paced[paced_id] = (time.time() + wait.countdown, wait.slot)
-                if run_id in paced:
-                    waiting.append((paced[run_id][0], run_id, paced[run_id][1]))
-                    continue
-                if views is not None and run_id in pace.ready:
-                    _start(rt, db, views, run_ids[index:], pace, fire_seconds)
                 began = time.monotonic()
                 try:
-                    requeue = firing.fire(rt, run_id, db=db, slot=slot, views=views, posted=posted, pace=pace)
+                    requeue = batch.fire(index, db, posted)
                 except SoftTimeLimitExceeded:
-                    # this run (and any the batch started) is recovered after its lease; not the rest
-                    _send_rest(task.app, run_ids[index + 1 :], slots[index + 1 :], paced, waiting, pace.started)
+                    batch.hand_over(index + 1)  # this run is recovered after its lease; not the rest
                     raise
                 except INFRA_ERRORS:
                     raise  # the batch is retried; runs already done are not fired again
                 except Exception:
                     logger.exception("run %s: firing failed; the tick re-sends it after its lease", run_id)
                     continue
-                fire_seconds = time.monotonic() - began
+                batch.fire_seconds = time.monotonic() - began
                 if requeue is not None:
-                    waiting.append((time.time() + requeue.countdown, run_id, requeue.slot))
+                    batch.waiting.append((time.time() + requeue.countdown, run_id, requeue.slot))
         finally:
             try:
-                _send_waiting(task.app, waiting)
+                batch.release_started(db)
+                _send_waiting(task.app, batch.waiting)
             finally:
                 _record(rt, posted)
 
 
-def _start(
-    rt: Runtime, db: Connection, views: dict[int, RunView], upcoming: list[int], pace: firing.BatchPace, seconds: float
-) -> None:
-    """Start the next runs the batch may post now together: as many as the last run's time says post within a
-    fresh read's age (FRESH_READ_SECONDS), at most MAX_START_CHUNK. If that fails each starts on its own."""
-    size = max(1, min(firing.MAX_START_CHUNK, int(FRESH_READ_SECONDS / max(seconds, 1e-3))))
-    try:
-        firing.start_batch(rt, db, views, upcoming, pace, size)
-    except (SoftTimeLimitExceeded, *INFRA_ERRORS):
-        raise
-    except Exception:
-        logger.exception("runs %s: could not start them together; each starts on its own", upcoming[:size])
+class _FiringBatch:
+    """One `fire_runs` task's state: its runs' reads, pace slots and started runs, the runs waiting to go out
+    again as (moment, run id, slot), and whether it has handed what is left to another batch."""
+
+    def __init__(self, app: Celery, rt: Runtime, run_ids: list[int], slots: list[float | None]) -> None:
+        self.app, self.rt, self.run_ids, self.slots = app, rt, run_ids, slots
+        self.deadline = time.monotonic() + rt.options.soft_time_limit * BATCH_TIME_SHARE
+        self.views: dict[int, RunView] | None = None
+        self.pace = firing.BatchPace()
+        self.paced: dict[int, tuple[float, float | None]] = {}  # run id → (moment, slot): runs waiting for theirs
+        self.waiting: list[tuple[float, int, float | None]] = []
+        self.read_at, self.fire_seconds, self.handed_over = -math.inf, FRESH_READ_SECONDS, False
+
+    def skips(self, index: int, db: Connection, posted: runstate.PostedRuns) -> bool:
+        """Get the run at `index` ready to fire (read, paced, started with the next ones); True if it does not
+        fire here (handed over, or waiting for its slot)."""
+        run_id = self.run_ids[index]
+        if not self.handed_over and time.monotonic() > self.deadline:
+            self.hand_over(index)
+        if self.handed_over:
+            return run_id not in self.pace.started  # the runs it started, it still fires
+        if time.monotonic() - self.read_at > FRESH_READ_SECONDS:
+            _record(self.rt, posted)  # what posted since the last read is recorded as often
+            self.views, self.read_at = _read(db, self.run_ids[index:]), time.monotonic()
+            self._pace(db, index)
+        if run_id in self.paced:
+            self.waiting.append((self.paced[run_id][0], run_id, self.paced[run_id][1]))
+            return True
+        if self.views is not None and run_id in self.pace.ready:
+            self._start(db, index)
+        return False
+
+    def fire(self, index: int, db: Connection, posted: runstate.PostedRuns) -> firing.Requeue | None:
+        run_id, slot = self.run_ids[index], self.slots[index]
+        return firing.fire(self.rt, run_id, db=db, slot=slot, views=self.views, posted=posted, pace=self.pace)
+
+    def _pace(self, db: Connection, index: int) -> None:
+        """The pace slots of the runs left, not yet paced or started, taken together. If that fails (or the runs
+        could not be read together) each run takes its own slot as it fires."""
+        if self.views is None:
+            return
+        pace, paced = self.pace, self.paced
+        rest = [
+            (run_id, slot)
+            for run_id, slot in zip(self.run_ids[index:], self.slots[index:], strict=True)
+            if run_id not in paced and run_id not in pace.started
+        ]
+        try:
+            waits = firing.pace_batch(self.rt, db, self.views, rest, pace)
+        except (SoftTimeLimitExceeded, *INFRA_ERRORS):
+            raise  # as for a read: the batch is retried, or recovered by the tick after its lease
+        except Exception:
+            logger.exception("runs %s: could not pace them together; each is paced on its own", [r for r, _ in rest])
+            return
+        for run_id, wait in waits.items():
+            paced[run_id] = (time.time() + wait.countdown, wait.slot)
+
+    def _start(self, db: Connection, index: int) -> None:
+        """Start the next runs that may post now together: as many as the last run's time says post before this
+        read is FRESH_READ_SECONDS old, at most MAX_START_CHUNK. If that fails each starts on its own."""
+        left = FRESH_READ_SECONDS - (time.monotonic() - self.read_at)
+        size = max(1, min(firing.MAX_START_CHUNK, int(left / max(self.fire_seconds, 1e-3))))
+        if size < 2 or self.views is None:
+            return
+        try:
+            firing.start_batch(self.rt, db, self.views, self.run_ids[index:], self.pace, size)
+        except (SoftTimeLimitExceeded, *INFRA_ERRORS):
+            raise
+        except Exception:
+            logger.exception("runs %s: could not start them together; each starts on its own", self.run_ids[index:])
+
+    def hand_over(self, index: int) -> None:
+        """Leave the runs from `index` on to another batch: those paced already wait for their slots with the others
+        waiting (`_send_waiting`), the rest go out now as one batch; runs it started stay its own."""
+        if self.handed_over:
+            return
+        self.handed_over = True
+        rest = list(zip(self.run_ids[index:], self.slots[index:], strict=True))
+        self.waiting += [
+            (self.paced[run_id][0], run_id, self.paced[run_id][1]) for run_id, _ in rest if run_id in self.paced
+        ]
+        kept = [(run_id, slot) for run_id, slot in rest if run_id not in self.paced and run_id not in self.pace.started]
+        if kept:
+            run_ids, slots = [run_id for run_id, _ in kept], [slot for _, slot in kept]
+            self.app.send_task(
+                FIRE_RUNS_TASK, args=[run_ids], kwargs=_slots_kwargs(slots), task_id=_batch_id(run_ids), queue=QUEUE
+            )
+
+    def release_started(self, db: Connection) -> None:
+        """Queue again, unposted and to go out now, the runs the batch started but did not fire (it stopped first):
+        their attempt counts for nothing. One that cannot be released waits for its running lease."""
+        for run_id, (view, slot) in list(self.pace.started.items()):
+            try:
+                if firing.release(self.rt, db, view):
+                    self.waiting.append((time.time(), run_id, slot))
+            except Exception:
+                logger.exception("run %s: started, not fired, not released; taken over after its lease", run_id)
+        self.pace.started.clear()
 
 
 def _record(rt: Runtime, posted: runstate.PostedRuns) -> None:
@@ -246,26 +316,6 @@ def _record(rt: Runtime, posted: runstate.PostedRuns) -> None:
     except Exception:
         logger.exception("%d posted runs not recorded together; each is recorded on its own", len(posted))
         firing.record_each(rt, posted)
-
-
-def _pace(
-    rt: Runtime,
-    db: Connection,
-    views: dict[int, RunView] | None,
-    runs: list[tuple[int, float | None]],
-    pace: firing.BatchPace,
-) -> dict[int, firing.Requeue]:
-    """The pace slots of the batch's runs not yet paced, taken together; the runs that must wait for theirs.
-    If that fails (or the runs could not be read together) each run takes its own slot as it fires."""
-    if views is None:
-        return {}
-    try:
-        return firing.pace_batch(rt, db, views, runs, pace)
-    except (SoftTimeLimitExceeded, *INFRA_ERRORS):
-        raise  # as for a read: the batch is retried, or recovered by the tick after its lease
-    except Exception:
-        logger.exception("runs %s: could not pace them together; each is paced on its own", [r for r, _ in runs])
-        return {}
 
 
 def _read(db: Connection, run_ids: list[int]) -> dict[int, RunView] | None:
@@ -300,26 +350,6 @@ def _send_waiting(app: Celery, waiting: list[tuple[float, int, float | None]]) -
             task_id=_batch_id(run_ids),
             countdown=countdown,
             queue=QUEUE,
-        )
-
-
-def _send_rest(
-    app: Celery,
-    run_ids: list[int],
-    slots: list[float | None],
-    paced: dict[int, tuple[float, float | None]],
-    waiting: list[tuple[float, int, float | None]],
-    started: Collection[int],
-) -> None:
-    """The runs this batch leaves for another: those paced already wait for their slots with the others waiting
-    (`_send_waiting`), the rest go out now as one batch; runs it started stay its own."""
-    waiting += [(paced[run_id][0], run_id, paced[run_id][1]) for run_id in run_ids if run_id in paced]
-    leaving = zip(run_ids, slots, strict=True)
-    kept = [(run_id, slot) for run_id, slot in leaving if run_id not in paced and run_id not in started]
-    run_ids, slots = [run_id for run_id, _ in kept], [slot for _, slot in kept]
-    if run_ids:
-        app.send_task(
-            FIRE_RUNS_TASK, args=[run_ids], kwargs=_slots_kwargs(slots), task_id=_batch_id(run_ids), queue=QUEUE
         )
 
 

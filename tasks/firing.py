@@ -21,7 +21,7 @@ from tasks import runstate
 from tasks.actions import ActionContext, ActionFailed, ActionRetry, find_action, is_pure
 from tasks.messages import failure_message, run_message
 from tasks.pacing import LEARNED, SEND_TOLERANCE, WORKSPACE, Post
-from tasks.runstate import UNFINISHED, RunView
+from tasks.runstate import RELEASED, UNFINISHED, RunView
 from tasks.runtime import Runtime
 from tasks.slack import (
     FAILURE_EVENT_TYPE,
@@ -82,7 +82,10 @@ def pace_batch(
     asking = [
         (view, slot)
         for run_id, slot in runs
-        if (view := views.get(run_id)) is not None and run_id not in pace.ready and _pacing(view, now)
+        if (view := views.get(run_id)) is not None
+        and run_id not in pace.ready
+        and run_id not in pace.started
+        and _pacing(view, now)
     ]
     if not asking:
         return {}
@@ -96,23 +99,23 @@ def pace_batch(
         else:
             waiting[view.run_id] = Requeue(countdown=min(wait, MAX_REQUEUE_WAIT), slot=slot)
     if waiting:
-        untils = {run_id: datetime.fromtimestamp(r.slot or 0, now.tzinfo) for run_id, r in waiting.items()}
-        try:
-            runstate.repace_many(db, untils)
-        except Exception:  # only the recovery lease moves: a run re-sent early takes a slot again, never posts twice
-            logger.exception("runs %s: paced, but their wait not recorded", sorted(waiting))
+        runstate.repace_many(
+            db, {run_id: datetime.fromtimestamp(r.slot or 0, now.tzinfo) for run_id, r in waiting.items()}
+        )
         waits = [r.countdown for r in waiting.values()]
         logger.info("%d runs paced, post in %.2f–%.2fs: runs %s", len(waiting), min(waits), max(waits), sorted(waiting))
     return waiting
 
 
-def start_batch(rt: Runtime, db: Connection, views: Mapping[int, RunView], upcoming: list[int], pace: BatchPace,
-                size: int) -> None:  # fmt: skip
+def start_batch(
+    rt: Runtime, db: Connection, views: Mapping[int, RunView], upcoming: list[int], pace: BatchPace, size: int
+) -> None:
     """Start the next `size` runs of `upcoming` that the batch's pacing lets post now in one statement, so each
     posts without a statement of its own first (one run per trigger; until-done repeats start on their own).
 
     The batch posts them one after another within its task, whose time limit is shorter than the running lease, so
-    no other worker takes one over meanwhile; `size` keeps their posts within about a fresh read's age.
+    no other worker takes one over meanwhile; the batch chooses `size` so they post while its read is fresh, and
+    queues again unposted (`release`) any it stops before trying.
     """
     chosen: dict[int, RunView] = {}  # by trigger
     for run_id in upcoming:
@@ -127,6 +130,17 @@ def start_batch(rt: Runtime, db: Connection, views: Mapping[int, RunView], upcom
     started = runstate.start_many(db, list(chosen.values()), now=rt.now(), running_lease=rt.options.running_lease)
     for run_id, view in started.items():
         pace.started[run_id] = (view, pace.ready.pop(run_id))
+
+
+def release(rt: Runtime, db: Connection, view: RunView) -> bool:
+    """A run its batch started but never tried (the batch stopped first): queued again at once, its attempt marked
+    released, which counts for nothing and says nothing was posted. False if this worker no longer held it."""
+    now = rt.now()
+    error = "not tried: its batch stopped first"
+    if not runstate.defer(db, view, now=now, until=now, outcome=RELEASED, error=error):
+        return False
+    logger.info("run %s trigger %s: started with its batch, not tried; queued again", view.run_id, view.trigger_id)
+    return True
 
 
 def _pacing(view: RunView, now: datetime) -> bool:

@@ -60,9 +60,11 @@ from storage.types import UTCDateTime
 from tasks import untildone
 
 UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
+# The outcome of an attempt a batch started but stopped before trying (tasks.app.fire_runs).
+RELEASED = "released"
 # Attempt outcomes after which nothing can have reached the channel.
 NOT_POSTED = frozenset(
-    {"ratelimited", "unavailable", "unverified", "action_failed", "action_retry", "refused", "skipped"}
+    {"ratelimited", "unavailable", "unverified", "action_failed", "action_retry", "refused", "skipped", RELEASED}
 )
 
 runs = Run.__table__

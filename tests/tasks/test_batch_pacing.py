@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from schedulebot.standin import SlackStandIn
-from tasks import pacing
+from tasks import app as app_module
+from tasks import firing, pacing, runstate
+from tasks.runstate import RELEASED
+from tasks.slack import SlackPoster
 from tests.tasks.conftest import run_ids, runs
 from tests.tasks.test_batch_reads import _claimed, _fire_batch
 
@@ -57,9 +62,11 @@ def test_a_batch_paces_its_runs_in_one_call_and_records_the_waits_in_one_stateme
     standin: SlackStandIn,
     statements: list[str],
     pacer_calls: list[int],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Seven runs of one workspace at 60 posts a minute: its burst of five posts now, the other two wait for the
     next two seconds' tokens, queued with those moments, and nothing else asks the pacer."""
+    monkeypatch.setattr(app_module, "FRESH_READ_SECONDS", 600.0)  # one read, however slow the machine
     ids = _claimed(sessions, [f"C{n}" for n in range(1, 8)])
     before = datetime.now(UTC)
     _fire(engine, redis_url, standin, ids, per_minute=60)
@@ -117,3 +124,67 @@ def test_a_batch_starts_the_runs_it_may_post_now_together_and_each_posts_once(
     for run in runs(sessions):
         assert run.state == "succeeded" and run.attempts == 1
         assert [entry["outcome"] for entry in run.attempt_log] == ["posted"] and run.attempt_log[0]["n"] == 1
+
+
+def test_runs_started_together_post_once_though_the_batch_reads_and_paces_again_before_each(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    redis_url: str,
+    standin: SlackStandIn,
+    pacer_calls: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every run finds the batch's read stale (a slow machine), and the batch starts as many runs as it may each
+    time: a run already started is neither paced again (it would wait, running, for its lease) nor started again."""
+    monkeypatch.setattr(app_module, "FRESH_READ_SECONDS", 0.0)
+
+    def start_all(self: object, db: object, index: int) -> None:
+        batch = self  # a _FiringBatch
+        firing.start_batch(batch.rt, db, batch.views, batch.run_ids[index:], batch.pace, firing.MAX_START_CHUNK)  # type: ignore[attr-defined, arg-type]
+
+    monkeypatch.setattr(app_module._FiringBatch, "_start", start_all)
+    ids = _claimed(sessions, [f"C{n}" for n in range(1, 9)])
+    _fire(engine, redis_url, standin, ids, per_minute=6000)
+
+    assert sorted(run_ids(standin.posts())) == ids
+    assert sum(pacer_calls) == len(ids)  # each run's slot taken once
+    for run in runs(sessions):
+        assert run.state == "succeeded" and run.attempts == 1, (run.id, run.state, run.attempt_log)
+
+
+def test_runs_a_batch_started_but_never_tried_are_queued_again_unposted_when_it_stops(
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    redis_url: str,
+    standin: SlackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The time limit falls during the second post, after the batch started the rest with it: the run in flight is
+    left to its lease (it may have posted), the others are queued again at once, their attempt marked released,
+    which neither counts against them nor makes the next attempt look for an earlier post."""
+    monkeypatch.setattr(app_module, "FRESH_READ_SECONDS", 600.0)
+    posts = 0
+    post = SlackPoster.post
+
+    def out_of_time_on_the_second(self: SlackPoster, **kwargs: Any) -> str:
+        nonlocal posts
+        posts += 1
+        if posts == 2:
+            raise SoftTimeLimitExceeded()
+        return post(self, **kwargs)
+
+    monkeypatch.setattr(SlackPoster, "post", out_of_time_on_the_second)
+    ids = _claimed(sessions, [f"C{n}" for n in range(1, 7)])
+    with pytest.raises(SoftTimeLimitExceeded):
+        _fire(engine, redis_url, standin, ids, per_minute=6000)
+
+    assert run_ids(standin.posts()) == ids[:1]
+    by_id = {run.id: run for run in runs(sessions)}
+    assert by_id[ids[0]].state == "succeeded"
+    in_flight = by_id[ids[1]]
+    assert in_flight.state == "running" and in_flight.attempt_log[-1]["outcome"] == "started"
+    for run_id in ids[2:]:
+        run = by_id[run_id]
+        assert run.state == "queued" and [e["outcome"] for e in run.attempt_log] == [RELEASED], run.attempt_log
+    with runstate.connect(engine) as db:  # the next attempt posts without looking for an earlier one
+        assert not any(view.maybe_posted for view in runstate.load_many(db, ids[2:]).values())
