@@ -12,7 +12,7 @@ import math
 import os
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -122,31 +122,47 @@ def send_claimed(app: Celery, claimed: Sequence[Claimed]) -> None:
     PARALLEL_TASKS tasks for the worker processes to share. Each run stays its own conditional move
     in the database, so a batch redelivered after a lost worker fires only what was left. Runs due
     together take turns between workspaces, so a batch holds one run of each of many workspaces rather
-    than many of one: every workspace's first posts go out first, and the runs Slack's limits hold back
-    wait together, for the same moments, in batches of their own.
+    than many of one: every workspace's first posts go out first. The runs Slack's limits will hold back
+    go out when their turn is expected to come (`_expected`), so the worker paces each batch as it comes
+    rather than pacing all of them at the due second, ahead of the posts then due.
     """
     by_eta: dict[datetime | None, list[Claimed]] = {}
     for item in claimed:
         by_eta.setdefault(item.eta, []).append(item)
+    settings, options = app.schedulebot_settings, app.schedulebot_options  # type: ignore[attr-defined]
     for eta, group in by_eta.items():
         size = max(1, min(MAX_BATCH, len(group) // PARALLEL_TASKS))
-        group = _turns(group)
-        for first in range(0, len(group), size):
-            batch = group[first : first + size]
+        turns = _turns(group)
+        for first in range(0, len(turns), size):
+            batch = [item for _, item in turns[first : first + size]]
             if len(batch) == 1:
                 send_one(app, batch[0])
-            else:
-                run_ids = [item.run_id for item in batch]
-                app.send_task(FIRE_RUNS_TASK, args=[run_ids], task_id=_batch_id(run_ids), eta=eta, queue=QUEUE)
+                continue
+            run_ids = [item.run_id for item in batch]
+            when = _expected(eta, turns[first][0], batch[0].team_id, settings, options)
+            app.send_task(FIRE_RUNS_TASK, args=[run_ids], task_id=_batch_id(run_ids), eta=when, queue=QUEUE)
 
 
-def _turns(group: list[Claimed]) -> list[Claimed]:
-    """The runs in turns: the first of each workspace, then the second of each, and so on."""
+def _turns(group: list[Claimed]) -> list[tuple[int, Claimed]]:
+    """The runs in turns, each with its round: the first of each workspace, then the second of each, and so on."""
     by_team: dict[str | None, list[Claimed]] = {}
     for item in group:
         by_team.setdefault(item.team_id, []).append(item)
     rounds = itertools.zip_longest(*by_team.values())
-    return [item for round_ in rounds for item in round_ if item is not None]
+    return [(number, item) for number, round_ in enumerate(rounds) for item in round_ if item is not None]
+
+
+def _expected(
+    eta: datetime | None, round_: int, team_id: str | None, settings: Settings, options: FiringOptions
+) -> datetime | None:
+    """When a batch of the `round_`-th runs of each workspace may expect to post: its workspaces' bursts first, then
+    one round per token at the configured rate, at most half the queued lease after `eta` (None: now). Only a
+    hint: the pacer still decides, and a run that comes early waits for its slot as any other."""
+    ahead = round_ + 1 - options.workspace_burst
+    if ahead <= 0 or team_id is None:
+        return eta
+    seconds = min(ahead * 60 / settings.workspace_posts_per_minute, options.queued_lease.total_seconds() / 2)
+    return (eta or datetime.now(UTC)) + timedelta(seconds=seconds)
 
 
 def send_one(app: Celery, claimed: Claimed) -> None:

@@ -21,7 +21,7 @@ from tasks import runstate
 from tasks.actions import ActionContext, ActionFailed, ActionRetry, find_action, is_pure
 from tasks.messages import failure_message, run_message
 from tasks.pacing import LEARNED, SEND_TOLERANCE, WORKSPACE, Post
-from tasks.runstate import RELEASED, UNFINISHED, RunView
+from tasks.runstate import UNFINISHED, UNTRIED, RunView
 from tasks.runtime import Runtime
 from tasks.slack import (
     FAILURE_EVENT_TYPE,
@@ -134,10 +134,10 @@ def start_batch(
 
 def release(rt: Runtime, db: Connection, view: RunView) -> bool:
     """A run its batch started but never tried (the batch stopped first): queued again at once, its attempt marked
-    released, which counts for nothing and says nothing was posted. False if this worker no longer held it."""
+    "untried", which counts for nothing and says nothing was posted. False if this worker no longer held it."""
     now = rt.now()
     error = "not tried: its batch stopped first"
-    if not runstate.defer(db, view, now=now, until=now, outcome=RELEASED, error=error):
+    if not runstate.defer(db, view, now=now, until=now, outcome=UNTRIED, error=error):
         return False
     logger.info("run %s trigger %s: started with its batch, not tried; queued again", view.run_id, view.trigger_id)
     return True

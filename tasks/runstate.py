@@ -61,10 +61,10 @@ from tasks import untildone
 
 UNFINISHED = (RunState.QUEUED.value, RunState.RUNNING.value)
 # The outcome of an attempt a batch started but stopped before trying (tasks.app.fire_runs).
-RELEASED = "released"
+UNTRIED = "untried"
 # Attempt outcomes after which nothing can have reached the channel.
 NOT_POSTED = frozenset(
-    {"ratelimited", "unavailable", "unverified", "action_failed", "action_retry", "refused", "skipped", RELEASED}
+    {"ratelimited", "unavailable", "unverified", "action_failed", "action_retry", "refused", "skipped", UNTRIED}
 )
 
 runs = Run.__table__

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from schedulebot.standin import SlackStandIn
 from tasks import app as app_module
 from tasks import firing, pacing, runstate
-from tasks.runstate import RELEASED
+from tasks.runstate import UNTRIED
 from tasks.slack import SlackPoster
 from tests.tasks.conftest import run_ids, runs
 from tests.tasks.test_batch_reads import _claimed, _fire_batch
@@ -160,7 +160,7 @@ def test_runs_a_batch_started_but_never_tried_are_queued_again_unposted_when_it_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The time limit falls during the second post, after the batch started the rest with it: the run in flight is
-    left to its lease (it may have posted), the others are queued again at once, their attempt marked released,
+    left to its lease (it may have posted), the others are queued again at once, their attempt marked untried,
     which neither counts against them nor makes the next attempt look for an earlier post."""
     monkeypatch.setattr(app_module, "FRESH_READ_SECONDS", 600.0)
     posts = 0
@@ -185,6 +185,6 @@ def test_runs_a_batch_started_but_never_tried_are_queued_again_unposted_when_it_
     assert in_flight.state == "running" and in_flight.attempt_log[-1]["outcome"] == "started"
     for run_id in ids[2:]:
         run = by_id[run_id]
-        assert run.state == "queued" and [e["outcome"] for e in run.attempt_log] == [RELEASED], run.attempt_log
+        assert run.state == "queued" and [e["outcome"] for e in run.attempt_log] == [UNTRIED], run.attempt_log
     with runstate.connect(engine) as db:  # the next attempt posts without looking for an earlier one
         assert not any(view.maybe_posted for view in runstate.load_many(db, ids[2:]).values())

@@ -66,6 +66,27 @@ def test_runs_due_together_take_turns_between_workspaces(redis_url: str) -> None
         assert max(turns) - min(turns) < len(ids)  # one round or two: each workspace's runs of the same turn
 
 
+def test_the_rounds_slack_will_hold_back_go_out_when_their_turn_is_expected(redis_url: str) -> None:
+    """Three workspaces with 100 runs each at 300 posts a minute, 5 at once: the first 5 rounds go at the due
+    second, round r (from 0) r - 4 tokens of 0.2 s later, and none more than half the queued lease (60 s) later."""
+    app = create_app(load_settings(REDIS_URL=redis_url, SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUTE="300"))
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+    claimed = [
+        Claimed(run_id=team * 1000 + n, trigger_id=team * 1000 + n, due_at=due, eta=due, team_id=f"T{team}")
+        for team in range(3)
+        for n in range(400)
+    ]
+    send_claimed(app, claimed)
+    batches = [(ids, eta) for name, _, ids, eta in _queued(redis_url) if name == FIRE_RUNS_TASK]
+    assert sorted(run_id for ids, _ in batches for run_id in ids) == sorted(c.run_id for c in claimed)
+    for ids, eta in batches:
+        first_round = min(run_id % 1000 for run_id in ids)
+        expected = due + timedelta(seconds=min(max(0, first_round - 4) * 0.2, 60))
+        assert datetime.fromisoformat(eta) == expected, (first_round, eta)
+    assert {eta for ids, eta in batches if min(ids) % 1000 < 5} == {due.isoformat()}
+    assert max(datetime.fromisoformat(eta) for _, eta in batches) == due + timedelta(seconds=60)
+
+
 def test_runs_that_must_wait_come_back_one_batch_per_moment(redis_url: str) -> None:
     app = create_app(load_settings(REDIS_URL=redis_url))
     soon = time.time() + 30
