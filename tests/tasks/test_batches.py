@@ -46,15 +46,21 @@ def test_a_burst_is_batched_into_enough_tasks_for_every_worker_and_each_run_is_s
     assert singles[9000] == ("run-9000", None)
 
 
-def test_runs_due_together_take_turns_between_workspaces(redis_url: str) -> None:
-    app = create_app(load_settings(REDIS_URL=redis_url))
+def _workspaces_due_together(workspaces: int, each: int) -> tuple[datetime, list[Claimed]]:
+    """Runs due 30 s from now, workspace by workspace as the claim hands them over; run id = workspace × 1000 + n."""
     due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
-    # The claim hands them over workspace by workspace: 100 runs of T0, then 100 of T1, then 100 of T2.
     claimed = [
         Claimed(run_id=team * 1000 + n, trigger_id=team * 1000 + n, due_at=due, eta=due, team_id=f"T{team}")
-        for team in range(3)
-        for n in range(100)
+        for team in range(workspaces)
+        for n in range(each)
     ]
+    return due, claimed
+
+
+def test_runs_due_together_take_turns_between_workspaces(redis_url: str) -> None:
+    app = create_app(load_settings(REDIS_URL=redis_url))
+    # The claim hands them over workspace by workspace: 100 runs of T0, then 100 of T1, then 100 of T2.
+    _, claimed = _workspaces_due_together(3, 100)
     send_claimed(app, claimed)
     batches = [ids for name, _, ids, _ in _queued(redis_url) if name == FIRE_RUNS_TASK]
     assert sum(len(ids) for ids in batches) == 300
@@ -70,12 +76,7 @@ def test_the_rounds_slack_will_hold_back_go_out_when_their_turn_is_expected(redi
     """Three workspaces with 100 runs each at 300 posts a minute, 5 at once: the first 5 rounds go at the due
     second, round r (from 0) r - 4 tokens of 0.2 s later, and none more than half the queued lease (60 s) later."""
     app = create_app(load_settings(REDIS_URL=redis_url, SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUTE="300"))
-    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
-    claimed = [
-        Claimed(run_id=team * 1000 + n, trigger_id=team * 1000 + n, due_at=due, eta=due, team_id=f"T{team}")
-        for team in range(3)
-        for n in range(400)
-    ]
+    due, claimed = _workspaces_due_together(3, 400)
     send_claimed(app, claimed)
     batches = [(ids, eta) for name, _, ids, eta in _queued(redis_url) if name == FIRE_RUNS_TASK]
     assert sorted(run_id for ids, _ in batches for run_id in ids) == sorted(c.run_id for c in claimed)
