@@ -238,17 +238,16 @@ def _wait_or_attempt(rt: Runtime, db: Connection, view: RunView, taken: float, b
     """A run its batch started: its attempt, unless a 429 has blocked its workspace since its slot was taken; then
     it waits for a new slot, queued again, and that attempt counts for nothing (no post was tried)."""
     if view.team_id in batch.pace.limited:
-        now = rt.now().timestamp()
-        slot = rt.pacer.take(view.team_id, view.channel_id, now=now, slot=taken)
-        if slot - now > PACE_TOLERANCE:
-            until = datetime.fromtimestamp(slot, rt.now().tzinfo)
+        now = rt.now()
+        slot = rt.pacer.take(view.team_id, view.channel_id, now=now.timestamp(), slot=taken)
+        wait = slot - now.timestamp()
+        if wait > PACE_TOLERANCE:
+            until = datetime.fromtimestamp(slot, now.tzinfo)
             error = "not tried: its workspace was rate limited"
-            if not runstate.defer(db, view, now=rt.now(), until=until, outcome="ratelimited", error=error):
+            if not runstate.defer(db, view, now=now, until=until, outcome="ratelimited", error=error):
                 return None
-            logger.info(
-                "run %s trigger %s: paced after a 429, posts in %.2fs", view.run_id, view.trigger_id, slot - now
-            )
-            return Requeue(countdown=min(slot - now, MAX_REQUEUE_WAIT), slot=slot)
+            logger.info("run %s trigger %s: paced after a 429, posts in %.2fs", view.run_id, view.trigger_id, wait)
+            return Requeue(countdown=min(wait, MAX_REQUEUE_WAIT), slot=slot)
     return _attempt(rt, db, view, batch)
 
 

@@ -11,7 +11,7 @@ from typing import Protocol, TypeVar
 
 import pytest
 import sqlalchemy
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -128,3 +128,16 @@ def all_finished(sessions: sessionmaker[Session], expected: int) -> Callable[[],
 def run_ids(posts: list[Call]) -> list[int]:
     """The run id each post carries in its metadata (failure notices included)."""
     return [int(p.metadata["event_payload"]["run_id"]) for p in posts if p.metadata]
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """The SQL of every statement any engine in this process sends (the batch's runtime has its own engine)."""
+    sent: list[str] = []
+
+    def seen(conn: object, cursor: object, sql: str, *args: object) -> None:
+        sent.append(" ".join(sql.split()))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    yield sent
+    event.remove(Engine, "before_cursor_execute", seen)

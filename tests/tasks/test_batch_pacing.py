@@ -5,13 +5,11 @@ fire_runs runs in this process (the task called directly) on the test's own data
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,19 +20,6 @@ from tasks.runstate import UNTRIED
 from tasks.slack import SlackPoster
 from tests.tasks.conftest import run_ids, runs
 from tests.tasks.test_batch_reads import _claimed, _fire_batch
-
-
-@pytest.fixture
-def statements() -> Iterator[list[str]]:
-    """The SQL of every statement any engine in this process sends (the batch's runtime has its own engine)."""
-    sent: list[str] = []
-
-    def seen(conn: object, cursor: object, sql: str, *args: object) -> None:
-        sent.append(" ".join(sql.split()))
-
-    event.listen(Engine, "before_cursor_execute", seen)
-    yield sent
-    event.remove(Engine, "before_cursor_execute", seen)
 
 
 @pytest.fixture

@@ -5,11 +5,10 @@ fire_runs runs in this process (the task called directly) on the test's own data
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,19 +22,6 @@ from tasks.app import create_app, runtime_for
 from tests.tasks.conftest import BOT_TOKEN, QUICK_RETRIES, run_ids, runs
 from tests.tasks.factories import add_trigger, once
 from tests.tasks.test_batch_reads import _claimed, _fire_batch
-
-
-@pytest.fixture
-def statements() -> Iterator[list[str]]:
-    """The SQL of every statement any engine in this process sends (the batch's runtime has its own engine)."""
-    sent: list[str] = []
-
-    def seen(conn: object, cursor: object, sql: str, *args: object) -> None:
-        sent.append(" ".join(sql.split()))
-
-    event.listen(Engine, "before_cursor_execute", seen)
-    yield sent
-    event.remove(Engine, "before_cursor_execute", seen)
 
 
 def test_a_batch_records_its_posted_runs_together_as_each_would_be_alone(
