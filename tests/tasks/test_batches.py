@@ -88,6 +88,27 @@ def test_the_rounds_slack_will_hold_back_go_out_when_their_turn_is_expected(redi
     assert max(datetime.fromisoformat(eta) for _, eta in batches) == due + timedelta(seconds=60)
 
 
+def test_one_workspaces_backlog_goes_out_round_by_round_too(redis_url: str) -> None:
+    """A backlog of one workspace (a beat back after an outage: eta None, now): its n-th run is its n-th round, so
+    its batches go out as its tokens are expected, not all at once. (Runs that name no workspace go at once: the
+    first test.)"""
+    app = create_app(load_settings(REDIS_URL=redis_url, SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUTE="300"))
+    _, claimed = _workspaces_due_together(1, 400)
+    before = datetime.now(UTC)
+    send_claimed(app, [Claimed(c.run_id, c.trigger_id, c.due_at, None, c.team_id) for c in claimed])
+    after = datetime.now(UTC)
+    batches = [(ids, eta) for name, _, ids, eta in _queued(redis_url) if name == FIRE_RUNS_TASK]
+    assert sorted(run_id for ids, _ in batches for run_id in ids) == sorted(c.run_id for c in claimed)
+    for ids, eta in batches:
+        seconds = min(max(0, min(ids) - 4) * 0.2, 60)
+        if seconds == 0:
+            assert eta is None, (ids, eta)
+        else:
+            sent_for = datetime.fromisoformat(eta)
+            assert before + timedelta(seconds=seconds) <= sent_for <= after + timedelta(seconds=seconds), (ids, eta)
+    assert sum(1 for ids, eta in batches if eta is not None) >= len(batches) - 1
+
+
 def test_runs_that_must_wait_come_back_one_batch_per_moment(redis_url: str) -> None:
     app = create_app(load_settings(REDIS_URL=redis_url))
     soon = time.time() + 30
