@@ -139,7 +139,7 @@ def send_claimed(app: Celery, claimed: Sequence[Claimed]) -> None:
                 send_one(app, batch[0])
                 continue
             run_ids = [item.run_id for item in batch]
-            when = _expected(eta, turns[first][0], batch[0].team_id, settings, options)
+            when = _expected(eta, turns[first][0], settings, options)
             app.send_task(FIRE_RUNS_TASK, args=[run_ids], task_id=_batch_id(run_ids), eta=when, queue=QUEUE)
 
 
@@ -152,15 +152,12 @@ def _turns(group: list[Claimed]) -> list[tuple[int, Claimed]]:
     return [(number, item) for number, round_ in enumerate(rounds) for item in round_ if item is not None]
 
 
-def _expected(
-    eta: datetime | None, round_: int, team_id: str | None, settings: Settings, options: FiringOptions
-) -> datetime | None:
+def _expected(eta: datetime | None, round_: int, settings: Settings, options: FiringOptions) -> datetime | None:
     """When a batch of the `round_`-th runs of each workspace may expect to post: its workspaces' bursts first, then
     one round per token at the configured rate, at most half the queued lease after `eta` (None: now). Only a
-    hint: the pacer still decides, and a run that comes early waits for its slot as any other. A run that names
-    no workspace has no workspace's turn to wait for: it goes at `eta`."""
+    hint: the pacer still decides, and a run that comes early waits for its slot as any other."""
     ahead = round_ + 1 - options.workspace_burst
-    if ahead <= 0 or team_id is None:
+    if ahead <= 0:
         return eta
     seconds = min(ahead * 60 / settings.workspace_posts_per_minute, options.queued_lease.total_seconds() / 2)
     return (eta or datetime.now(UTC)) + timedelta(seconds=seconds)

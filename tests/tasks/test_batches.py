@@ -22,8 +22,13 @@ def _queued(redis_url: str) -> list[tuple[str, str, list[int], str | None]]:
 
 
 def _claimed(first_id: int, count: int, eta: datetime | None) -> list[Claimed]:
+    """Runs of as many workspaces as there are runs over 5, so every one is in a workspace's first 5 (its burst)."""
     due = eta or datetime.now(UTC)
-    return [Claimed(run_id=first_id + n, trigger_id=first_id + n, due_at=due, eta=eta) for n in range(count)]
+    teams = max(1, count // 5)
+    return [
+        Claimed(run_id=first_id + n, trigger_id=first_id + n, due_at=due, eta=eta, team_id=f"T{n % teams}")
+        for n in range(count)
+    ]
 
 
 def test_a_burst_is_batched_into_enough_tasks_for_every_worker_and_each_run_is_sent_once(redis_url: str) -> None:
@@ -90,8 +95,7 @@ def test_the_rounds_slack_will_hold_back_go_out_when_their_turn_is_expected(redi
 
 def test_one_workspaces_backlog_goes_out_round_by_round_too(redis_url: str) -> None:
     """A backlog of one workspace (a beat back after an outage: eta None, now): its n-th run is its n-th round, so
-    its batches go out as its tokens are expected, not all at once. (Runs that name no workspace go at once: the
-    first test.)"""
+    its batches go out as its tokens are expected, not all at once."""
     app = create_app(load_settings(REDIS_URL=redis_url, SCHEDULEBOT_WORKSPACE_POSTS_PER_MINUTE="300"))
     _, claimed = _workspaces_due_together(1, 400)
     before = datetime.now(UTC)
